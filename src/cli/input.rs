@@ -1,0 +1,47 @@
+//! Reading the spec and printing findings, shared by every command that compiles.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use crate::diagnostic::Finding;
+use crate::report::{self, SourceFile};
+
+/// Reads the spec; a missing, unreadable or non-UTF-8 file is an MC090 finding.
+pub fn read_spec(path: &Path) -> Result<SourceFile, Finding> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Finding::new("MC090", format!("cannot read {}: {e}", path.display())).help(
+            "pass the spec with `--spec PATH`; by default maestroc reads ./platform.kdl",
+        )
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Finding::new(
+            "MC090",
+            format!(
+                "{} is not UTF-8 (invalid byte at offset {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ),
+        )
+        .help("KDL documents are UTF-8; re-save the file as UTF-8")
+    })?;
+    Ok(SourceFile::new(path.display().to_string(), text))
+}
+
+/// Colour only on a terminal, and never when NO_COLOR is set.
+pub fn use_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Prints findings for a person on stderr.
+pub fn print_findings(findings: &[Finding], source: &SourceFile) {
+    if findings.is_empty() {
+        return;
+    }
+    let text = report::human(findings, source, use_color());
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// Prints a finding that has no source text (I/O problems).
+pub fn print_finding(finding: Finding) {
+    print_findings(&[finding], &SourceFile::new("", ""));
+}

@@ -1,0 +1,72 @@
+//! Command-line interface: clap types and one module per subcommand.
+//!
+//! Exit codes: 0 success, 1 findings at error level or drift, 2 usage or input error.
+
+mod build;
+mod explain;
+mod input;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_INPUT: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "maestroc",
+    version,
+    about = "Compile platform.kdl into Kubernetes manifests and keep the repository in line with it"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile the spec and write every output atomically.
+    Build(build::BuildArgs),
+    /// Explain a rule: what it catches, why, how to fix it, an example.
+    Explain(explain::ExplainArgs),
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_INPUT } else { EXIT_OK };
+            // A closed stdout (`maestroc --help | head`) is not an error.
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Build(args) => build::run(&args),
+        Command::Explain(args) => explain::run(&args),
+    }
+}
+
+/// Arguments shared by commands that read a spec.
+#[derive(Debug, clap::Args)]
+pub struct SpecArgs {
+    /// The platform spec.
+    #[arg(long, default_value = "platform.kdl", value_name = "FILE")]
+    pub spec: PathBuf,
+    /// Output directory [default: `output/` next to the spec].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+impl SpecArgs {
+    pub fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| {
+            self.spec
+                .parent()
+                .map_or_else(|| PathBuf::from("output"), |d| d.join("output"))
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! Findings: what every stage reports, as plain values with a rule code and labelled spans.
+//!
+//! Stages collect findings instead of stopping at the first one. Rendering (miette for humans,
+//! JSON for machines) happens once, at the edge, in `report`.
+
+use miette::SourceSpan;
+use serde::Serialize;
+
+use crate::rules::{self, Rule};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A span in the spec and what to say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: SourceSpan,
+    pub text: String,
+    pub primary: bool,
+}
+
+/// One problem found, tied to its rule.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub message: String,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Finding {
+    /// A finding at the rule's default severity.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        let rule = rules::rule(code);
+        Self {
+            rule,
+            severity: rule.severity,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// The span the finding is about.
+    pub fn at(mut self, span: SourceSpan, text: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+            primary: self.labels.iter().all(|l| !l.primary),
+        });
+        self
+    }
+
+    /// A secondary span that explains the primary one (the other half of a collision).
+    pub fn also(mut self, span: SourceSpan, text: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+            primary: false,
+        });
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.rule.code
+    }
+
+    pub fn primary_span(&self) -> Option<SourceSpan> {
+        self.labels
+            .iter()
+            .find(|l| l.primary)
+            .or(self.labels.first())
+            .map(|l| l.span)
+    }
+}
+
+/// Accumulates findings across a stage.
+#[derive(Debug, Default)]
+pub struct Findings(Vec<Finding>);
+
+impl Findings {
+    pub fn push(&mut self, f: Finding) {
+        self.0.push(f);
+    }
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Finding>) {
+        self.0.extend(other);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(|f| f.severity == Severity::Error)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn iter(&self) -> std::slice::Iter<'_, Finding> {
+        self.0.iter()
+    }
+    /// Findings in source order, so reports read top to bottom like the file.
+    pub fn into_sorted(mut self) -> Vec<Finding> {
+        self.0.sort_by_key(|f| {
+            (
+                f.primary_span().map_or(usize::MAX, |s| s.offset()),
+                f.rule.code,
+            )
+        });
+        self.0
+    }
+}
+
+impl IntoIterator for Findings {
+    type Item = Finding;
+    type IntoIter = std::vec::IntoIter<Finding>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}

@@ -1,0 +1,60 @@
+//! Names and labels shared by every emitted object.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+
+use crate::model::Platform;
+
+pub const PORTS_CONFIGMAP: &str = "service-ports";
+pub const DEFAULTS_CONFIGMAP: &str = "service-defaults";
+
+/// Labels that select a service's pods. Kept minimal: a selector is immutable once applied.
+pub fn selector_labels(platform: &Platform, service: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/name".to_string(), service.to_string()),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            platform.name.value.clone(),
+        ),
+    ])
+}
+
+pub fn selector(platform: &Platform, service: &str) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(selector_labels(platform, service)),
+        ..Default::default()
+    }
+}
+
+/// Labels on every object: the selector labels plus who manages it.
+pub fn labels(platform: &Platform, component: Option<&str>) -> BTreeMap<String, String> {
+    let mut l = BTreeMap::from([
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            platform.name.value.clone(),
+        ),
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "maestroc".to_string(),
+        ),
+    ]);
+    if let Some(c) = component {
+        l.insert("app.kubernetes.io/name".to_string(), c.to_string());
+    }
+    l
+}
+
+pub fn meta(
+    platform: &Platform,
+    name: &str,
+    namespace: Option<&str>,
+    component: Option<&str>,
+) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: namespace.map(str::to_string),
+        labels: Some(labels(platform, component)),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,54 @@
+//! Pure functions from a compiled platform to the files of `output/`. No I/O: the result is a
+//! map from relative path to bytes, which `output` writes or compares.
+
+mod config;
+mod meta;
+mod secrets;
+mod workload;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+
+use crate::model::Service;
+use crate::resolve::Compiled;
+use crate::target::Target;
+pub use config::ports_data;
+pub use yaml::{HEADER, YamlError};
+
+/// Relative path (with `/`) → file contents. Sorted, so iteration order is deterministic.
+pub type Files = BTreeMap<String, String>;
+
+/// Every output file for every target.
+pub fn emit(c: &Compiled) -> Result<Files, YamlError> {
+    let mut files = Files::new();
+    for t in Target::all(&c.platform) {
+        emit_target(c, &t, &mut files)?;
+    }
+    Ok(files)
+}
+
+fn emit_target(c: &Compiled, t: &Target<'_>, files: &mut Files) -> Result<(), YamlError> {
+    let dir = format!("k8s/{}", t.name());
+    let mut put = |name: String, file: yaml::YamlFile| {
+        if !file.is_empty() {
+            files.insert(format!("{dir}/{name}"), file.finish());
+        }
+    };
+    put("00-namespace.yaml".into(), config::namespaces(t)?);
+    put("00-service-config.yaml".into(), config::config_maps(t)?);
+    put("01-secrets.yaml".into(), secrets::secrets(t)?);
+    let services = &c.platform.services;
+    for &i in &c.graph.order {
+        let svc = &services[i];
+        if !t.runs(svc) {
+            continue;
+        }
+        let dependents: Vec<&Service> = c.graph.dependents[i].iter().map(|&j| &services[j]).collect();
+        let number = c.graph.file_number(i);
+        put(
+            format!("{number:02}-{}.yaml", svc.name.value),
+            workload::service_file(t, svc, &dependents)?,
+        );
+    }
+    Ok(())
+}

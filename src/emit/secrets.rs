@@ -1,0 +1,149 @@
+//! Secrets: names and keys only, never a value. Each is materialised in every namespace whose
+//! workloads reference it — as an ExternalSecret when it has a store and the environment runs
+//! the External Secrets operator, else as a value-less Secret to be filled out of band.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::core::v1::Secret as K8sSecret;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+
+use super::meta::meta;
+use super::yaml::{YamlError, YamlFile};
+use crate::model::{EnvValue, Secret};
+use crate::target::Target;
+
+/// external-secrets.io/v1 ExternalSecret: a CRD, so not in k8s-openapi; typed here with only
+/// the fields maestroc sets.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExternalSecret {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: ObjectMeta,
+    spec: ExternalSecretSpec,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExternalSecretSpec {
+    refresh_interval: &'static str,
+    secret_store_ref: StoreRef,
+    target: SecretTarget,
+    data: Vec<SecretData>,
+}
+
+#[derive(Serialize)]
+struct StoreRef {
+    name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SecretTarget {
+    name: String,
+    creation_policy: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SecretData {
+    secret_key: String,
+    remote_ref: RemoteRef,
+}
+
+#[derive(Serialize)]
+struct RemoteRef {
+    key: String,
+    property: String,
+}
+
+/// Annotation listing the keys a value-less Secret must be given.
+pub const REQUIRED_KEYS_ANNOTATION: &str = "maestroc.dev/required-keys";
+
+/// Secret name → namespaces whose running workloads reference it.
+fn usage<'a>(t: &Target<'a>) -> BTreeMap<&'a str, BTreeSet<&'a str>> {
+    let mut used: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for svc in t.platform.services.iter().filter(|s| t.runs(s)) {
+        for var in t.env(svc) {
+            if let EnvValue::Secret { secret, .. } = &var.value {
+                used.entry(secret.value.as_str())
+                    .or_default()
+                    .insert(svc.namespace(t.platform));
+            }
+        }
+    }
+    used
+}
+
+pub fn secrets(t: &Target<'_>) -> Result<YamlFile, YamlError> {
+    let mut file = YamlFile::default();
+    let used = usage(t);
+    let mut declared: Vec<&Secret> = t.platform.secrets.iter().collect();
+    declared.sort_by(|a, b| a.name.value.cmp(&b.name.value));
+    for secret in declared {
+        let Some(namespaces) = used.get(secret.name.value.as_str()) else {
+            continue;
+        };
+        for ns in namespaces {
+            push_secret(t, secret, ns, &mut file)?;
+        }
+    }
+    Ok(file)
+}
+
+fn push_secret(t: &Target<'_>, s: &Secret, ns: &str, file: &mut YamlFile) -> Result<(), YamlError> {
+    let name = &s.name.value;
+    match (&s.store, t.external_secrets()) {
+        (Some(store), true) => file.push(
+            "ExternalSecret",
+            &ExternalSecret {
+                api_version: "external-secrets.io/v1",
+                kind: "ExternalSecret",
+                metadata: meta(t.platform, name, Some(ns), None),
+                spec: ExternalSecretSpec {
+                    refresh_interval: "1h",
+                    secret_store_ref: StoreRef {
+                        name: store.name.value.clone(),
+                        kind: "ClusterSecretStore",
+                    },
+                    target: SecretTarget {
+                        name: name.clone(),
+                        creation_policy: "Owner",
+                    },
+                    data: s
+                        .keys
+                        .iter()
+                        .map(|k| SecretData {
+                            secret_key: k.value.clone(),
+                            remote_ref: RemoteRef {
+                                key: store.path.value.clone(),
+                                property: k.value.clone(),
+                            },
+                        })
+                        .collect(),
+                },
+            },
+        ),
+        _ => {
+            let mut metadata = meta(t.platform, name, Some(ns), None);
+            metadata.annotations = Some(BTreeMap::from([(
+                REQUIRED_KEYS_ANNOTATION.to_string(),
+                s.keys
+                    .iter()
+                    .map(|k| k.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )]));
+            file.push(
+                "Secret",
+                &K8sSecret {
+                    metadata,
+                    type_: Some("Opaque".to_string()),
+                    ..Default::default()
+                },
+            )
+        }
+    }
+}

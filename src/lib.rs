@@ -1,0 +1,18 @@
+//! maestroc: one `platform.kdl` → Kubernetes manifests, the central `service-ports`
+//! ConfigMap, and the checks that keep the rest of the repository in line with it.
+//!
+//! The pipeline, one module per stage: `spec` (KDL → model) → `resolve` (references, ports,
+//! environments) → `graph` (dependencies, order) → `emit` (model → files) → `output` (the only
+//! writer). `rules` is the catalogue of codes; `diagnostic` and `report` carry findings.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod emit;
+pub mod graph;
+pub mod model;
+pub mod output;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod spec;
+pub mod target;

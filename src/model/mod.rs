@@ -1,0 +1,254 @@
+//! The platform as maestroc understands it, after parsing and before any output exists.
+//!
+//! These types are produced by `spec` and checked by `resolve`; emitters read them. They carry
+//! meaning (a [`PortNumber`] is not a bare `u16`) and every user-written value keeps its span.
+
+mod keys;
+mod names;
+mod span;
+
+pub use keys::{ConfigKey, key_prefix, service_keys};
+pub use names::{config_key_stem, is_dns1035_label, is_iana_port_name};
+pub use span::Spanned;
+
+use miette::SourceSpan;
+
+/// A TCP port number, 1–65535.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PortNumber(u16);
+
+impl PortNumber {
+    /// `None` for 0; every other `u16` is a valid port.
+    pub fn new(n: u16) -> Option<Self> {
+        (n != 0).then_some(Self(n))
+    }
+    pub fn get(self) -> u16 {
+        self.0
+    }
+    /// Ports below 1024 need root (or `CAP_NET_BIND_SERVICE`) to bind.
+    pub fn is_privileged(self) -> bool {
+        self.0 < 1024
+    }
+}
+
+impl std::fmt::Display for PortNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The whole platform described by one `platform.kdl`.
+#[derive(Debug, Clone)]
+pub struct Platform {
+    pub name: Spanned<String>,
+    pub namespace: Spanned<String>,
+    pub cluster_domain: Spanned<String>,
+    pub node_ports: Option<NodePortRange>,
+    pub kubernetes: Option<Spanned<String>>,
+    pub defaults: Defaults,
+    pub secrets: Vec<Secret>,
+    pub services: Vec<Service>,
+    pub environments: Vec<Environment>,
+}
+
+/// The NodePort registry range declared by `node-ports LO HI`.
+#[derive(Debug, Clone, Copy)]
+pub struct NodePortRange {
+    pub low: u16,
+    pub high: u16,
+    pub span: SourceSpan,
+}
+
+impl NodePortRange {
+    pub fn contains(&self, port: u16) -> bool {
+        (self.low..=self.high).contains(&port)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Defaults {
+    /// `value KEY "V"` pairs, published in the `service-defaults` ConfigMap.
+    pub values: Vec<(Spanned<String>, Spanned<String>)>,
+    pub resources: Option<Resources>,
+}
+
+/// Requests and limits; each is a Kubernetes quantity string checked by `spec`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resources {
+    pub cpu: Option<Spanned<String>>,
+    pub memory: Option<Spanned<String>>,
+    pub cpu_limit: Option<Spanned<String>>,
+    pub memory_limit: Option<Spanned<String>>,
+    pub span: Option<SourceSpan>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Secret {
+    pub name: Spanned<String>,
+    pub keys: Vec<Spanned<String>>,
+    pub store: Option<SecretStore>,
+    pub span: SourceSpan,
+}
+
+/// Where an ExternalSecret reads the values from.
+#[derive(Debug, Clone)]
+pub struct SecretStore {
+    pub name: Spanned<String>,
+    pub path: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    Job,
+    CronJob,
+}
+
+impl WorkloadKind {
+    pub const ALL: [(&'static str, WorkloadKind); 4] = [
+        ("deployment", WorkloadKind::Deployment),
+        ("statefulset", WorkloadKind::StatefulSet),
+        ("job", WorkloadKind::Job),
+        ("cronjob", WorkloadKind::CronJob),
+    ];
+    /// Long-running workloads get probes, Services and NetworkPolicies; batch ones do not.
+    pub fn is_long_running(self) -> bool {
+        matches!(self, WorkloadKind::Deployment | WorkloadKind::StatefulSet)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: Spanned<String>,
+    pub span: SourceSpan,
+    pub image: Option<Spanned<String>>,
+    pub ports: Vec<Port>,
+    pub depends_on: Vec<Spanned<String>>,
+    pub env: Vec<EnvVar>,
+    pub health: Option<Health>,
+    pub source: Option<Spanned<String>>,
+    pub external: Option<Spanned<String>>,
+    pub workload: Spanned<WorkloadKind>,
+    pub schedule: Option<Spanned<String>>,
+    pub command: Vec<Spanned<String>>,
+    pub args: Vec<Spanned<String>>,
+    pub volumes: Vec<Volume>,
+    pub replicas: Option<Spanned<u32>>,
+    pub resources: Option<Resources>,
+    pub namespace: Option<Spanned<String>>,
+    pub config_prefix: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+}
+
+impl Service {
+    pub fn is_external(&self) -> bool {
+        self.external.is_some()
+    }
+
+    /// The primary port: the one marked `primary=#true`, else the first declared.
+    pub fn primary_port(&self) -> Option<&Port> {
+        self.ports
+            .iter()
+            .find(|p| p.primary)
+            .or_else(|| self.ports.first())
+    }
+
+    pub fn namespace<'a>(&'a self, platform: &'a Platform) -> &'a str {
+        self.namespace
+            .as_ref()
+            .map_or(platform.namespace.value.as_str(), |n| n.value.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Port {
+    pub name: Spanned<String>,
+    pub number: Spanned<PortNumber>,
+    pub scheme: Option<Spanned<String>>,
+    pub primary: bool,
+    pub service_port: Option<Spanned<PortNumber>>,
+    pub node_port: Option<Spanned<u16>>,
+    pub span: SourceSpan,
+}
+
+impl Port {
+    /// The port clients dial through the Service (`service-port=`, else the container port).
+    pub fn exposed(&self) -> PortNumber {
+        self.service_port.as_ref().map_or(self.number.value, |p| p.value)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EnvVar {
+    pub name: Spanned<String>,
+    pub value: EnvValue,
+    pub span: SourceSpan,
+}
+
+#[derive(Debug, Clone)]
+pub enum EnvValue {
+    Literal(Spanned<String>),
+    Secret {
+        secret: Spanned<String>,
+        key: Spanned<String>,
+    },
+    /// A key of the `service-ports` ConfigMap.
+    Ref(Spanned<String>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Health {
+    Http {
+        path: Spanned<String>,
+        port: Spanned<String>,
+    },
+    Grpc {
+        port: Spanned<String>,
+    },
+    Tcp {
+        port: Spanned<String>,
+    },
+}
+
+impl Health {
+    /// The port name the probe targets.
+    pub fn port(&self) -> &Spanned<String> {
+        match self {
+            Health::Http { port, .. } | Health::Grpc { port } | Health::Tcp { port } => port,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Volume {
+    pub name: Spanned<String>,
+    pub mount_path: Spanned<String>,
+    pub size: Spanned<String>,
+    pub span: SourceSpan,
+}
+
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub name: Spanned<String>,
+    pub span: SourceSpan,
+    pub storage_class: Option<Spanned<String>>,
+    pub image_pull_policy: Option<Spanned<String>>,
+    /// `external-secrets #false`: the cluster has no External Secrets operator, so secrets are
+    /// materialised as value-less Secrets to be filled by hand.
+    pub external_secrets: Option<Spanned<bool>>,
+    pub values: Vec<(Spanned<String>, Spanned<String>)>,
+    pub services: Vec<ServiceOverride>,
+}
+
+/// `service "x" { … }` inside an environment.
+#[derive(Debug, Clone)]
+pub struct ServiceOverride {
+    pub name: Spanned<String>,
+    pub span: SourceSpan,
+    pub enabled: Option<Spanned<bool>>,
+    pub replicas: Option<Spanned<u32>>,
+    pub image: Option<Spanned<String>>,
+    pub resources: Option<Resources>,
+    pub env: Vec<EnvVar>,
+}

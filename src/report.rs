@@ -1,0 +1,220 @@
+//! Renders findings: miette reports for people, JSON for machines.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde::Serialize;
+
+use crate::diagnostic::{Finding, Severity};
+
+/// The text a finding's spans point into, with the name to show for it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: Arc<String>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            text: Arc::new(text.into()),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// A finding bound to its source, as miette wants it.
+struct Rendered<'a> {
+    finding: &'a Finding,
+    source: NamedSource<Arc<String>>,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.finding, f)
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl Diagnostic for Rendered<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!(
+            "{}({})",
+            self.finding.rule.code, self.finding.rule.name
+        )))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.finding
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        (!self.finding.labels.is_empty()).then_some(&self.source as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.finding.labels.iter().map(|l| {
+            let text = (!l.text.is_empty()).then(|| l.text.clone());
+            if l.primary {
+                LabeledSpan::new_primary_with_span(text, l.span)
+            } else {
+                LabeledSpan::new_with_span(text, l.span)
+            }
+        })))
+    }
+}
+
+/// Renders findings the way a person reads them. `color` only on a terminal that wants it.
+pub fn human(findings: &[Finding], source: &SourceFile, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for finding in findings {
+        let rendered = Rendered {
+            finding,
+            source: NamedSource::new(&source.name, Arc::clone(&source.text)),
+        };
+        // Writing into a String cannot fail.
+        let _ = handler.render_report(&mut out, &rendered);
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    findings: Vec<JsonFinding<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    code: &'static str,
+    name: &'static str,
+    severity: Severity,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    labels: Vec<JsonLabel<'a>>,
+    help: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    message: &'a str,
+    line: usize,
+    column: usize,
+    offset: usize,
+    length: usize,
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+pub fn summary(findings: &[Finding]) -> Summary {
+    Summary {
+        errors: findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count(),
+        warnings: findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count(),
+    }
+}
+
+/// The JSON shape of DESIGN.md: `{"findings": [...], "summary": {...}}`.
+pub fn json(findings: &[Finding], source: &SourceFile) -> String {
+    let report = JsonReport {
+        findings: findings
+            .iter()
+            .map(|f| {
+                let (line, column) = f
+                    .primary_span()
+                    .map_or((1, 1), |s| source.line_col(s.offset()));
+                JsonFinding {
+                    code: f.rule.code,
+                    name: f.rule.name,
+                    severity: f.severity,
+                    message: &f.message,
+                    file: &source.name,
+                    line,
+                    column,
+                    labels: f
+                        .labels
+                        .iter()
+                        .map(|l| {
+                            let (line, column) = source.line_col(l.span.offset());
+                            JsonLabel {
+                                message: &l.text,
+                                line,
+                                column,
+                                offset: l.span.offset(),
+                                length: l.span.len(),
+                            }
+                        })
+                        .collect(),
+                    help: f.help.as_deref(),
+                }
+            })
+            .collect(),
+        summary: summary(findings),
+    };
+    // Serialising plain structs of strings and numbers cannot fail.
+    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars_not_bytes() {
+        let src = SourceFile::new("p.kdl", "a\nßx y\n");
+        assert_eq!(src.line_col(0), (1, 1));
+        assert_eq!(src.line_col(2), (2, 1));
+        // "ß" is two bytes: offset 4 is the 'x' at column 2.
+        assert_eq!(src.line_col(4), (2, 2));
+    }
+}

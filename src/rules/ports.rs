@@ -1,0 +1,63 @@
+//! MC1xx: port numbers, names and the NodePort registry.
+
+use super::Rule;
+use crate::diagnostic::Severity::Error;
+
+pub(super) static RULES: &[Rule] = &[
+    Rule {
+        code: "MC101",
+        name: "duplicate-port",
+        severity: Error,
+        summary: "two ports of one service share a number or a name",
+        explanation: "What it does: flags a port number or port name used twice in one service \
+(both places labelled).\n\
+Why it matters: the API server rejects a Service with duplicate port names, and two listeners \
+cannot bind one number.\n\
+Example: `port http 8080` and `port metrics 8080` in the same service.\n\
+Fix: give each port its own number and name.",
+    },
+    Rule {
+        code: "MC102",
+        name: "port-out-of-range",
+        severity: Error,
+        summary: "a port number outside 1–65535",
+        explanation: "What it does: flags container and Service port numbers outside 1–65535.\n\
+Why it matters: the API server rejects it.\n\
+Example: `port http 80800`.\n\
+Fix: `port http 8080`.",
+    },
+    Rule {
+        code: "MC103",
+        name: "nodeport-out-of-range",
+        severity: Error,
+        summary: "a NodePort outside Kubernetes' 30000–32767, or a registry range outside it",
+        explanation: "What it does: flags `node-port=` values and `node-ports LO HI` ranges outside \
+the default Kubernetes NodePort range 30000–32767.\n\
+Why it matters: the API server rejects the Service.\n\
+Example: `port http 8080 node-port=8080`.\n\
+Fix: pick a port inside the registry, e.g. with `maestroc ports allocate SERVICE PORT`.",
+    },
+    Rule {
+        code: "MC104",
+        name: "nodeport-outside-registry",
+        severity: Error,
+        summary: "a NodePort outside the platform's `node-ports` registry range",
+        explanation: "What it does: flags a `node-port=` outside the `node-ports LO HI` range of \
+the platform block.\n\
+Why it matters: the registry is how teams sharing a cluster avoid stepping on each other's \
+NodePorts.\n\
+Example: `node-ports 30500 30999` and `node-port=31000`.\n\
+Fix: pick a free port inside the registry.",
+    },
+    Rule {
+        code: "MC105",
+        name: "nodeport-collision",
+        severity: Error,
+        summary: "two ports claim the same NodePort",
+        explanation: "What it does: flags a NodePort number used by two ports of the platform \
+(both places labelled).\n\
+Why it matters: the second Service is rejected at apply time: the NodePort is already allocated.\n\
+Example: `mlflow` and `feast` both with `node-port=30500`.\n\
+Fix: give one of them the next free port in the registry.",
+    },
+];

@@ -1,0 +1,135 @@
+//! A deployment target: the platform with one environment's overlay applied (or `base` when
+//! no environment is declared). Emitters read services only through this view, so an overlay
+//! can never be forgotten by one emitter and honoured by another.
+
+use crate::model::{EnvVar, Environment, Platform, Resources, Service, ServiceOverride};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub platform: &'a Platform,
+    pub env: Option<&'a Environment>,
+}
+
+impl<'a> Target<'a> {
+    /// One target per environment, or a single `base` target.
+    pub fn all(platform: &'a Platform) -> Vec<Target<'a>> {
+        if platform.environments.is_empty() {
+            vec![Target {
+                platform,
+                env: None,
+            }]
+        } else {
+            platform
+                .environments
+                .iter()
+                .map(|env| Target {
+                    platform,
+                    env: Some(env),
+                })
+                .collect()
+        }
+    }
+
+    pub fn name(&self) -> &'a str {
+        self.env.map_or("base", |e| e.name.value.as_str())
+    }
+
+    fn overlay(&self, svc: &Service) -> Option<&'a ServiceOverride> {
+        self.env?
+            .services
+            .iter()
+            .find(|o| o.name.value == svc.name.value)
+    }
+
+    pub fn enabled(&self, svc: &Service) -> bool {
+        self.overlay(svc)
+            .and_then(|o| o.enabled.as_ref())
+            .is_none_or(|e| e.value)
+    }
+
+    /// Deployed here: enabled and not external.
+    pub fn runs(&self, svc: &Service) -> bool {
+        !svc.is_external() && self.enabled(svc)
+    }
+
+    pub fn replicas(&self, svc: &Service) -> u32 {
+        self.overlay(svc)
+            .and_then(|o| o.replicas.as_ref())
+            .or(svc.replicas.as_ref())
+            .map_or(1, |r| r.value)
+    }
+
+    pub fn image(&self, svc: &'a Service) -> Option<&'a str> {
+        self.overlay(svc)
+            .and_then(|o| o.image.as_ref())
+            .or(svc.image.as_ref())
+            .map(|i| i.value.as_str())
+    }
+
+    /// The service's resources, else the platform defaults.
+    pub fn resources(&self, svc: &'a Service) -> Option<&'a Resources> {
+        self.overlay(svc)
+            .and_then(|o| o.resources.as_ref())
+            .or(svc.resources.as_ref())
+            .or(self.platform.defaults.resources.as_ref())
+    }
+
+    /// The service's env vars with the environment's additions and overrides applied, in
+    /// declaration order (overrides keep the original position).
+    pub fn env(&self, svc: &'a Service) -> Vec<&'a EnvVar> {
+        let extra: &[EnvVar] = self.overlay(svc).map_or(&[], |o| o.env.as_slice());
+        let mut vars: Vec<&EnvVar> = svc
+            .env
+            .iter()
+            .map(|v| {
+                extra
+                    .iter()
+                    .find(|e| e.name.value == v.name.value)
+                    .unwrap_or(v)
+            })
+            .collect();
+        vars.extend(
+            extra
+                .iter()
+                .filter(|e| svc.env.iter().all(|v| v.name.value != e.name.value)),
+        );
+        vars
+    }
+
+    pub fn storage_class(&self) -> Option<&'a str> {
+        self.env
+            .and_then(|e| e.storage_class.as_ref())
+            .map(|s| s.value.as_str())
+    }
+
+    pub fn pull_policy(&self) -> Option<&'a str> {
+        self.env
+            .and_then(|e| e.image_pull_policy.as_ref())
+            .map(|s| s.value.as_str())
+    }
+
+    /// False when the environment says its cluster has no External Secrets operator.
+    pub fn external_secrets(&self) -> bool {
+        self.env
+            .and_then(|e| e.external_secrets.as_ref())
+            .is_none_or(|b| b.value)
+    }
+
+    /// `service-defaults` values with the environment's `value` overrides applied.
+    pub fn default_values(&self) -> Vec<(&'a str, &'a str)> {
+        let mut values: Vec<(&str, &str)> = self
+            .platform
+            .defaults
+            .values
+            .iter()
+            .map(|(k, v)| (k.value.as_str(), v.value.as_str()))
+            .collect();
+        for (k, v) in self.env.map_or(&[][..], |e| e.values.as_slice()) {
+            match values.iter_mut().find(|(key, _)| *key == k.value) {
+                Some(slot) => slot.1 = v.value.as_str(),
+                None => values.push((k.value.as_str(), v.value.as_str())),
+            }
+        }
+        values
+    }
+}
