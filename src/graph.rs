@@ -48,11 +48,11 @@ pub fn build(platform: &Platform, out: &mut Findings) -> Option<DepGraph> {
     let mut dependents = vec![Vec::new(); n];
     for (i, svc) in platform.services.iter().enumerate() {
         for dep in &svc.depends_on {
-            if let Some(&j) = index.get(dep.value.as_str()) {
-                if i != j {
-                    g.add_edge(nodes[i], nodes[j], ());
-                    dependents[j].push(i);
-                }
+            if let Some(&j) = index.get(dep.value.as_str())
+                && i != j
+            {
+                g.add_edge(nodes[i], nodes[j], ());
+                dependents[j].push(i);
             }
         }
     }
@@ -109,7 +109,12 @@ pub fn build(platform: &Platform, out: &mut Findings) -> Option<DepGraph> {
             .cmp(&(depth[b], &platform.services[b].name.value))
     });
     for d in &mut dependents {
-        d.sort_by(|&a, &b| platform.services[a].name.value.cmp(&platform.services[b].name.value));
+        d.sort_by(|&a, &b| {
+            platform.services[a]
+                .name
+                .value
+                .cmp(&platform.services[b].name.value)
+        });
     }
     Some(DepGraph {
         depth,

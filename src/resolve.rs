@@ -39,7 +39,11 @@ fn check(p: &Platform, out: &mut Findings) {
     unique(p.services.iter().map(|s| &s.name), "service", out);
     unique(p.secrets.iter().map(|s| &s.name), "secret", out);
     unique(p.environments.iter().map(|e| &e.name), "environment", out);
-    unique(p.defaults.values.iter().map(|(k, _)| k), "default value", out);
+    unique(
+        p.defaults.values.iter().map(|(k, _)| k),
+        "default value",
+        out,
+    );
     let services: HashMap<&str, &Service> = p
         .services
         .iter()
@@ -72,7 +76,10 @@ fn unique<'a>(names: impl Iterator<Item = &'a Spanned<String>>, what: &str, out:
 }
 
 /// Every `service-ports` key, checked for collisions between services.
-fn config_keys<'a>(p: &'a Platform, out: &mut Findings) -> HashMap<String, (&'a Service, SourceSpan)> {
+fn config_keys<'a>(
+    p: &'a Platform,
+    out: &mut Findings,
+) -> HashMap<String, (&'a Service, SourceSpan)> {
     let mut keys: HashMap<String, (&Service, SourceSpan)> = HashMap::new();
     for svc in &p.services {
         for k in service_keys(p, svc) {
@@ -106,7 +113,7 @@ fn unknown_ref<'a>(
     name: &Spanned<String>,
     known: impl IntoIterator<Item = &'a str>,
 ) -> Finding {
-    let f = Finding::new("MC007", format!("unknown {what} `{}`", name.value))
+    let f = Finding::new("MC007", format!("unknown {what}: `{}`", name.value))
         .at(name.span, format!("no {what} of that name"));
     match did_you_mean(&name.value, known) {
         Some(s) => f.help(format!("did you mean `{s}`?")),
@@ -132,16 +139,21 @@ fn check_service(
         }
         if svc.ports.is_empty() {
             out.push(
-                Finding::new("MC005", format!("external service `{name}` declares no port"))
-                    .at(svc.name.span, "no address can be published")
-                    .help("add the port clients dial, e.g. `port client 10001`"),
+                Finding::new(
+                    "MC005",
+                    format!("external service `{name}` declares no port"),
+                )
+                .at(svc.name.span, "no address can be published")
+                .help("add the port clients dial, e.g. `port client 10001`"),
             );
         }
     } else if svc.image.is_none() {
         out.push(
             Finding::new("MC005", format!("service `{name}` has no image"))
                 .at(svc.name.span, "no `image` in this service")
-                .help("add `image \"registry/name:tag\"`, or `external host=…` if it runs elsewhere"),
+                .help(
+                    "add `image \"registry/name:tag\"`, or `external host=…` if it runs elsewhere",
+                ),
         );
     }
     // Ports: unique numbers and names, at most one primary.
@@ -152,31 +164,43 @@ fn check_service(
     for port in &svc.ports {
         if let Some(first) = by_name.insert(&port.name.value, port.name.span) {
             out.push(
-                Finding::new("MC101", format!("port name `{}` is used twice in `{name}`", port.name.value))
-                    .at(port.name.span, "second port of this name")
-                    .also(first, "first one")
-                    .help("give each port its own name"),
+                Finding::new(
+                    "MC101",
+                    format!("port name `{}` is used twice in `{name}`", port.name.value),
+                )
+                .at(port.name.span, "second port of this name")
+                .also(first, "first one")
+                .help("give each port its own name"),
             );
         }
         if let Some(first) = by_number.insert(port.number.value, port.number.span) {
             out.push(
-                Finding::new("MC101", format!("port {} is used twice in `{name}`", port.number.value))
-                    .at(port.number.span, "second port with this number")
-                    .also(first, "first one")
-                    .help("two listeners cannot bind one port: give each its own number"),
+                Finding::new(
+                    "MC101",
+                    format!("port {} is used twice in `{name}`", port.number.value),
+                )
+                .at(port.number.span, "second port with this number")
+                .also(first, "first one")
+                .help("two listeners cannot bind one port: give each its own number"),
             );
         }
         let exposed = port.exposed();
-        let span = port.service_port.as_ref().map_or(port.number.span, |s| s.span);
-        if let Some(first) = by_service_port.insert(exposed, span) {
-            if port.service_port.is_some() {
-                out.push(
-                    Finding::new("MC101", format!("Service port {exposed} is used twice in `{name}`"))
-                        .at(span, "second Service port with this number")
-                        .also(first, "first one")
-                        .help("each Service port needs its own number"),
-                );
-            }
+        let span = port
+            .service_port
+            .as_ref()
+            .map_or(port.number.span, |s| s.span);
+        if let Some(first) = by_service_port.insert(exposed, span)
+            && port.service_port.is_some()
+        {
+            out.push(
+                Finding::new(
+                    "MC101",
+                    format!("Service port {exposed} is used twice in `{name}`"),
+                )
+                .at(span, "second Service port with this number")
+                .also(first, "first one")
+                .help("each Service port needs its own number"),
+            );
         }
         if port.primary {
             if let Some(first) = primary {
@@ -191,9 +215,15 @@ fn check_service(
         }
         if svc.is_external() && (port.node_port.is_some() || port.service_port.is_some()) {
             out.push(
-                Finding::new("MC004", format!("external service `{name}` cannot expose ports"))
-                    .at(port.span, "node-port= / service-port= need a Service maestroc deploys")
-                    .help("remove node-port= and service-port= from external services"),
+                Finding::new(
+                    "MC004",
+                    format!("external service `{name}` cannot expose ports"),
+                )
+                .at(
+                    port.span,
+                    "node-port= / service-port= need a Service maestroc deploys",
+                )
+                .help("remove node-port= and service-port= from external services"),
             );
         }
     }
@@ -209,44 +239,62 @@ fn check_service(
     if let Some(schedule) = &svc.schedule {
         if kind != WorkloadKind::CronJob {
             out.push(
-                Finding::new("MC004", format!("`{name}` has a schedule but is not a cronjob"))
-                    .at(schedule.span, "only cronjobs run on a schedule")
-                    .help("add `workload \"cronjob\"` or remove `schedule`"),
+                Finding::new(
+                    "MC004",
+                    format!("`{name}` has a schedule but is not a cronjob"),
+                )
+                .at(schedule.span, "only cronjobs run on a schedule")
+                .help("add `workload \"cronjob\"` or remove `schedule`"),
             );
-        } else if schedule.value.split_whitespace().count() != 5 && !schedule.value.starts_with('@') {
+        } else if schedule.value.split_whitespace().count() != 5 && !schedule.value.starts_with('@')
+        {
             out.push(
-                Finding::new("MC004", format!("`{}` is not a cron schedule", schedule.value))
-                    .at(schedule.span, "expected five fields")
-                    .help("write minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\""),
+                Finding::new(
+                    "MC004",
+                    format!("`{}` is not a cron schedule", schedule.value),
+                )
+                .at(schedule.span, "expected five fields")
+                .help("write minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\""),
             );
         }
     }
     if let Some(health) = &svc.health {
         if !kind.is_long_running() {
             out.push(
-                Finding::new("MC004", format!("`{name}` is a batch workload with a health probe"))
-                    .at(svc.workload.span, "jobs run to completion")
-                    .help("remove `health`: probes are for long-running workloads"),
+                Finding::new(
+                    "MC004",
+                    format!("`{name}` is a batch workload with a health probe"),
+                )
+                .at(svc.workload.span, "jobs run to completion")
+                .help("remove `health`: probes are for long-running workloads"),
             );
         }
         let port = health.port();
-        match svc.ports.iter().find(|p| p.name.value == port.value) {
-            None => out.push(unknown_ref(
+        if svc
+            .ports
+            .iter()
+            .find(|p| p.name.value == port.value)
+            .is_none()
+        {
+            out.push(unknown_ref(
                 "port",
                 port,
                 svc.ports.iter().map(|p| p.name.value.as_str()),
-            )),
-            Some(_) => {}
+            ))
         }
     }
-    if !kind.is_long_running() && svc.replicas.is_some() {
-        if let Some(r) = &svc.replicas {
-            out.push(
-                Finding::new("MC004", format!("`{name}` is a batch workload with replicas"))
-                    .at(r.span, "jobs have no replicas")
-                    .help("remove `replicas`"),
-            );
-        }
+    if !kind.is_long_running()
+        && svc.replicas.is_some()
+        && let Some(r) = &svc.replicas
+    {
+        out.push(
+            Finding::new(
+                "MC004",
+                format!("`{name}` is a batch workload with replicas"),
+            )
+            .at(r.span, "jobs have no replicas")
+            .help("remove `replicas`"),
+        );
     }
     // Dependencies.
     for dep in &svc.depends_on {
@@ -271,7 +319,11 @@ fn check_service(
 }
 
 /// The `service-ports` keys a workload receives without asking: its own and its dependencies'.
-pub fn injected_keys(p: &Platform, svc: &Service, services: &HashMap<&str, &Service>) -> Vec<String> {
+pub fn injected_keys(
+    p: &Platform,
+    svc: &Service,
+    services: &HashMap<&str, &Service>,
+) -> Vec<String> {
     let mut keys: Vec<String> = service_keys(p, svc).into_iter().map(|k| k.key).collect();
     for dep in &svc.depends_on {
         if let Some(d) = services.get(dep.value.as_str()) {
@@ -334,24 +386,27 @@ fn check_node_ports(p: &Platform, out: &mut Findings) {
     for svc in &p.services {
         for port in &svc.ports {
             let Some(np) = &port.node_port else { continue };
-            if let Some(range) = &p.node_ports {
-                if !range.contains(np.value) {
-                    out.push(
-                        Finding::new(
-                            "MC104",
-                            format!(
-                                "NodePort {} is outside the platform's registry {}–{}",
-                                np.value, range.low, range.high
-                            ),
-                        )
-                        .at(np.span, "outside the registry")
-                        .also(range.span, "registry declared here")
-                        .help("pick a free port inside the registry (`maestroc ports` lists them)"),
-                    );
-                }
+            if let Some(range) = &p.node_ports
+                && !range.contains(np.value)
+            {
+                out.push(
+                    Finding::new(
+                        "MC104",
+                        format!(
+                            "NodePort {} is outside the platform's registry {}–{}",
+                            np.value, range.low, range.high
+                        ),
+                    )
+                    .at(np.span, "outside the registry")
+                    .also(range.span, "registry declared here")
+                    .help("pick a free port inside the registry (`maestroc ports` lists them)"),
+                );
             }
             if let Some((other, other_port)) = used.get(&np.value) {
-                let other_span = other_port.node_port.as_ref().map_or(other_port.span, |n| n.span);
+                let other_span = other_port
+                    .node_port
+                    .as_ref()
+                    .map_or(other_port.span, |n| n.span);
                 out.push(
                     Finding::new(
                         "MC105",
@@ -361,7 +416,10 @@ fn check_node_ports(p: &Platform, out: &mut Findings) {
                         ),
                     )
                     .at(np.span, format!("{}/{}", svc.name.value, port.name.value))
-                    .also(other_span, format!("{}/{}", other.name.value, other_port.name.value))
+                    .also(
+                        other_span,
+                        format!("{}/{}", other.name.value, other_port.name.value),
+                    )
                     .help("give one of them the next free port in the registry"),
                 );
             } else {
@@ -378,7 +436,11 @@ fn check_environment(
     keys: &HashMap<String, (&Service, SourceSpan)>,
     out: &mut Findings,
 ) {
-    unique(env.services.iter().map(|o| &o.name), "environment override", out);
+    unique(
+        env.services.iter().map(|o| &o.name),
+        "environment override",
+        out,
+    );
     for (k, _) in &env.values {
         if !p.defaults.values.iter().any(|(dk, _)| dk.value == k.value) {
             out.push(unknown_ref(
@@ -393,18 +455,29 @@ fn check_environment(
             out.push(unknown_ref("service", &o.name, services.keys().copied()));
             continue;
         };
-        if svc.is_external() && (o.replicas.is_some() || o.image.is_some() || o.resources.is_some() || !o.env.is_empty()) {
+        if svc.is_external()
+            && (o.replicas.is_some()
+                || o.image.is_some()
+                || o.resources.is_some()
+                || !o.env.is_empty())
+        {
             out.push(
-                Finding::new("MC004", format!("`{}` is external and cannot be overridden", svc.name.value))
-                    .at(o.name.span, "nothing of it is deployed")
-                    .help("only `enabled=` applies to an external service"),
+                Finding::new(
+                    "MC004",
+                    format!("`{}` is external and cannot be overridden", svc.name.value),
+                )
+                .at(o.name.span, "nothing of it is deployed")
+                .help("only `enabled=` applies to an external service"),
             );
         }
         if let (Some(r), false) = (&o.replicas, svc.workload.value.is_long_running()) {
             out.push(
-                Finding::new("MC004", format!("`{}` is a batch workload with replicas", svc.name.value))
-                    .at(r.span, "jobs have no replicas")
-                    .help("remove `replicas`"),
+                Finding::new(
+                    "MC004",
+                    format!("`{}` is a batch workload with replicas", svc.name.value),
+                )
+                .at(r.span, "jobs have no replicas")
+                .help("remove `replicas`"),
             );
         }
         let injected = injected_keys(p, svc, services);
@@ -425,30 +498,30 @@ fn check_environment(
             continue;
         }
         for dep in &svc.depends_on {
-            if let Some(d) = services.get(dep.value.as_str()) {
-                if !target.enabled(d) {
-                    let off = env
-                        .services
-                        .iter()
-                        .find(|o| o.name.value == d.name.value)
-                        .and_then(|o| o.enabled.as_ref())
-                        .map_or(env.span, |e| e.span);
-                    out.push(
-                        Finding::new(
-                            "MC012",
-                            format!(
-                                "`{}` depends on `{}`, which is disabled in `{}`",
-                                svc.name.value, d.name.value, env.name.value
-                            ),
-                        )
-                        .at(dep.span, "this dependency")
-                        .also(off, "disabled here")
-                        .help(format!(
-                            "disable `{}` in `{}` too, or keep `{}` enabled",
-                            svc.name.value, env.name.value, d.name.value
-                        )),
-                    );
-                }
+            if let Some(d) = services.get(dep.value.as_str())
+                && !target.enabled(d)
+            {
+                let off = env
+                    .services
+                    .iter()
+                    .find(|o| o.name.value == d.name.value)
+                    .and_then(|o| o.enabled.as_ref())
+                    .map_or(env.span, |e| e.span);
+                out.push(
+                    Finding::new(
+                        "MC012",
+                        format!(
+                            "`{}` depends on `{}`, which is disabled in `{}`",
+                            svc.name.value, d.name.value, env.name.value
+                        ),
+                    )
+                    .at(dep.span, "this dependency")
+                    .also(off, "disabled here")
+                    .help(format!(
+                        "disable `{}` in `{}` too, or keep `{}` enabled",
+                        svc.name.value, env.name.value, d.name.value
+                    )),
+                );
             }
         }
     }

@@ -46,7 +46,11 @@ pub fn run(args: &BuildArgs) -> u8 {
             .iter()
             .map(|e| e.name.value.as_str())
             .collect();
-        let known = if names.is_empty() { vec!["base"] } else { names };
+        let known = if names.is_empty() {
+            vec!["base"]
+        } else {
+            names
+        };
         if !known.contains(&env.as_str()) {
             let hint = crate::spec::did_you_mean(env, known.iter().copied())
                 .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
@@ -75,9 +79,10 @@ pub fn run(args: &BuildArgs) -> u8 {
             EXIT_OK
         }
         Err(e) => {
-            print_finding(Finding::new("MC091", e.to_string()).help(
-                "nothing was replaced; fix the path or permissions and build again",
-            ));
+            print_finding(
+                Finding::new("MC091", e.to_string())
+                    .help("nothing was replaced; fix the path or permissions and build again"),
+            );
             EXIT_INPUT
         }
     }

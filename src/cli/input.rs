@@ -9,9 +9,8 @@ use crate::report::{self, SourceFile};
 /// Reads the spec; a missing, unreadable or non-UTF-8 file is an MC090 finding.
 pub fn read_spec(path: &Path) -> Result<SourceFile, Finding> {
     let bytes = std::fs::read(path).map_err(|e| {
-        Finding::new("MC090", format!("cannot read {}: {e}", path.display())).help(
-            "pass the spec with `--spec PATH`; by default maestroc reads ./platform.kdl",
-        )
+        Finding::new("MC090", format!("cannot read {}: {e}", path.display()))
+            .help("pass the spec with `--spec PATH`; by default maestroc reads ./platform.kdl")
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         Finding::new(

@@ -43,7 +43,10 @@ fn emit_target(c: &Compiled, t: &Target<'_>, files: &mut Files) -> Result<(), Ya
         if !t.runs(svc) {
             continue;
         }
-        let dependents: Vec<&Service> = c.graph.dependents[i].iter().map(|&j| &services[j]).collect();
+        let dependents: Vec<&Service> = c.graph.dependents[i]
+            .iter()
+            .map(|&j| &services[j])
+            .collect();
         let number = c.graph.file_number(i);
         put(
             format!("{number:02}-{}.yaml", svc.name.value),

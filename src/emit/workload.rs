@@ -26,7 +26,11 @@ use crate::model::{EnvValue, Health, Resources, Service, WorkloadKind, service_k
 use crate::target::Target;
 
 /// Everything in `NN-<service>.yaml`.
-pub fn service_file(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> Result<YamlFile, YamlError> {
+pub fn service_file(
+    t: &Target<'_>,
+    svc: &Service,
+    dependents: &[&Service],
+) -> Result<YamlFile, YamlError> {
     let p = t.platform;
     let name = svc.name.value.as_str();
     let ns = svc.namespace(p);
@@ -36,7 +40,10 @@ pub fn service_file(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> R
     match svc.workload.value {
         WorkloadKind::Deployment => {
             for vol in &svc.volumes {
-                file.push("PersistentVolumeClaim", &pvc(t, svc, &vol.name.value, &vol.size.value))?;
+                file.push(
+                    "PersistentVolumeClaim",
+                    &pvc(t, svc, &vol.name.value, &vol.size.value),
+                )?;
             }
             file.push(
                 "Deployment",
@@ -85,7 +92,10 @@ pub fn service_file(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> R
         }
         WorkloadKind::Job => {
             for vol in &svc.volumes {
-                file.push("PersistentVolumeClaim", &pvc(t, svc, &vol.name.value, &vol.size.value))?;
+                file.push(
+                    "PersistentVolumeClaim",
+                    &pvc(t, svc, &vol.name.value, &vol.size.value),
+                )?;
             }
             file.push(
                 "Job",
@@ -98,14 +108,21 @@ pub fn service_file(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> R
         }
         WorkloadKind::CronJob => {
             for vol in &svc.volumes {
-                file.push("PersistentVolumeClaim", &pvc(t, svc, &vol.name.value, &vol.size.value))?;
+                file.push(
+                    "PersistentVolumeClaim",
+                    &pvc(t, svc, &vol.name.value, &vol.size.value),
+                )?;
             }
             file.push(
                 "CronJob",
                 &CronJob {
                     metadata: meta(p, name, Some(ns), Some(name)),
                     spec: Some(CronJobSpec {
-                        schedule: svc.schedule.as_ref().map(|s| s.value.clone()).unwrap_or_default(),
+                        schedule: svc
+                            .schedule
+                            .as_ref()
+                            .map(|s| s.value.clone())
+                            .unwrap_or_default(),
                         concurrency_policy: Some("Forbid".to_string()),
                         job_template: JobTemplateSpec {
                             metadata: None,
@@ -146,7 +163,12 @@ fn job_spec(mut template: PodTemplateSpec) -> JobSpec {
 fn pvc(t: &Target<'_>, svc: &Service, volume: &str, size: &str) -> PersistentVolumeClaim {
     let name = svc.name.value.as_str();
     PersistentVolumeClaim {
-        metadata: meta(t.platform, &format!("{name}-{volume}"), Some(svc.namespace(t.platform)), Some(name)),
+        metadata: meta(
+            t.platform,
+            &format!("{name}-{volume}"),
+            Some(svc.namespace(t.platform)),
+            Some(name),
+        ),
         spec: Some(PersistentVolumeClaimSpec {
             access_modes: Some(vec!["ReadWriteOnce".to_string()]),
             resources: Some(VolumeResourceRequirements {
@@ -167,7 +189,10 @@ fn pod_template(t: &Target<'_>, svc: &Service) -> PodTemplateSpec {
     let p = t.platform;
     let name = svc.name.value.as_str();
     let mut labels = selector_labels(p, name);
-    labels.insert("app.kubernetes.io/managed-by".to_string(), "maestroc".to_string());
+    labels.insert(
+        "app.kubernetes.io/managed-by".to_string(),
+        "maestroc".to_string(),
+    );
     let volumes: Vec<Volume> = match svc.workload.value {
         // StatefulSet volumes come from its claim templates.
         WorkloadKind::StatefulSet => Vec::new(),
@@ -307,14 +332,22 @@ fn from_ports_configmap(name: &str, key: &str) -> EnvVar {
 /// Own keys, then each dependency's keys (never literals), then the service's own env.
 fn env(t: &Target<'_>, svc: &Service) -> Vec<EnvVar> {
     let p = t.platform;
-    let by_name: HashMap<&str, &Service> = p.services.iter().map(|s| (s.name.value.as_str(), s)).collect();
+    let by_name: HashMap<&str, &Service> = p
+        .services
+        .iter()
+        .map(|s| (s.name.value.as_str(), s))
+        .collect();
     let mut vars: Vec<EnvVar> = service_keys(p, svc)
         .iter()
         .map(|k| from_ports_configmap(&k.key, &k.key))
         .collect();
     for dep in &svc.depends_on {
         if let Some(d) = by_name.get(dep.value.as_str()) {
-            vars.extend(service_keys(p, d).iter().map(|k| from_ports_configmap(&k.key, &k.key)));
+            vars.extend(
+                service_keys(p, d)
+                    .iter()
+                    .map(|k| from_ports_configmap(&k.key, &k.key)),
+            );
         }
     }
     for var in t.env(svc) {
@@ -347,7 +380,10 @@ fn resources(r: &Resources) -> ResourceRequirements {
     let map = |pairs: [(&str, &Option<crate::model::Spanned<String>>); 2]| {
         let m: BTreeMap<String, Quantity> = pairs
             .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), Quantity(v.value.clone()))))
+            .filter_map(|(k, v)| {
+                v.as_ref()
+                    .map(|v| (k.to_string(), Quantity(v.value.clone())))
+            })
             .collect();
         (!m.is_empty()).then_some(m)
     };

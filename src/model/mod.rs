@@ -175,7 +175,9 @@ pub struct Port {
 impl Port {
     /// The port clients dial through the Service (`service-port=`, else the container port).
     pub fn exposed(&self) -> PortNumber {
-        self.service_port.as_ref().map_or(self.number.value, |p| p.value)
+        self.service_port
+            .as_ref()
+            .map_or(self.number.value, |p| p.value)
     }
 }
 

@@ -73,7 +73,10 @@ pub fn parse(text: &str) -> Parsed {
                     "MC001",
                     d.message.unwrap_or_else(|| "invalid KDL".to_string()),
                 )
-                .at(d.span, d.label.unwrap_or_else(|| "here".to_string()));
+                .at(
+                    last_line_of(text, d.span),
+                    d.label.unwrap_or_else(|| "here".to_string()),
+                );
                 if let Some(help) = d.help {
                     f = f.help(help);
                 }
@@ -87,6 +90,22 @@ pub fn parse(text: &str) -> Parsed {
     };
     let platform = read_document(&doc, &mut findings);
     Parsed { platform, findings }
+}
+
+/// kdl sometimes reports a syntax error with a span that starts at the enclosing node, many
+/// lines up; the mistake is at the end of the span, so point at the end's line only.
+fn last_line_of(text: &str, span: SourceSpan) -> SourceSpan {
+    let end = (span.offset() + span.len()).min(text.len());
+    let Some(head) = text.get(..end) else {
+        return span;
+    };
+    let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+    if line_start <= span.offset() {
+        return span;
+    }
+    let indent = text[line_start..end].len() - text[line_start..end].trim_start().len();
+    let start = line_start + indent;
+    SourceSpan::new(start.into(), end - start)
 }
 
 fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
@@ -225,7 +244,11 @@ fn read_value(node: &KdlNode, out: &mut Findings) -> Option<(Spanned<String>, Sp
         out.push(r.missing("a value"));
         return None;
     }
-    let entry = node.entries().iter().filter(|e| e.name().is_none()).nth(1)?;
+    let entry = node
+        .entries()
+        .iter()
+        .filter(|e| e.name().is_none())
+        .nth(1)?;
     let value = match entry.value() {
         kdl::KdlValue::String(s) => s.clone(),
         kdl::KdlValue::Integer(i) => i.to_string(),
@@ -386,7 +409,10 @@ fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service> {
                 svc.config_prefix = single_string(child, "a key prefix", out);
                 if let Some(p) = &svc.config_prefix {
                     let ok = !p.value.is_empty()
-                        && p.value.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                        && p.value
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c.is_ascii_uppercase())
                         && p.value
                             .chars()
                             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
@@ -416,7 +442,11 @@ fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service> {
                 if let Some(w) = single_string(child, "a workload kind", out) {
                     match WorkloadKind::ALL.iter().find(|(n, _)| *n == w.value) {
                         Some((_, kind)) => svc.workload = Spanned::new(*kind, w.span),
-                        None => out.push(one_of(&w, "workload", WorkloadKind::ALL.map(|k| k.0).as_slice())),
+                        None => out.push(one_of(
+                            &w,
+                            "workload",
+                            WorkloadKind::ALL.map(|k| k.0).as_slice(),
+                        )),
                     }
                 }
             }
@@ -515,7 +545,11 @@ fn read_port(node: &KdlNode, out: &mut Findings) -> Option<Port> {
         }
     });
     if let Some(s) = &scheme {
-        let ok = s.value.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        let ok = s
+            .value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase())
             && s.value
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+-.".contains(c));
@@ -580,9 +614,12 @@ fn read_env(node: &KdlNode, out: &mut Findings) -> Option<EnvVar> {
     let how = "write `env NAME \"value\"`, `env NAME secret=\"s\" key=\"K\"` or `env NAME ref=\"SVC_PORT\"`";
     if forms > 1 {
         out.push(
-            Finding::new("MC004", format!("env `{}` has more than one value", name.value))
-                .at(node.span(), "choose one source")
-                .help(how),
+            Finding::new(
+                "MC004",
+                format!("env `{}` has more than one value", name.value),
+            )
+            .at(node.span(), "choose one source")
+            .help(how),
         );
         return None;
     }
@@ -638,7 +675,8 @@ fn read_health(node: &KdlNode, out: &mut Findings) -> Option<Health> {
         .iter()
         .filter(|b| **b)
         .count();
-    let how = "write `health http=\"/healthz\" port=http`, `health grpc=grpc` or `health tcp=PORTNAME`";
+    let how =
+        "write `health http=\"/healthz\" port=http`, `health grpc=grpc` or `health tcp=PORTNAME`";
     if kinds != 1 {
         out.push(
             Finding::new("MC004", "`health` needs exactly one of http=, grpc=, tcp=")
@@ -650,9 +688,12 @@ fn read_health(node: &KdlNode, out: &mut Findings) -> Option<Health> {
     if let Some(path) = http {
         if !path.value.starts_with('/') {
             out.push(
-                Finding::new("MC004", format!("HTTP probe path `{}` must start with /", path.value))
-                    .at(path.span, "not a path")
-                    .help(how),
+                Finding::new(
+                    "MC004",
+                    format!("HTTP probe path `{}` must start with /", path.value),
+                )
+                .at(path.span, "not a path")
+                .help(how),
             );
         }
         let Some(port) = port else {
@@ -684,8 +725,11 @@ fn read_volume(node: &KdlNode, out: &mut Findings) -> Option<Volume> {
     let mount_path = r.string_arg(1, "a mount path", out)?;
     if !mount_path.value.starts_with('/') {
         out.push(
-            Finding::new("MC004", format!("mount path `{}` is not absolute", mount_path.value))
-                .at(mount_path.span, "must start with /"),
+            Finding::new(
+                "MC004",
+                format!("mount path `{}` is not absolute", mount_path.value),
+            )
+            .at(mount_path.span, "must start with /"),
         );
     }
     let size = match r.string_prop("size", out) {
@@ -700,7 +744,10 @@ fn read_volume(node: &KdlNode, out: &mut Findings) -> Option<Volume> {
         }
         None => {
             if !r.has_prop("size") {
-                out.push(r.missing("`size=`").help("e.g. `volume data \"/data\" size=\"10Gi\"`"));
+                out.push(
+                    r.missing("`size=`")
+                        .help("e.g. `volume data \"/data\" size=\"10Gi\"`"),
+                );
             }
             return None;
         }
@@ -734,10 +781,10 @@ fn read_environment(node: &KdlNode, out: &mut Findings) -> Option<Environment> {
             "storage-class" => env.storage_class = single_string(child, "a storage class", out),
             "image-pull-policy" => {
                 env.image_pull_policy = single_string(child, "a pull policy", out);
-                if let Some(p) = &env.image_pull_policy {
-                    if !PULL_POLICIES.contains(&p.value.as_str()) {
-                        out.push(one_of(p, "image-pull-policy", PULL_POLICIES));
-                    }
+                if let Some(p) = &env.image_pull_policy
+                    && !PULL_POLICIES.contains(&p.value.as_str())
+                {
+                    out.push(one_of(p, "image-pull-policy", PULL_POLICIES));
                 }
             }
             "external-secrets" => {
@@ -811,10 +858,13 @@ fn one_of(v: &Spanned<String>, what: &str, allowed: &[&str]) -> Finding {
 }
 
 fn duplicate(what: &str, again: &Spanned<String>, first: SourceSpan) -> Finding {
-    Finding::new("MC006", format!("{what} `{}` is declared twice", again.value))
-        .at(again.span, "declared again here")
-        .also(first, "first declared here")
-        .help("remove one of them")
+    Finding::new(
+        "MC006",
+        format!("{what} `{}` is declared twice", again.value),
+    )
+    .at(again.span, "declared again here")
+    .also(first, "first declared here")
+    .help("remove one of them")
 }
 
 fn check_dns_label(name: &Spanned<String>, what: &str, out: &mut Findings) {
@@ -848,9 +898,12 @@ fn check_env_name(name: &Spanned<String>, out: &mut Findings) {
             .all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !ok {
         out.push(
-            Finding::new("MC009", format!("`{}` is not a valid variable name", name.value))
-                .at(name.span, "invalid name")
-                .help("use letters, digits and `_`, not starting with a digit (e.g. LOG_LEVEL)"),
+            Finding::new(
+                "MC009",
+                format!("`{}` is not a valid variable name", name.value),
+            )
+            .at(name.span, "invalid name")
+            .help("use letters, digits and `_`, not starting with a digit (e.g. LOG_LEVEL)"),
         );
     }
 }

@@ -56,7 +56,11 @@ impl<'a> NodeReader<'a> {
         allowed_props: &'static [&'static str],
         out: &mut Findings,
     ) -> Self {
-        let args: Vec<&KdlEntry> = node.entries().iter().filter(|e| e.name().is_none()).collect();
+        let args: Vec<&KdlEntry> = node
+            .entries()
+            .iter()
+            .filter(|e| e.name().is_none())
+            .collect();
         let name = name_of(node);
         for entry in node.entries() {
             let Some(key) = entry.name() else { continue };
@@ -121,7 +125,12 @@ impl<'a> NodeReader<'a> {
     }
 
     /// Argument `idx` as a string; a missing one is reported as `what`.
-    pub fn string_arg(&self, idx: usize, what: &str, out: &mut Findings) -> Option<Spanned<String>> {
+    pub fn string_arg(
+        &self,
+        idx: usize,
+        what: &str,
+        out: &mut Findings,
+    ) -> Option<Spanned<String>> {
         match self.args.get(idx) {
             Some(e) => string_of(e, &format!("{what} of `{}`", self.name()), out),
             None => {
@@ -263,17 +272,14 @@ pub fn children<'a>(
 
 /// Flags a children block on a node that takes none (it would be silently ignored).
 pub fn no_children(node: &KdlNode, out: &mut Findings) {
-    if let Some(doc) = node.children() {
-        if let Some(first) = doc.nodes().first() {
-            out.push(
-                Finding::new(
-                    "MC002",
-                    format!("`{}` takes no child nodes", name_of(node)),
-                )
+    if let Some(doc) = node.children()
+        && let Some(first) = doc.nodes().first()
+    {
+        out.push(
+            Finding::new("MC002", format!("`{}` takes no child nodes", name_of(node)))
                 .at(name_span(first), "unexpected child node")
                 .help("write its settings as properties, e.g. `key=value`"),
-            );
-        }
+        );
     }
 }
 
