@@ -24,13 +24,24 @@ pub struct Label {
     pub primary: bool,
 }
 
+/// A place in a file other than the spec (a generated file, later a scanned one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
 /// One problem found, tied to its rule.
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub rule: &'static Rule,
     pub severity: Severity,
     pub message: String,
+    /// Spans in the spec.
     pub labels: Vec<Label>,
+    /// Set when the finding is about another file; its spans then do not apply.
+    pub location: Option<Location>,
     pub help: Option<String>,
 }
 
@@ -43,8 +54,19 @@ impl Finding {
             severity: rule.severity,
             message: message.into(),
             labels: Vec::new(),
+            location: None,
             help: None,
         }
+    }
+
+    /// A finding about a file other than the spec.
+    pub fn in_file(mut self, file: impl Into<String>, line: usize, column: usize) -> Self {
+        self.location = Some(Location {
+            file: file.into(),
+            line,
+            column,
+        });
+        self
     }
 
     /// The span the finding is about.
@@ -102,16 +124,23 @@ impl Findings {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
     pub fn iter(&self) -> std::slice::Iter<'_, Finding> {
         self.0.iter()
     }
     /// Findings in source order, so reports read top to bottom like the file.
     pub fn into_sorted(mut self) -> Vec<Finding> {
-        self.0.sort_by_key(|f| {
-            (
-                f.primary_span().map_or(usize::MAX, |s| s.offset()),
-                f.rule.code,
-            )
+        self.0.sort_by(|a, b| {
+            let key = |f: &Finding| {
+                (
+                    f.location.as_ref().map(|l| (l.file.clone(), l.line)),
+                    f.primary_span().map_or(usize::MAX, |s| s.offset()),
+                    f.rule.code,
+                )
+            };
+            key(a).cmp(&key(b))
         });
         self.0
     }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod emit;
 pub mod graph;
+pub mod lint;
 pub mod model;
 pub mod output;
 pub mod report;

@@ -141,3 +141,75 @@ pub fn write(out: &Path, files: &Files, scope: &[String]) -> Result<Written, Out
     }
     Ok(written)
 }
+
+/// How one generated file on disk differs from a fresh build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// The build produces it; it is not on disk.
+    Missing { path: String },
+    /// A generated file on disk the build no longer produces.
+    Extra { path: String },
+    /// On disk with other contents; `line` is the first differing line (1-based).
+    Changed {
+        path: String,
+        line: usize,
+        expected: String,
+        found: String,
+    },
+}
+
+/// Compares `files` with what is under `out` (scoped like `write`), without writing.
+pub fn compare(out: &Path, files: &Files, scope: &[String]) -> Result<Vec<Drift>, OutputError> {
+    let mut drift = Vec::new();
+    for (rel, content) in files {
+        let path = out.join(rel);
+        match fs::read(&path) {
+            Ok(old) if old == content.as_bytes() => {}
+            Ok(old) => {
+                let old = String::from_utf8_lossy(&old);
+                let (line, expected, found) = first_difference(content, &old);
+                drift.push(Drift::Changed {
+                    path: rel.clone(),
+                    line,
+                    expected,
+                    found,
+                });
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                drift.push(Drift::Missing { path: rel.clone() })
+            }
+            Err(e) => return Err(io_err(&path)(e)),
+        }
+    }
+    for rel in existing_generated(out)? {
+        if !files.contains_key(&rel) && scope.iter().any(|s| rel.starts_with(s)) {
+            drift.push(Drift::Extra { path: rel });
+        }
+    }
+    Ok(drift)
+}
+
+fn first_difference(expected: &str, found: &str) -> (usize, String, String) {
+    let mut e = expected.lines();
+    let mut f = found.lines();
+    let mut line = 1;
+    loop {
+        match (e.next(), f.next()) {
+            (Some(a), Some(b)) if a == b => line += 1,
+            (a, b) => {
+                let show = |s: Option<&str>| s.map_or("(end of file)".to_string(), str::to_string);
+                return (line, show(a), show(b));
+            }
+        }
+    }
+}
+
+/// The current contents of a generated file, for `diff`; empty when absent.
+pub fn read_existing(out: &Path, rel: &str) -> Result<String, OutputError> {
+    let path = out.join(rel);
+    match fs::read(&path) {
+        Ok(b) => Ok(String::from_utf8_lossy(&b).into_owned()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(io_err(&path)(e)),
+    }
+}

@@ -54,7 +54,10 @@ impl fmt::Debug for Rendered<'_> {
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        match &self.finding.location {
+            Some(l) => write!(f, "{}:{}: {}", l.file, l.line, self.finding.message),
+            None => f.write_str(&self.finding.message),
+        }
     }
 }
 
@@ -81,9 +84,13 @@ impl Diagnostic for Rendered<'_> {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        (!self.finding.labels.is_empty()).then_some(&self.source as &dyn miette::SourceCode)
+        (!self.finding.labels.is_empty() && self.finding.location.is_none())
+            .then_some(&self.source as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.finding.location.is_some() {
+            return None;
+        }
         Some(Box::new(self.finding.labels.iter().map(|l| {
             let text = (!l.text.is_empty()).then(|| l.text.clone());
             if l.primary {
@@ -164,26 +171,39 @@ pub fn summary(findings: &[Finding]) -> Summary {
     }
 }
 
+/// File, line and column a finding is reported at: its own location, else its primary span
+/// in the spec.
+fn position<'a>(f: &'a Finding, source: &'a SourceFile) -> (&'a str, usize, usize) {
+    match &f.location {
+        Some(l) => (&l.file, l.line, l.column),
+        None => {
+            let (line, column) = f
+                .primary_span()
+                .map_or((1, 1), |s| source.line_col(s.offset()));
+            (&source.name, line, column)
+        }
+    }
+}
+
 /// The JSON shape of DESIGN.md: `{"findings": [...], "summary": {...}}`.
 pub fn json(findings: &[Finding], source: &SourceFile) -> String {
     let report = JsonReport {
         findings: findings
             .iter()
             .map(|f| {
-                let (line, column) = f
-                    .primary_span()
-                    .map_or((1, 1), |s| source.line_col(s.offset()));
+                let (file, line, column) = position(f, source);
                 JsonFinding {
                     code: f.rule.code,
                     name: f.rule.name,
                     severity: f.severity,
                     message: &f.message,
-                    file: &source.name,
+                    file,
                     line,
                     column,
                     labels: f
                         .labels
                         .iter()
+                        .filter(|_| f.location.is_none())
                         .map(|l| {
                             let (line, column) = source.line_col(l.span.offset());
                             JsonLabel {
@@ -203,6 +223,93 @@ pub fn json(findings: &[Finding], source: &SourceFile) -> String {
     };
     // Serialising plain structs of strings and numbers cannot fail.
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}
+
+/// GitHub Actions workflow commands: one `::error file=…,line=…,col=…,title=…::message` each.
+pub fn github(findings: &[Finding], source: &SourceFile) -> String {
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for f in findings {
+        let (file, line, col) = position(f, source);
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut message = f.message.clone();
+        if let Some(help) = &f.help {
+            message.push_str(&format!("\nhelp: {help}"));
+        }
+        out.push_str(&format!(
+            "::{level} file={},line={line},col={col},title={}::{}\n",
+            prop(file),
+            prop(&format!("{} {}", f.rule.code, f.rule.name)),
+            data(&message)
+        ));
+    }
+    out
+}
+
+/// SARIF 2.1.0, one run, every rule of the catalogue in the driver so code scanning can show
+/// the explanation next to each result.
+pub fn sarif(findings: &[Finding], source: &SourceFile) -> String {
+    let level = |s: Severity| match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    };
+    let rules: Vec<serde_json::Value> = crate::rules::all()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": r.explanation},
+                "help": {"text": r.explanation},
+                "defaultConfiguration": {"level": level(r.severity)},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            let (file, line, column) = position(f, source);
+            let mut text = f.message.clone();
+            if let Some(help) = &f.help {
+                text.push_str(&format!(" (help: {help})"));
+            }
+            serde_json::json!({
+                "ruleId": f.rule.code,
+                "ruleIndex": crate::rules::all().position(|r| r.code == f.rule.code),
+                "level": level(f.severity),
+                "message": {"text": text},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": file},
+                        "region": {"startLine": line, "startColumn": column}
+                    }
+                }]
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "maestroc",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": results,
+        }]
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
 #[cfg(test)]

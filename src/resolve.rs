@@ -28,6 +28,7 @@ pub fn compile(text: &str) -> (Option<Compiled>, Findings) {
         return (None, out);
     };
     check(&platform, &mut out);
+    crate::lint::run(&platform, &mut out);
     let graph = graph::build(&platform, &mut out);
     match graph {
         Some(graph) if !out.has_errors() => (Some(Compiled { platform, graph }), out),
@@ -113,7 +114,16 @@ fn unknown_ref<'a>(
     name: &Spanned<String>,
     known: impl IntoIterator<Item = &'a str>,
 ) -> Finding {
-    let f = Finding::new("MC007", format!("unknown {what}: `{}`", name.value))
+    unknown_ref_as("MC007", what, name, known)
+}
+
+fn unknown_ref_as<'a>(
+    code: &str,
+    what: &str,
+    name: &Spanned<String>,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Finding {
+    let f = Finding::new(code, format!("unknown {what}: `{}`", name.value))
         .at(name.span, format!("no {what} of that name"));
     match did_you_mean(&name.value, known) {
         Some(s) => f.help(format!("did you mean `{s}`?")),
@@ -367,7 +377,8 @@ fn check_env_var(
                 Some(s) => {
                     if !s.keys.iter().any(|k| k.value == key.value) {
                         out.push(
-                            unknown_ref(
+                            unknown_ref_as(
+                                "MC304",
                                 &format!("key of secret `{}`", s.name.value),
                                 key,
                                 s.keys.iter().map(|k| k.value.as_str()),

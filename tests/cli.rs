@@ -275,3 +275,133 @@ fn usage_errors_exit_2() {
     assert_eq!(p.run(&["build", "--frobnicate"]).status.code(), Some(2));
     assert_eq!(p.run(&["--help"]).status.code(), Some(0));
 }
+
+#[test]
+fn check_catches_a_hand_edit_and_a_spec_change_then_passes_after_build() {
+    let p = Project::new(BUNDLED);
+    assert_eq!(p.run(&["build"]).status.code(), Some(0));
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("0 errors, 0 warnings"));
+
+    // A hand edit of a generated file.
+    let grafana = p.path("output/k8s/minikube/13-grafana.yaml");
+    let edited = fs::read_to_string(&grafana)
+        .unwrap()
+        .replace("replicas: 1", "replicas: 5");
+    fs::write(&grafana, edited).unwrap();
+    // A spec change without a build.
+    fs::write(
+        p.path("platform.kdl"),
+        BUNDLED.replace(
+            "port http 3100 scheme=\"http\"",
+            "port http 3101 scheme=\"http\"",
+        ),
+    )
+    .unwrap();
+    let before = p.output();
+    let o = p.run(&["check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["code"], "MC205");
+            f["file"].as_str().unwrap()
+        })
+        .collect();
+    assert!(
+        files.contains(&"output/k8s/minikube/13-grafana.yaml"),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&"output/k8s/minikube/10-loki.yaml"),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&"output/k8s/production/00-service-config.yaml"),
+        "{files:?}"
+    );
+    let grafana_finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "output/k8s/minikube/13-grafana.yaml")
+        .unwrap();
+    assert!(
+        grafana_finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("found `replicas: 5`")
+    );
+    assert!(grafana_finding["line"].as_u64().unwrap() > 1);
+    assert_eq!(report["summary"]["errors"], files.len());
+    assert_eq!(before, p.output(), "check never writes");
+
+    let o = p.run(&["diff"]);
+    assert_eq!(o.status.code(), Some(1));
+    let diff = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        diff.contains("-        replicas: 5") || diff.contains("-  replicas: 5"),
+        "{diff}"
+    );
+    assert!(diff.contains("+  LOKI_PORT: \"3101\""), "{diff}");
+
+    assert_eq!(p.run(&["build"]).status.code(), Some(0));
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(p.run(&["diff"]).status.code(), Some(0));
+}
+
+#[test]
+fn check_reports_spec_errors_warnings_and_formats() {
+    let spec = BUNDLED
+        .replace(
+            "port grpc 6566 node-port=30501",
+            "port grpc 6566 node-port=30500",
+        )
+        .replace("image \"redis:7.4.1-alpine\"", "image \"redis\"");
+    let p = Project::new(&spec);
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("MC105"), "{err}");
+    assert!(err.contains("MC401"), "{err}");
+
+    let o = p.run(&["check", "--format", "github"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("::error file=platform.kdl,line="), "{text}");
+    assert!(text.contains("::warning file=platform.kdl,line="), "{text}");
+
+    let o = p.run(&["check", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .any(|r| r["ruleId"] == "MC105" && r["level"] == "error")
+    );
+    let region = &results[0]["locations"][0]["physicalLocation"]["region"];
+    assert!(region["startLine"].as_u64().unwrap() > 1);
+
+    // Warnings alone: exit 0, unless --deny warnings.
+    let p = Project::new(&BUNDLED.replace("image \"redis:7.4.1-alpine\"", "image \"redis\""));
+    assert_eq!(p.run(&["build"]).status.code(), Some(0));
+    assert_eq!(p.run(&["check"]).status.code(), Some(0));
+    assert_eq!(
+        p.run(&["check", "--deny", "warnings"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn check_on_broken_kdl_is_an_input_error() {
+    let p = Project::new("platform \"p\" {\n");
+    let o = p.run(&["check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["findings"][0]["code"], "MC001");
+}

@@ -20,7 +20,7 @@ pub fn run(args: &BuildArgs) -> u8 {
     let source = match read_spec(&args.spec.spec) {
         Ok(s) => s,
         Err(f) => {
-            print_finding(f);
+            print_finding(*f);
             return EXIT_INPUT;
         }
     };

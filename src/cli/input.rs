@@ -7,21 +7,25 @@ use crate::diagnostic::Finding;
 use crate::report::{self, SourceFile};
 
 /// Reads the spec; a missing, unreadable or non-UTF-8 file is an MC090 finding.
-pub fn read_spec(path: &Path) -> Result<SourceFile, Finding> {
+pub fn read_spec(path: &Path) -> Result<SourceFile, Box<Finding>> {
     let bytes = std::fs::read(path).map_err(|e| {
-        Finding::new("MC090", format!("cannot read {}: {e}", path.display()))
-            .help("pass the spec with `--spec PATH`; by default maestroc reads ./platform.kdl")
+        Box::new(
+            Finding::new("MC090", format!("cannot read {}: {e}", path.display()))
+                .help("pass the spec with `--spec PATH`; by default maestroc reads ./platform.kdl"),
+        )
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        Finding::new(
-            "MC090",
-            format!(
-                "{} is not UTF-8 (invalid byte at offset {})",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            ),
+        Box::new(
+            Finding::new(
+                "MC090",
+                format!(
+                    "{} is not UTF-8 (invalid byte at offset {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+            .help("KDL documents are UTF-8; re-save the file as UTF-8"),
         )
-        .help("KDL documents are UTF-8; re-save the file as UTF-8")
     })?;
     Ok(SourceFile::new(path.display().to_string(), text))
 }

@@ -3,6 +3,8 @@
 //! Exit codes: 0 success, 1 findings at error level or drift, 2 usage or input error.
 
 mod build;
+mod check;
+mod diff;
 mod explain;
 mod input;
 
@@ -29,6 +31,10 @@ pub struct Cli {
 pub enum Command {
     /// Compile the spec and write every output atomically.
     Build(build::BuildArgs),
+    /// Lint the spec and verify output/ is what it builds; writes nothing.
+    Check(check::CheckArgs),
+    /// Show, as a unified diff, what `build` would change in output/.
+    Diff(diff::DiffArgs),
     /// Explain a rule: what it catches, why, how to fix it, an example.
     Explain(explain::ExplainArgs),
 }
@@ -46,6 +52,8 @@ pub fn main() -> u8 {
     };
     match cli.command {
         Command::Build(args) => build::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Explain(args) => explain::run(&args),
     }
 }

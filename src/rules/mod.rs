@@ -4,7 +4,10 @@
 //! Codes are stable: scripts, `maestroc.toml` files and CI configs depend on them. A code is
 //! never reused for a different meaning.
 
+mod drift;
+mod hygiene;
 mod ports;
+mod secrets;
 mod spec;
 
 use crate::diagnostic::Severity;
@@ -23,7 +26,12 @@ pub struct Rule {
 
 /// Every rule, in code order.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
-    spec::RULES.iter().chain(ports::RULES.iter())
+    spec::RULES
+        .iter()
+        .chain(ports::RULES)
+        .chain(drift::RULES)
+        .chain(secrets::RULES)
+        .chain(hygiene::RULES)
 }
 
 /// Looks a rule up by code (`MC104`) or name (`nodeport-collision`), case-insensitively.

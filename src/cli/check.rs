@@ -1,0 +1,135 @@
+//! `maestroc check`: lint the spec and verify output/ is what the spec builds. Writes nothing.
+
+use std::io::Write;
+
+use super::input::{read_spec, use_color};
+use super::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, SpecArgs};
+use crate::diagnostic::{Finding, Findings, Severity};
+use crate::output::{self, Drift};
+use crate::report::{self, SourceFile};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Deny {
+    /// Exit 1 on warnings too.
+    Warnings,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Treat warnings as errors for the exit code.
+    #[arg(long, value_enum)]
+    pub deny: Option<Deny>,
+}
+
+pub fn run(args: &CheckArgs) -> u8 {
+    let source = match read_spec(&args.spec.spec) {
+        Ok(s) => s,
+        Err(f) => {
+            print(
+                args.format,
+                &[*f],
+                &SourceFile::new(args.spec.spec.display().to_string(), ""),
+            );
+            return EXIT_INPUT;
+        }
+    };
+    let (compiled, mut findings) = crate::resolve::compile(&source.text);
+    if let Some(compiled) = &compiled {
+        let out_dir = args.spec.out_dir();
+        match crate::emit::emit(compiled) {
+            Ok(files) => output_drift(&out_dir, &files, &mut findings),
+            Err(e) => findings.push(Finding::new("MC091", e.to_string())),
+        }
+    }
+    let findings = findings.into_sorted();
+    print(args.format, &findings, &source);
+    let worst = findings.iter().map(|f| f.severity).max();
+    let syntax_broken = compiled.is_none() && findings.iter().any(|f| f.code() == "MC001");
+    match worst {
+        _ if syntax_broken => EXIT_INPUT,
+        Some(Severity::Error) => EXIT_FINDINGS,
+        Some(Severity::Warning) if args.deny == Some(Deny::Warnings) => EXIT_FINDINGS,
+        _ => EXIT_OK,
+    }
+}
+
+fn output_drift(out_dir: &std::path::Path, files: &crate::emit::Files, findings: &mut Findings) {
+    let shown = |rel: &str| out_dir.join(rel).display().to_string();
+    if !out_dir.exists() {
+        findings.push(
+            Finding::new("MC205", format!("{} does not exist", out_dir.display()))
+                .in_file(out_dir.display().to_string(), 1, 1)
+                .help("run `maestroc build` to generate it"),
+        );
+        return;
+    }
+    let scope = ["k8s/".to_string(), "helm/".to_string(), "docs/".to_string()];
+    match output::compare(out_dir, files, &scope) {
+        Ok(drift) => {
+            for d in drift {
+                findings.push(match d {
+                    Drift::Missing { path } => Finding::new("MC205", "generated file is missing")
+                        .in_file(shown(&path), 1, 1)
+                        .help("run `maestroc build`"),
+                    Drift::Extra { path } => Finding::new(
+                        "MC205",
+                        "generated file is no longer produced by the spec",
+                    )
+                    .in_file(shown(&path), 1, 1)
+                    .help("run `maestroc build` to remove it"),
+                    Drift::Changed {
+                        path,
+                        line,
+                        expected,
+                        found,
+                    } => Finding::new(
+                        "MC205",
+                        format!(
+                            "differs from the spec's build: expected `{}`, found `{}`",
+                            expected.trim(),
+                            found.trim()
+                        ),
+                    )
+                    .in_file(shown(&path), line, 1)
+                    .help("generated files are not edited by hand: change platform.kdl and run `maestroc build` (`maestroc diff` shows the change)"),
+                });
+            }
+        }
+        Err(e) => findings.push(Finding::new("MC091", e.to_string())),
+    }
+}
+
+fn print(format: Format, findings: &[Finding], source: &SourceFile) {
+    let text = match format {
+        Format::Human => {
+            let mut t = report::human(findings, source, use_color());
+            let s = report::summary(findings);
+            t.push_str(&format!(
+                "maestroc check: {} error{}, {} warning{}\n",
+                s.errors,
+                if s.errors == 1 { "" } else { "s" },
+                s.warnings,
+                if s.warnings == 1 { "" } else { "s" }
+            ));
+            let _ = std::io::stderr().write_all(t.as_bytes());
+            return;
+        }
+        Format::Json => report::json(findings, source),
+        Format::Sarif => report::sarif(findings, source),
+        Format::Github => report::github(findings, source),
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}

@@ -1,0 +1,83 @@
+//! `maestroc diff`: a unified diff of what `build` would change in output/. Exit 1 on drift.
+
+use std::io::{IsTerminal, Write};
+
+use super::input::{print_finding, print_findings, read_spec};
+use super::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, SpecArgs};
+use crate::diagnostic::Finding;
+use crate::output::{self, Drift};
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+}
+
+pub fn run(args: &DiffArgs) -> u8 {
+    let source = match read_spec(&args.spec.spec) {
+        Ok(s) => s,
+        Err(f) => {
+            print_finding(*f);
+            return EXIT_INPUT;
+        }
+    };
+    let (compiled, findings) = crate::resolve::compile(&source.text);
+    let Some(compiled) = compiled else {
+        print_findings(&findings.into_sorted(), &source);
+        return EXIT_INPUT;
+    };
+    let files = match crate::emit::emit(&compiled) {
+        Ok(f) => f,
+        Err(e) => {
+            print_finding(Finding::new("MC091", e.to_string()));
+            return EXIT_INPUT;
+        }
+    };
+    let out_dir = args.spec.out_dir();
+    let scope = ["k8s/".to_string(), "helm/".to_string(), "docs/".to_string()];
+    let drift = match output::compare(&out_dir, &files, &scope) {
+        Ok(d) => d,
+        Err(e) => {
+            print_finding(Finding::new("MC091", e.to_string()));
+            return EXIT_INPUT;
+        }
+    };
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut text = String::new();
+    for d in &drift {
+        let (path, new) = match d {
+            Drift::Missing { path } | Drift::Changed { path, .. } => (path, files[path].as_str()),
+            Drift::Extra { path } => (path, ""),
+        };
+        let old = match output::read_existing(&out_dir, path) {
+            Ok(o) => o,
+            Err(e) => {
+                print_finding(Finding::new("MC091", e.to_string()));
+                return EXIT_INPUT;
+            }
+        };
+        let shown = out_dir.join(path).display().to_string();
+        let diff = similar::TextDiff::from_lines(old.as_str(), new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{shown}"), &format!("b/{shown}"))
+            .to_string();
+        for line in diff.lines() {
+            let painted = match line.as_bytes().first() {
+                Some(b'+') if color && !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m"),
+                Some(b'-') if color && !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m"),
+                Some(b'@') if color => format!("\x1b[36m{line}\x1b[0m"),
+                _ => line.to_string(),
+            };
+            text.push_str(&painted);
+            text.push('\n');
+        }
+    }
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    if drift.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    }
+}

@@ -1,0 +1,238 @@
+//! Lint rules over a spec that parsed: secrets (MC301–MC303) and workload hygiene (MC4xx).
+//! One function per rule, named after what it flags; each pushes findings and never stops.
+
+use crate::diagnostic::{Finding, Findings};
+use crate::model::{EnvValue, Platform, Service, WorkloadKind};
+use crate::target::Target;
+
+pub fn run(p: &Platform, out: &mut Findings) {
+    for svc in &p.services {
+        let vars = svc.env.iter().chain(
+            p.environments
+                .iter()
+                .flat_map(|e| &e.services)
+                .filter(|o| o.name.value == svc.name.value)
+                .flat_map(|o| &o.env),
+        );
+        for var in vars {
+            if let EnvValue::Literal(value) = &var.value {
+                secret_literal_value(&var.name.value, value, out);
+                default_credential(&var.name.value, value, out);
+            }
+        }
+        if !svc.is_external() {
+            unpinned_image(svc, out);
+            missing_health(svc, out);
+            missing_resources(p, svc, out);
+        }
+    }
+    for (key, value) in p
+        .defaults
+        .values
+        .iter()
+        .chain(p.environments.iter().flat_map(|e| &e.values))
+    {
+        secret_literal_value(&key.value, value, out);
+        default_credential(&key.value, value, out);
+    }
+    unused_secret(p, out);
+    for t in Target::all(p) {
+        pull_always_local_image(&t, out);
+        volume_without_storage_class(&t, out);
+    }
+}
+
+fn says_secret(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "CREDENTIAL",
+        "PRIVATE",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+        || n.ends_with("_KEY")
+}
+
+fn says_credential(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    says_secret(&n)
+        || ["USER", "PASS", "AUTH", "LOGIN"]
+            .iter()
+            .any(|w| n.contains(w))
+}
+
+/// MC301
+fn secret_literal_value(name: &str, value: &crate::model::Spanned<String>, out: &mut Findings) {
+    if says_secret(name) && !value.value.is_empty() {
+        out.push(
+            Finding::new("MC301", format!("`{name}` holds a literal value"))
+                .at(value.span, "a credential in a committed file")
+                .help(format!(
+                    "declare it in a `secret` and write `env {name} secret=\"NAME\"`"
+                )),
+        );
+    }
+}
+
+/// MC302: values every scanner tries first. `minioadmin` and `changeme` are flagged anywhere;
+/// the generic words only on a variable whose name says it is a credential, so that
+/// `env ROLE "admin"` is not a false alarm.
+fn default_credential(name: &str, value: &crate::model::Spanned<String>, out: &mut Findings) {
+    let v = value.value.to_ascii_lowercase();
+    let always = ["minioadmin", "changeme", "change-me", "change_me"];
+    let credential_words = ["admin", "password", "root", "secret", "guest", "postgres"];
+    if always.contains(&v.as_str())
+        || (says_credential(name) && credential_words.contains(&v.as_str()))
+    {
+        out.push(
+            Finding::new(
+                "MC302",
+                format!(
+                    "`{name}` is set to the well-known default `{}`",
+                    value.value
+                ),
+            )
+            .at(value.span, "a default credential")
+            .help(
+                "generate a real credential in your secret store and reference it with `secret=`",
+            ),
+        );
+    }
+}
+
+/// MC303
+fn unused_secret(p: &Platform, out: &mut Findings) {
+    for secret in &p.secrets {
+        let used = p
+            .services
+            .iter()
+            .flat_map(|s| &s.env)
+            .chain(p.environments.iter().flat_map(|e| &e.services).flat_map(|o| &o.env))
+            .any(|v| matches!(&v.value, EnvValue::Secret { secret: s, .. } if s.value == secret.name.value));
+        if !used {
+            out.push(
+                Finding::new(
+                    "MC303",
+                    format!("secret `{}` is never referenced", secret.name.value),
+                )
+                .at(secret.name.span, "declared, never used")
+                .help("reference it with `env NAME secret=\"…\"` or remove it"),
+            );
+        }
+    }
+}
+
+/// MC401
+fn unpinned_image(svc: &Service, out: &mut Findings) {
+    let Some(image) = &svc.image else { return };
+    let name_part = image.value.rsplit('/').next().unwrap_or(&image.value);
+    let has_digest = image.value.contains('@');
+    let tag = name_part.split_once(':').map(|(_, t)| t);
+    let problem = match tag {
+        _ if has_digest => None,
+        None => Some("no tag: pulls whatever `latest` is today"),
+        Some("latest") => Some("`:latest` moves under you"),
+        Some(_) => None,
+    };
+    if let Some(problem) = problem {
+        out.push(
+            Finding::new("MC401", format!("image `{}` is not pinned", image.value))
+                .at(image.span, problem)
+                .help("pin a version tag or a digest"),
+        );
+    }
+}
+
+/// MC402
+fn missing_health(svc: &Service, out: &mut Findings) {
+    if svc.workload.value.is_long_running() && !svc.ports.is_empty() && svc.health.is_none() {
+        let port = &svc.ports[0].name.value;
+        out.push(
+            Finding::new("MC402", format!("`{}` has no health probe", svc.name.value))
+                .at(svc.name.span, "no `health`")
+                .help(format!(
+                    "add `health http=\"/healthz\" port={port}` or `health tcp={port}`"
+                )),
+        );
+    }
+}
+
+/// MC403
+fn missing_resources(p: &Platform, svc: &Service, out: &mut Findings) {
+    if svc.resources.is_none() && p.defaults.resources.is_none() {
+        out.push(
+            Finding::new("MC403", format!("`{}` has no resources", svc.name.value))
+                .at(svc.name.span, "no requests or limits")
+                .help("set `resources` here or once in `defaults`"),
+        );
+    }
+}
+
+/// An image reference names a registry host when its first path segment looks like one.
+fn has_registry_host(image: &str) -> bool {
+    match image.split_once('/') {
+        Some((first, _)) => first.contains('.') || first.contains(':') || first == "localhost",
+        None => false,
+    }
+}
+
+/// MC404
+fn pull_always_local_image(t: &Target<'_>, out: &mut Findings) {
+    let Some(env) = t.env else { return };
+    let Some(policy) = env
+        .image_pull_policy
+        .as_ref()
+        .filter(|p| p.value == "Always")
+    else {
+        return;
+    };
+    for svc in t.platform.services.iter().filter(|s| t.runs(s)) {
+        let Some(image) = t.image(svc) else { continue };
+        // Without a registry host the image is either built locally or implicitly Docker
+        // Hub's; spelling Hub images `docker.io/…` removes the ambiguity (and this warning).
+        let local = !has_registry_host(image);
+        if local {
+            out.push(
+                Finding::new(
+                    "MC404",
+                    format!("`{}` pulls the local image `{image}` with policy Always", svc.name.value),
+                )
+                .at(policy.span, format!("Always in `{}`", env.name.value))
+                .help("use `image-pull-policy \"IfNotPresent\"` for locally built images; write Docker Hub images as `docker.io/…`"),
+            );
+        }
+    }
+}
+
+/// MC405
+fn volume_without_storage_class(t: &Target<'_>, out: &mut Findings) {
+    let Some(env) = t.env else { return };
+    if env.storage_class.is_some() {
+        return;
+    }
+    let with_volume: Vec<&str> = t
+        .platform
+        .services
+        .iter()
+        .filter(|s| t.runs(s) && !s.volumes.is_empty() && s.workload.value != WorkloadKind::CronJob)
+        .map(|s| s.name.value.as_str())
+        .collect();
+    if !with_volume.is_empty() {
+        out.push(
+            Finding::new(
+                "MC405",
+                format!(
+                    "environment `{}` has volumes ({}) but no storage-class",
+                    env.name.value,
+                    with_volume.join(", ")
+                ),
+            )
+            .at(env.name.span, "no `storage-class`")
+            .help("add e.g. `storage-class \"standard\"` (minikube) or `\"hostpath\"` (Docker Desktop)"),
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! MC4xx: workload hygiene — things Kubernetes accepts that bite later.
+
+use super::Rule;
+use crate::diagnostic::Severity::Warning;
+
+pub(super) static RULES: &[Rule] = &[
+    Rule {
+        code: "MC401",
+        name: "unpinned-image",
+        severity: Warning,
+        summary: "an image without a tag, or tagged :latest",
+        explanation: "What it does: flags images with no tag or digest, or with the tag `latest`.\n\
+Why it matters: two nodes can run two different images under one name, and a rollback rolls \
+back to nothing.\n\
+Example: `image \"redis\"` or `image \"redis:latest\"`.\n\
+Fix: pin a version (`redis:7.4.1-alpine`) or a digest (`redis@sha256:…`).",
+    },
+    Rule {
+        code: "MC402",
+        name: "missing-health",
+        severity: Warning,
+        summary: "a long-running workload with ports and no health probe",
+        explanation: "What it does: flags a Deployment or StatefulSet that listens on a port but has \
+no `health`.\n\
+Why it matters: without probes, traffic reaches pods before they are ready and hung pods are \
+never restarted.\n\
+Example: `service \"api\" { image \"api:1\"; port http 8080 }`.\n\
+Fix: `health http=\"/healthz\" port=http` (or `grpc=NAME`, `tcp=NAME`).",
+    },
+    Rule {
+        code: "MC403",
+        name: "missing-resources",
+        severity: Warning,
+        summary: "a workload with no resources and no platform default",
+        explanation: "What it does: flags a deployed service without `resources` when `defaults` sets \
+none either.\n\
+Why it matters: pods without requests are scheduled blindly and evicted first; without limits \
+one leak starves the node.\n\
+Example: no `resources` anywhere in the spec.\n\
+Fix: `defaults { resources cpu=\"100m\" memory=\"128Mi\" cpu-limit=\"500m\" memory-limit=\"512Mi\" }`.",
+    },
+    Rule {
+        code: "MC404",
+        name: "pull-always-local-image",
+        severity: Warning,
+        summary: "image-pull-policy Always on an image without a registry host",
+        explanation: "What it does: flags an environment with `image-pull-policy \"Always\"` where a \
+service's image names no registry host (a locally built image).\n\
+Why it matters: the kubelet tries to pull an image that exists only in the local cache, and the \
+pod fails with ErrImagePull.\n\
+Example: `image \"orchestrator:dev\"` with `image-pull-policy \"Always\"` in `dev`.\n\
+Fix: `image-pull-policy \"IfNotPresent\"` in that environment, or push the image to a registry.",
+    },
+    Rule {
+        code: "MC405",
+        name: "volume-without-storage-class",
+        severity: Warning,
+        summary: "an environment with volumes but no storage-class",
+        explanation: "What it does: flags an environment where some deployed service has a volume \
+and the environment sets no `storage-class`.\n\
+Why it matters: the claim uses the cluster's default class, which differs between clusters \
+(`standard` on minikube, `hostpath` on Docker Desktop) or does not exist, and the pod stays \
+Pending.\n\
+Example: `environment \"dev\" { }` and `volume data \"/data\" size=\"10Gi\"`.\n\
+Fix: `storage-class \"hostpath\"` (or your cluster's class) in the environment.",
+    },
+];

@@ -1,0 +1,51 @@
+//! MC3xx: secrets — values that must never be in the spec, and secrets wired wrongly.
+
+use super::Rule;
+use crate::diagnostic::Severity::{Error, Warning};
+
+pub(super) static RULES: &[Rule] = &[
+    Rule {
+        code: "MC301",
+        name: "secret-literal-value",
+        severity: Error,
+        summary: "a literal value on an env var whose name says it is a secret",
+        explanation: "What it does: flags `env NAME \"value\"` where NAME contains PASSWORD, SECRET, \
+TOKEN, CREDENTIAL or PRIVATE, or ends in _KEY.\n\
+Why it matters: platform.kdl is committed; a credential in it is a leaked credential.\n\
+Example: `env DB_PASSWORD \"hunter2\"`.\n\
+Fix: declare a `secret \"db\" { key DB_PASSWORD }` and write `env DB_PASSWORD secret=\"db\"`.",
+    },
+    Rule {
+        code: "MC302",
+        name: "default-credential",
+        severity: Error,
+        summary: "a well-known default credential (minioadmin, admin, changeme, password…)",
+        explanation: "What it does: flags env and default values equal to credentials every scanner \
+tries first: minioadmin, admin, changeme, change-me, password, root, secret.\n\
+Why it matters: these are the first credentials an attacker tries, and they end up in \
+production more often than anyone admits.\n\
+Example: `env MINIO_ROOT_USER \"minioadmin\"`.\n\
+Fix: move the value into a secret store and reference it with `secret=`.",
+    },
+    Rule {
+        code: "MC303",
+        name: "unused-secret",
+        severity: Warning,
+        summary: "a secret declared but referenced by no env var",
+        explanation: "What it does: flags a `secret` no `env … secret=` refers to.\n\
+Why it matters: it is never materialised, so whoever declared it probably expects a workload \
+to receive it and none does.\n\
+Example: `secret \"legacy-db\" { key PASSWORD }` with no reference.\n\
+Fix: reference it from the service that needs it, or remove it.",
+    },
+    Rule {
+        code: "MC304",
+        name: "undeclared-secret-key",
+        severity: Error,
+        summary: "an env var reads a key the secret does not declare",
+        explanation: "What it does: flags `env X secret=\"s\" key=\"K\"` where secret s has no `key K`.\n\
+Why it matters: the pod stays in CreateContainerConfigError until someone notices.\n\
+Example: `key DB_PASSWORD` declared, `key=\"DB_PASWORD\"` referenced.\n\
+Fix: use a declared key, or add the key to the secret.",
+    },
+];
