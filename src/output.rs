@@ -11,6 +11,11 @@ use crate::emit::{Files, HEADER};
 /// Subdirectories of the output directory that maestroc owns files in.
 const MANAGED_DIRS: &[&str] = &["k8s", "helm", "docs"];
 
+/// The scope of a whole build: every managed directory.
+pub fn full_scope() -> Vec<String> {
+    MANAGED_DIRS.iter().map(|d| format!("{d}/")).collect()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error(

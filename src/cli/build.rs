@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::input::{print_finding, print_findings, read_spec};
+use super::input::{compile_spec, print_finding};
 use super::{EXIT_INPUT, EXIT_OK, SpecArgs};
 use crate::diagnostic::Finding;
 use crate::output;
@@ -17,28 +17,11 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: &BuildArgs) -> u8 {
-    let source = match read_spec(&args.spec.spec) {
-        Ok(s) => s,
-        Err(f) => {
-            print_finding(*f);
-            return EXIT_INPUT;
-        }
+    let (compiled, mut files) = match compile_spec(&args.spec.spec) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
-    let (compiled, findings) = crate::resolve::compile(&source.text);
-    let findings = findings.into_sorted();
-    print_findings(&findings, &source);
-    let Some(compiled) = compiled else {
-        eprintln!("build refused: the spec has errors; nothing was written");
-        return EXIT_INPUT;
-    };
-    let mut files = match crate::emit::emit(&compiled) {
-        Ok(f) => f,
-        Err(e) => {
-            print_finding(Finding::new("MC091", e.to_string()));
-            return EXIT_INPUT;
-        }
-    };
-    let mut scope: Vec<String> = vec!["k8s/".into(), "helm/".into(), "docs/".into()];
+    let mut scope = output::full_scope();
     if let Some(env) = &args.env {
         let names: Vec<&str> = compiled
             .platform

@@ -76,8 +76,7 @@ fn output_drift(out_dir: &std::path::Path, files: &crate::emit::Files, findings:
         );
         return;
     }
-    let scope = ["k8s/".to_string(), "helm/".to_string(), "docs/".to_string()];
-    match output::compare(out_dir, files, &scope) {
+    match output::compare(out_dir, files, &output::full_scope()) {
         Ok(drift) => {
             for d in drift {
                 findings.push(match d {

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use super::input::{print_finding, print_findings, read_spec};
+use super::input::{compile_spec, print_finding};
 use super::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, SpecArgs};
 use crate::diagnostic::Finding;
 use crate::output::{self, Drift};
@@ -14,28 +14,12 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: &DiffArgs) -> u8 {
-    let source = match read_spec(&args.spec.spec) {
-        Ok(s) => s,
-        Err(f) => {
-            print_finding(*f);
-            return EXIT_INPUT;
-        }
-    };
-    let (compiled, findings) = crate::resolve::compile(&source.text);
-    let Some(compiled) = compiled else {
-        print_findings(&findings.into_sorted(), &source);
-        return EXIT_INPUT;
-    };
-    let files = match crate::emit::emit(&compiled) {
-        Ok(f) => f,
-        Err(e) => {
-            print_finding(Finding::new("MC091", e.to_string()));
-            return EXIT_INPUT;
-        }
+    let (_, files) = match compile_spec(&args.spec.spec) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     let out_dir = args.spec.out_dir();
-    let scope = ["k8s/".to_string(), "helm/".to_string(), "docs/".to_string()];
-    let drift = match output::compare(&out_dir, &files, &scope) {
+    let drift = match output::compare(&out_dir, &files, &output::full_scope()) {
         Ok(d) => d,
         Err(e) => {
             print_finding(Finding::new("MC091", e.to_string()));

@@ -4,7 +4,9 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use crate::diagnostic::Finding;
+use crate::emit::Files;
 use crate::report::{self, SourceFile};
+use crate::resolve::Compiled;
 
 /// Reads the spec; a missing, unreadable or non-UTF-8 file is an MC090 finding.
 pub fn read_spec(path: &Path) -> Result<SourceFile, Box<Finding>> {
@@ -47,4 +49,26 @@ pub fn print_findings(findings: &[Finding], source: &SourceFile) {
 /// Prints a finding that has no source text (I/O problems).
 pub fn print_finding(finding: Finding) {
     print_findings(&[finding], &SourceFile::new("", ""));
+}
+
+/// Reads, compiles and emits the spec, printing its findings. `Err` holds the exit code when
+/// there is nothing to emit (unreadable spec, errors in it).
+pub fn compile_spec(path: &Path) -> Result<(Compiled, Files), u8> {
+    let source = read_spec(path).map_err(|f| {
+        print_finding(*f);
+        super::EXIT_INPUT
+    })?;
+    let (compiled, findings) = crate::resolve::compile(&source.text);
+    print_findings(&findings.into_sorted(), &source);
+    let Some(compiled) = compiled else {
+        eprintln!("the spec has errors; nothing was written");
+        return Err(super::EXIT_INPUT);
+    };
+    match crate::emit::emit(&compiled) {
+        Ok(files) => Ok((compiled, files)),
+        Err(e) => {
+            print_finding(Finding::new("MC091", e.to_string()));
+            Err(super::EXIT_INPUT)
+        }
+    }
 }

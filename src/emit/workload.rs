@@ -37,14 +37,18 @@ pub fn service_file(
     let mut file = YamlFile::default();
     let template = pod_template(t, svc);
     let long_running = svc.workload.value.is_long_running();
+    // A StatefulSet gets its claims from volumeClaimTemplates; every other kind mounts PVCs
+    // declared beside it.
+    if svc.workload.value != WorkloadKind::StatefulSet {
+        for vol in &svc.volumes {
+            file.push(
+                "PersistentVolumeClaim",
+                &pvc(t, svc, &vol.name.value, &vol.size.value),
+            )?;
+        }
+    }
     match svc.workload.value {
         WorkloadKind::Deployment => {
-            for vol in &svc.volumes {
-                file.push(
-                    "PersistentVolumeClaim",
-                    &pvc(t, svc, &vol.name.value, &vol.size.value),
-                )?;
-            }
             file.push(
                 "Deployment",
                 &Deployment {
@@ -91,12 +95,6 @@ pub fn service_file(
             )?;
         }
         WorkloadKind::Job => {
-            for vol in &svc.volumes {
-                file.push(
-                    "PersistentVolumeClaim",
-                    &pvc(t, svc, &vol.name.value, &vol.size.value),
-                )?;
-            }
             file.push(
                 "Job",
                 &Job {
@@ -107,12 +105,6 @@ pub fn service_file(
             )?;
         }
         WorkloadKind::CronJob => {
-            for vol in &svc.volumes {
-                file.push(
-                    "PersistentVolumeClaim",
-                    &pvc(t, svc, &vol.name.value, &vol.size.value),
-                )?;
-            }
             file.push(
                 "CronJob",
                 &CronJob {
