@@ -6,6 +6,7 @@
 //! writer). `rules` is the catalogue of codes; `diagnostic` and `report` carry findings.
 
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod emit;
 pub mod graph;

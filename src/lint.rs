@@ -24,6 +24,8 @@ pub fn run(p: &Platform, out: &mut Findings) {
             unpinned_image(svc, out);
             missing_health(svc, out);
             missing_resources(p, svc, out);
+            privileged_port_non_root(svc, out);
+            root_user(svc, out);
         }
     }
     for (key, value) in p
@@ -233,6 +235,41 @@ fn volume_without_storage_class(t: &Target<'_>, out: &mut Findings) {
             )
             .at(env.name.span, "no `storage-class`")
             .help("add e.g. `storage-class \"standard\"` (minikube) or `\"hostpath\"` (Docker Desktop)"),
+        );
+    }
+}
+
+/// MC106
+fn privileged_port_non_root(svc: &Service, out: &mut Findings) {
+    let Some(uid) = svc.run_as_user.as_ref().filter(|u| u.value != 0) else {
+        return;
+    };
+    for port in svc.ports.iter().filter(|p| p.number.value.is_privileged()) {
+        out.push(
+            Finding::new(
+                "MC106",
+                format!(
+                    "`{}` runs as user {} but listens on privileged port {}",
+                    svc.name.value, uid.value, port.number.value
+                ),
+            )
+            .at(port.number.span, "needs root to bind")
+            .also(uid.span, "non-root user")
+            .help(format!(
+                "listen on an unprivileged port and keep {} for clients: `port {} 8080 service-port={}`",
+                port.number.value, port.name.value, port.number.value
+            )),
+        );
+    }
+}
+
+/// MC406
+fn root_user(svc: &Service, out: &mut Findings) {
+    if let Some(uid) = svc.run_as_user.as_ref().filter(|u| u.value == 0) {
+        out.push(
+            Finding::new("MC406", format!("`{}` runs as root", svc.name.value))
+                .at(uid.span, "UID 0")
+                .help("run as an unprivileged user, e.g. `run-as-user 1000`"),
         );
     }
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use miette::SourceSpan;
 
+use crate::config::Config;
 use crate::diagnostic::{Finding, Findings};
 use crate::graph::{self, DepGraph};
 use crate::model::*;
@@ -19,17 +20,24 @@ pub struct Compiled {
     pub graph: DepGraph,
 }
 
-/// Parses and checks `text`. Returns the compiled platform only when there are no errors;
-/// findings (warnings included) either way.
+/// Parses and checks `text` with default rule levels. Returns the compiled platform only when
+/// there are no errors; findings (warnings included) either way.
 pub fn compile(text: &str) -> (Option<Compiled>, Findings) {
+    compile_with(text, &Config::default())
+}
+
+/// As [`compile`], with the rule levels of a `maestroc.toml` applied before deciding whether
+/// the spec has errors.
+pub fn compile_with(text: &str, config: &Config) -> (Option<Compiled>, Findings) {
     let parsed = spec::parse(text);
     let mut out = parsed.findings;
     let Some(platform) = parsed.platform else {
-        return (None, out);
+        return (None, config.apply(out));
     };
     check(&platform, &mut out);
     crate::lint::run(&platform, &mut out);
     let graph = graph::build(&platform, &mut out);
+    let out = config.apply(out);
     match graph {
         Some(graph) if !out.has_errors() => (Some(Compiled { platform, graph }), out),
         _ => (None, out),

@@ -405,3 +405,52 @@ fn check_on_broken_kdl_is_an_input_error() {
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["findings"][0]["code"], "MC001");
 }
+
+#[test]
+fn maestroc_toml_sets_levels_and_the_output_dir() {
+    let spec = BUNDLED.replace("image \"redis:7.4.1-alpine\"", "image \"redis\"");
+    let p = Project::new(&spec);
+    fs::write(p.path("maestroc.toml"), "[output]\ndir = \"generated\"\n").unwrap();
+    assert_eq!(p.run(&["build"]).status.code(), Some(0));
+    assert!(p.path("generated/k8s/minikube/10-redis.yaml").exists());
+    assert!(!p.path("output").exists());
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("MC401"));
+
+    // A group level turns the warning into an error; a code level beats its group.
+    fs::write(
+        p.path("maestroc.toml"),
+        "[output]\ndir = \"generated\"\n[rules]\nMC4 = \"error\"\n",
+    )
+    .unwrap();
+    assert_eq!(p.run(&["check"]).status.code(), Some(1));
+    assert_eq!(
+        p.run(&["build"]).status.code(),
+        Some(2),
+        "errors block the build"
+    );
+    fs::write(
+        p.path("maestroc.toml"),
+        "[output]\ndir = \"generated\"\n[rules]\nMC4 = \"error\"\nMC401 = \"off\"\n",
+    )
+    .unwrap();
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("MC401"));
+}
+
+#[test]
+fn a_bad_maestroc_toml_is_an_input_error_with_a_span() {
+    let p = Project::new(BUNDLED);
+    fs::write(p.path("maestroc.toml"), "[rules]\nMC4O1 = \"off\"\n").unwrap();
+    for cmd in ["build", "check", "diff"] {
+        let o = p.run(&[cmd]);
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
+        let err = stderr(&o);
+        assert!(err.contains("MC092"), "{err}");
+        assert!(err.contains("maestroc.toml:2:1"), "{err}");
+        assert!(err.contains("did you mean `MC401`?"), "{err}");
+    }
+    assert!(!p.path("output").exists());
+}

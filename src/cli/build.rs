@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::input::{compile_spec, print_finding};
+use super::input::{compile_spec, load_config, print_finding};
 use super::{EXIT_INPUT, EXIT_OK, SpecArgs};
 use crate::diagnostic::Finding;
 use crate::output;
@@ -17,7 +17,9 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: &BuildArgs) -> u8 {
-    let (compiled, mut files) = match compile_spec(&args.spec.spec) {
+    let ((compiled, mut files), config) = match load_config(&args.spec.spec)
+        .and_then(|config| compile_spec(&args.spec.spec, &config).map(|c| (c, config)))
+    {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -47,7 +49,7 @@ pub fn run(args: &BuildArgs) -> u8 {
         files.retain(|path, _| path.starts_with(&prefix));
         scope = vec![prefix];
     }
-    let out_dir = args.spec.out_dir();
+    let out_dir = args.spec.out_dir(&config);
     match output::write(&out_dir, &files, &scope) {
         Ok(w) => {
             let _ = writeln!(

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::input::{read_spec, use_color};
+use super::input::{load_config, read_spec, use_color};
 use super::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, SpecArgs};
 use crate::diagnostic::{Finding, Findings, Severity};
 use crate::output::{self, Drift};
@@ -35,6 +35,10 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
+    let config = match load_config(&args.spec.spec) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let source = match read_spec(&args.spec.spec) {
         Ok(s) => s,
         Err(f) => {
@@ -46,15 +50,16 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_INPUT;
         }
     };
-    let (compiled, mut findings) = crate::resolve::compile(&source.text);
+    let (compiled, mut findings) = crate::resolve::compile_with(&source.text, &config);
     if let Some(compiled) = &compiled {
-        let out_dir = args.spec.out_dir();
+        let out_dir = args.spec.out_dir(&config);
         match crate::emit::emit(compiled) {
             Ok(files) => output_drift(&out_dir, &files, &mut findings),
             Err(e) => findings.push(Finding::new("MC091", e.to_string())),
         }
     }
-    let findings = findings.into_sorted();
+    // Drift findings came after compile_with applied the levels.
+    let findings = config.apply(findings).into_sorted();
     print(args.format, &findings, &source);
     let worst = findings.iter().map(|f| f.severity).max();
     let syntax_broken = compiled.is_none() && findings.iter().any(|f| f.code() == "MC001");

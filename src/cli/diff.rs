@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use super::input::{compile_spec, print_finding};
+use super::input::{compile_spec, load_config, print_finding};
 use super::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, SpecArgs};
 use crate::diagnostic::Finding;
 use crate::output::{self, Drift};
@@ -14,11 +14,13 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: &DiffArgs) -> u8 {
-    let (_, files) = match compile_spec(&args.spec.spec) {
+    let ((_, files), config) = match load_config(&args.spec.spec)
+        .and_then(|config| compile_spec(&args.spec.spec, &config).map(|c| (c, config)))
+    {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let out_dir = args.spec.out_dir();
+    let out_dir = args.spec.out_dir(&config);
     let drift = match output::compare(&out_dir, &files, &output::full_scope()) {
         Ok(d) => d,
         Err(e) => {

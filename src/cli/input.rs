@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use crate::config::Config;
 use crate::diagnostic::Finding;
 use crate::emit::Files;
 use crate::report::{self, SourceFile};
@@ -51,14 +52,41 @@ pub fn print_finding(finding: Finding) {
     print_findings(&[finding], &SourceFile::new("", ""));
 }
 
+/// `maestroc.toml` next to the spec, if there is one. Its problems are printed against its own
+/// text; `Err` holds the exit code.
+pub fn load_config(spec: &Path) -> Result<Config, u8> {
+    let path = spec.parent().map_or_else(
+        || Path::new("maestroc.toml").to_path_buf(),
+        |d| d.join("maestroc.toml"),
+    );
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        Err(e) => {
+            print_finding(Finding::new(
+                "MC090",
+                format!("cannot read {}: {e}", path.display()),
+            ));
+            return Err(super::EXIT_INPUT);
+        }
+    };
+    Config::parse(&text).map_err(|findings| {
+        print_findings(
+            &findings,
+            &SourceFile::new(path.display().to_string(), text),
+        );
+        super::EXIT_INPUT
+    })
+}
+
 /// Reads, compiles and emits the spec, printing its findings. `Err` holds the exit code when
-/// there is nothing to emit (unreadable spec, errors in it).
-pub fn compile_spec(path: &Path) -> Result<(Compiled, Files), u8> {
+/// there is nothing to emit (unreadable spec or config, errors in the spec).
+pub fn compile_spec(path: &Path, config: &Config) -> Result<(Compiled, Files), u8> {
     let source = read_spec(path).map_err(|f| {
         print_finding(*f);
         super::EXIT_INPUT
     })?;
-    let (compiled, findings) = crate::resolve::compile(&source.text);
+    let (compiled, findings) = crate::resolve::compile_with(&source.text, config);
     print_findings(&findings.into_sorted(), &source);
     let Some(compiled) = compiled else {
         eprintln!("the spec has errors; nothing was written");

@@ -70,11 +70,14 @@ pub struct SpecArgs {
 }
 
 impl SpecArgs {
-    pub fn out_dir(&self) -> PathBuf {
+    /// `--out`, else `[output] dir` of maestroc.toml, else `output/`; the latter two relative
+    /// to the spec's directory, not the working directory.
+    pub fn out_dir(&self, config: &crate::config::Config) -> PathBuf {
         self.out.clone().unwrap_or_else(|| {
+            let dir = config.output_dir.as_deref().unwrap_or("output");
             self.spec
                 .parent()
-                .map_or_else(|| PathBuf::from("output"), |d| d.join("output"))
+                .map_or_else(|| PathBuf::from(dir), |d| d.join(dir))
         })
     }
 }

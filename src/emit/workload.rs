@@ -8,9 +8,9 @@ use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplat
 use k8s_openapi::api::core::v1::{
     ConfigMapEnvSource, ConfigMapKeySelector, Container, ContainerPort, EnvFromSource, EnvVar,
     EnvVarSource, GRPCAction, HTTPGetAction, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, ResourceRequirements,
-    SecretKeySelector, Service as K8sService, ServicePort, ServiceSpec, TCPSocketAction, Volume,
-    VolumeMount, VolumeResourceRequirements,
+    PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SecretKeySelector, Service as K8sService, ServicePort, ServiceSpec,
+    TCPSocketAction, TopologySpreadConstraint, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
@@ -209,6 +209,23 @@ fn pod_template(t: &Target<'_>, svc: &Service) -> PodTemplateSpec {
         spec: Some(PodSpec {
             containers: vec![container(t, svc)],
             volumes: (!volumes.is_empty()).then_some(volumes),
+            security_context: svc.run_as_user.as_ref().map(|uid| PodSecurityContext {
+                run_as_user: Some(i64::from(uid.value)),
+                run_as_non_root: (uid.value != 0).then_some(true),
+                ..Default::default()
+            }),
+            // Replicas on one node share its fate: spread them where the cluster allows.
+            topology_spread_constraints: (svc.workload.value.is_long_running()
+                && t.replicas(svc) > 1)
+                .then(|| {
+                    vec![TopologySpreadConstraint {
+                        max_skew: 1,
+                        topology_key: "kubernetes.io/hostname".to_string(),
+                        when_unsatisfiable: "ScheduleAnyway".to_string(),
+                        label_selector: Some(selector(p, name)),
+                        ..Default::default()
+                    }]
+                }),
             ..Default::default()
         }),
     }

@@ -139,6 +139,8 @@ pub struct Service {
     pub namespace: Option<Spanned<String>>,
     pub config_prefix: Option<Spanned<String>>,
     pub description: Option<Spanned<String>>,
+    /// `run-as-user N`: the UID the container runs as (else the image's default).
+    pub run_as_user: Option<Spanned<u32>>,
 }
 
 impl Service {

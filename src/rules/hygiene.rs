@@ -64,4 +64,14 @@ Pending.\n\
 Example: `environment \"dev\" { }` and `volume data \"/data\" size=\"10Gi\"`.\n\
 Fix: `storage-class \"hostpath\"` (or your cluster's class) in the environment.",
     },
+    Rule {
+        code: "MC406",
+        name: "root-user",
+        severity: Warning,
+        summary: "a workload set to run as root",
+        explanation: "What it does: flags `run-as-user 0`.\n\
+Why it matters: a container breakout from a root process is a root process on the node.\n\
+Example: `run-as-user 0`.\n\
+Fix: run as an unprivileged UID (`run-as-user 1000`); most images support it.",
+    },
 ];

@@ -1,7 +1,7 @@
 //! MC1xx: port numbers, names and the NodePort registry.
 
 use super::Rule;
-use crate::diagnostic::Severity::Error;
+use crate::diagnostic::Severity::{Error, Warning};
 
 pub(super) static RULES: &[Rule] = &[
     Rule {
@@ -59,5 +59,18 @@ Fix: pick a free port inside the registry.",
 Why it matters: the second Service is rejected at apply time: the NodePort is already allocated.\n\
 Example: `mlflow` and `feast` both with `node-port=30500`.\n\
 Fix: give one of them the next free port in the registry.",
+    },
+    Rule {
+        code: "MC106",
+        name: "privileged-port-non-root",
+        severity: Warning,
+        summary: "a port below 1024 on a workload that runs as a non-root user",
+        explanation: "What it does: flags a port below 1024 in a service with `run-as-user` other \
+than 0.\n\
+Why it matters: binding a privileged port needs root or CAP_NET_BIND_SERVICE; the process \
+crashes at start with `permission denied`.\n\
+Example: `run-as-user 101` and `port http 80`.\n\
+Fix: listen on an unprivileged port and expose the low one with `service-port=`: \
+`port http 8080 service-port=80`.",
     },
 ];

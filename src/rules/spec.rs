@@ -168,4 +168,16 @@ Why it matters: the build is refused whole rather than half-written.\n\
 Example: `output/k8s/base/00-namespace.yaml` written by hand.\n\
 Fix: make the directory writable, or move the hand-written file away.",
     },
+    Rule {
+        code: "MC092",
+        name: "invalid-config",
+        severity: Error,
+        summary: "maestroc.toml has an unknown key, rule or level",
+        explanation: "What it does: checks maestroc.toml next to the spec: unknown sections and keys, \
+unknown rule codes or groups (with did-you-mean), levels other than off/info/warning/error, and \
+attempts to configure rules that cannot be configured.\n\
+Why it matters: a misspelt `MC4O1 = \"off\"` would otherwise silently do nothing.\n\
+Example: `[rules] MC4O1 = \"off\"`.\n\
+Fix: `[rules] MC401 = \"off\"`.",
+    },
 ];

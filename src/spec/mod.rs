@@ -43,6 +43,7 @@ const SERVICE: &[&str] = &[
     "namespace",
     "config-prefix",
     "description",
+    "run-as-user",
 ];
 const ENVIRONMENT: &[&str] = &[
     "storage-class",
@@ -380,6 +381,7 @@ fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service> {
         namespace: None,
         config_prefix: None,
         description: None,
+        run_as_user: None,
     };
     let mut seen: Vec<(&str, SourceSpan)> = Vec::new();
     for child in children(node, SERVICE, out) {
@@ -451,6 +453,20 @@ fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service> {
                 }
             }
             "replicas" => svc.replicas = read_replicas(child, out),
+            "run-as-user" => {
+                let v = NodeReader::new(child, 1, &[], out).int_arg(0, "a user id", out);
+                svc.run_as_user = v.and_then(|v| match u32::try_from(v.value) {
+                    Ok(uid) => Some(Spanned::new(uid, v.span)),
+                    Err(_) => {
+                        out.push(
+                            Finding::new("MC004", format!("{} is not a user id", v.value))
+                                .at(v.span, "expected 0 or a positive number")
+                                .help("e.g. `run-as-user 1000`"),
+                        );
+                        None
+                    }
+                });
+            }
             "resources" => {
                 no_children(child, out);
                 svc.resources = Some(read_resources(child, out));
