@@ -1,0 +1,77 @@
+//! The real `pre-commit` (installed by scripts/setup-tools) runs this repository's
+//! `maestroc-check` hook on a throwaway repository: it passes on a clean platform and fails on
+//! a NodePort collision. Slow the first time (pre-commit builds maestroc with `cargo install`);
+//! the build directory is kept under target/ so later runs are incremental.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BUNDLED: &str = include_str!("../platform.kdl");
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(["-c", "user.email=ci@example.invalid", "-c", "user.name=ci"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+fn try_repo(dir: &Path) -> Output {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    Command::new("pre-commit")
+        .args([
+            "try-repo",
+            root.to_str().unwrap(),
+            "maestroc-check",
+            "--all-files",
+        ])
+        .current_dir(dir)
+        .env("PRE_COMMIT_HOME", root.join("target/pre-commit-home"))
+        .env("CARGO_TARGET_DIR", root.join("target/pre-commit-build"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pre-commit not found: run the tests with `bash scripts/test`")
+}
+
+#[test]
+fn the_hook_passes_a_clean_platform_and_fails_a_nodeport_collision() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git(repo, &["init", "-q"]);
+    std::fs::write(repo.join("platform.kdl"), BUNDLED).unwrap();
+    let built = Command::new(env!("CARGO_BIN_EXE_maestroc"))
+        .arg("build")
+        .current_dir(repo)
+        .status()
+        .unwrap();
+    assert!(built.success());
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-qm", "platform"]);
+
+    let out = try_repo(repo);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("maestroc check") && text.contains("Passed"),
+        "{text}"
+    );
+
+    std::fs::write(
+        repo.join("platform.kdl"),
+        BUNDLED.replace(
+            "port grpc 6566 node-port=30501",
+            "port grpc 6566 node-port=30500",
+        ),
+    )
+    .unwrap();
+    let out = try_repo(repo);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("Failed"), "{text}");
+    assert!(text.contains("MC105"), "{text}");
+}
