@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod edit;
 pub mod emit;
 pub mod graph;
 pub mod lint;

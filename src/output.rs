@@ -6,7 +6,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::emit::{Files, HEADER};
+use crate::emit::{Files, HEADER, MARKDOWN_HEADER};
 
 /// Subdirectories of the output directory that maestroc owns files in.
 const MANAGED_DIRS: &[&str] = &["k8s", "helm", "docs"];
@@ -44,7 +44,7 @@ pub struct Written {
 /// True when the file at `path` was written by maestroc.
 fn is_generated(path: &Path) -> io::Result<bool> {
     let mut f = fs::File::open(path)?;
-    let mut buf = vec![0u8; HEADER.len()];
+    let mut buf = vec![0u8; HEADER.len().max(MARKDOWN_HEADER.len())];
     let mut read = 0;
     while read < buf.len() {
         let n = io::Read::read(&mut f, &mut buf[read..])?;
@@ -53,7 +53,8 @@ fn is_generated(path: &Path) -> io::Result<bool> {
         }
         read += n;
     }
-    Ok(&buf[..read] == HEADER.as_bytes())
+    let head = &buf[..read];
+    Ok(head.starts_with(HEADER.as_bytes()) || head.starts_with(MARKDOWN_HEADER.as_bytes()))
 }
 
 /// Generated files currently under the managed directories, as relative paths.
@@ -217,4 +218,24 @@ pub fn read_existing(out: &Path, rel: &str) -> Result<String, OutputError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(String::new()),
         Err(e) => Err(io_err(&path)(e)),
     }
+}
+
+/// Atomically replaces the spec with `text` (temp file beside it, synced, renamed), keeping
+/// its permissions. For in-place edits such as `ports allocate`.
+pub fn replace_spec(path: &Path, text: &str) -> Result<(), OutputError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let perms = fs::metadata(path).map_err(io_err(path))?.permissions();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".maestroc-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_err(dir))?;
+    tmp.write_all(text.as_bytes()).map_err(io_err(path))?;
+    tmp.as_file().set_permissions(perms).map_err(io_err(path))?;
+    tmp.as_file().sync_all().map_err(io_err(path))?;
+    tmp.persist(path).map_err(|e| io_err(path)(e.error))?;
+    Ok(())
 }

@@ -6,7 +6,9 @@ mod build;
 mod check;
 mod diff;
 mod explain;
+mod graph;
 mod input;
+mod ports;
 
 use std::path::PathBuf;
 
@@ -35,6 +37,10 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Show, as a unified diff, what `build` would change in output/.
     Diff(diff::DiffArgs),
+    /// Print the dependency graph (Mermaid, DOT or JSON).
+    Graph(graph::GraphArgs),
+    /// Print the port allocation table, or allocate a NodePort.
+    Ports(ports::PortsArgs),
     /// Explain a rule: what it catches, why, how to fix it, an example.
     Explain(explain::ExplainArgs),
 }
@@ -54,6 +60,8 @@ pub fn main() -> u8 {
         Command::Build(args) => build::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Graph(args) => graph::run(&args),
+        Command::Ports(args) => ports::run(&args),
         Command::Explain(args) => explain::run(&args),
     }
 }

@@ -2,6 +2,8 @@
 //! map from relative path to bytes, which `output` writes or compares.
 
 mod config;
+mod docs;
+pub mod graph;
 mod meta;
 mod secrets;
 mod workload;
@@ -13,7 +15,7 @@ use crate::model::Service;
 use crate::resolve::Compiled;
 use crate::target::Target;
 pub use config::ports_data;
-pub use yaml::{HEADER, YamlError};
+pub use yaml::{HEADER, MARKDOWN_HEADER, YamlError};
 
 /// Relative path (with `/`) → file contents. Sorted, so iteration order is deterministic.
 pub type Files = BTreeMap<String, String>;
@@ -24,6 +26,8 @@ pub fn emit(c: &Compiled) -> Result<Files, YamlError> {
     for t in Target::all(&c.platform) {
         emit_target(c, &t, &mut files)?;
     }
+    files.insert("docs/PORTS.md".into(), docs::ports(c));
+    files.insert("docs/ARCHITECTURE.md".into(), docs::architecture(c));
     Ok(files)
 }
 

@@ -1,0 +1,108 @@
+//! In-place edits of `platform.kdl` that keep comments and layout: kdl preserves the format of
+//! every node it is not asked to change. Spans go stale after an edit, so each edit parses the
+//! text afresh.
+
+use kdl::{KdlDocument, KdlEntry};
+
+use crate::diagnostic::Finding;
+use crate::model::Platform;
+use crate::spec::did_you_mean;
+
+/// The outcome of a NodePort allocation.
+#[derive(Debug)]
+pub enum Allocation {
+    /// The new spec text and the port picked.
+    Done { text: String, node_port: u16 },
+    /// Nothing free in the registry.
+    Full { low: u16, high: u16 },
+}
+
+/// Picks the lowest NodePort in the registry that no port uses and writes `node-port=N` on
+/// `service`'s port `port_name`. `platform` must be the compiled model of `text`.
+// One call, one possible finding: the size of the error does not matter here.
+#[allow(clippy::result_large_err)]
+pub fn allocate_node_port(
+    text: &str,
+    platform: &Platform,
+    service: &str,
+    port_name: &str,
+) -> Result<Allocation, Finding> {
+    let Some(range) = platform.node_ports else {
+        return Err(
+            Finding::new("MC005", "the platform declares no NodePort registry")
+                .at(platform.name.span, "no `node-ports` in this block")
+                .help("add `node-ports 30500 30999` to the platform block"),
+        );
+    };
+    let Some(svc) = platform.services.iter().find(|s| s.name.value == service) else {
+        let mut f = Finding::new("MC007", format!("unknown service: `{service}`"));
+        if let Some(s) = did_you_mean(
+            service,
+            platform.services.iter().map(|s| s.name.value.as_str()),
+        ) {
+            f = f.help(format!("did you mean `{s}`?"));
+        }
+        return Err(f);
+    };
+    let Some(port) = svc.ports.iter().find(|p| p.name.value == port_name) else {
+        let mut f = Finding::new("MC007", format!("`{service}` has no port `{port_name}`"))
+            .at(svc.name.span, "declared here");
+        if let Some(s) = did_you_mean(port_name, svc.ports.iter().map(|p| p.name.value.as_str())) {
+            f = f.help(format!("did you mean `{s}`?"));
+        }
+        return Err(f);
+    };
+    if svc.is_external() {
+        return Err(Finding::new(
+            "MC004",
+            format!("`{service}` is external: it has no Service to expose"),
+        )
+        .at(svc.name.span, "external"));
+    }
+    if let Some(np) = &port.node_port {
+        return Err(Finding::new(
+            "MC004",
+            format!("`{service}/{port_name}` already has NodePort {}", np.value),
+        )
+        .at(np.span, "already allocated")
+        .help("remove `node-port=` first to pick a new one"));
+    }
+    let used: std::collections::HashSet<u16> = platform
+        .services
+        .iter()
+        .flat_map(|s| &s.ports)
+        .filter_map(|p| p.node_port.as_ref().map(|n| n.value))
+        .collect();
+    let Some(free) = (range.low..=range.high).find(|n| !used.contains(n)) else {
+        return Ok(Allocation::Full {
+            low: range.low,
+            high: range.high,
+        });
+    };
+    let mut doc: KdlDocument = text
+        .parse()
+        .map_err(|_| Finding::new("MC001", "platform.kdl does not parse"))?;
+    let port_node = doc
+        .nodes_mut()
+        .iter_mut()
+        .filter(|n| n.name().value() == "service")
+        .find(|n| n.entries().first().and_then(|e| e.value().as_string()) == Some(service))
+        .and_then(|n| n.children_mut().as_mut())
+        .and_then(|children| {
+            children.nodes_mut().iter_mut().find(|n| {
+                n.name().value() == "port"
+                    && n.entries().first().and_then(|e| e.value().as_string()) == Some(port_name)
+            })
+        });
+    let Some(port_node) = port_node else {
+        return Err(Finding::new(
+            "MC007",
+            format!("`{service}/{port_name}` not found in the text"),
+        ));
+    };
+    port_node.push(KdlEntry::new_prop("node-port", i128::from(free)));
+    Ok(Allocation::Done {
+        text: doc.to_string(),
+        node_port: free,
+    })
+}

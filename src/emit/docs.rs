@@ -1,0 +1,388 @@
+//! The generated docs: `docs/PORTS.md` (the port allocation) and `docs/ARCHITECTURE.md` (the
+//! graph, apply order, one section per service, what each environment changes).
+
+use std::fmt::Write as _;
+
+use super::graph::{View, mermaid};
+use super::yaml::MARKDOWN_HEADER;
+use crate::model::{EnvValue, Platform, Service, WorkloadKind, service_keys};
+use crate::resolve::Compiled;
+use crate::target::Target;
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn description(svc: &Service) -> String {
+    svc.description
+        .as_ref()
+        .map_or(String::new(), |d| cell(&d.value))
+}
+
+fn scheme(p: &crate::model::Port) -> &str {
+    p.scheme.as_ref().map_or("", |s| s.value.as_str())
+}
+
+/// `docs/PORTS.md`.
+pub fn ports(c: &Compiled) -> String {
+    let p = &c.platform;
+    let mut s = String::from(MARKDOWN_HEADER);
+    let _ = writeln!(s, "# Ports of `{}`\n", p.name.value);
+    let _ = writeln!(
+        s,
+        "Generated from `platform.kdl`: change ports there, never here. `maestroc ports` prints \
+         this table; `maestroc ports allocate SERVICE PORT` picks a free NodePort.\n"
+    );
+    let ordered: Vec<&Service> = c.graph.order.iter().map(|&i| &p.services[i]).collect();
+
+    let _ = writeln!(s, "## NodePorts\n");
+    match &p.node_ports {
+        Some(r) => {
+            let used = ordered
+                .iter()
+                .flat_map(|svc| &svc.ports)
+                .filter(|port| port.node_port.as_ref().is_some_and(|n| r.contains(n.value)))
+                .count();
+            let size = usize::from(r.high - r.low) + 1;
+            let _ = writeln!(
+                s,
+                "Registry {}–{}: {used} used, {} free.\n",
+                r.low,
+                r.high,
+                size - used
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "No NodePort registry is declared (`node-ports LO HI`).\n"
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "| NodePort | service | port | namespace | container port | Service port | scheme | description |\n|---:|---|---|---|---:|---:|---|---|"
+    );
+    let mut rows: Vec<(u16, String)> = Vec::new();
+    for svc in &ordered {
+        for port in &svc.ports {
+            if let Some(np) = &port.node_port {
+                rows.push((
+                    np.value,
+                    format!(
+                        "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                        np.value,
+                        svc.name.value,
+                        port.name.value,
+                        svc.namespace(p),
+                        port.number.value,
+                        port.exposed(),
+                        scheme(port),
+                        description(svc)
+                    ),
+                ));
+            }
+        }
+    }
+    rows.sort();
+    for (_, row) in &rows {
+        let _ = writeln!(s, "{row}");
+    }
+
+    let _ = writeln!(s, "\n## ClusterIP only\n");
+    let _ = writeln!(
+        s,
+        "| service | port | namespace | container port | Service port | scheme | description |\n|---|---|---|---:|---:|---|---|"
+    );
+    for svc in ordered.iter().filter(|s| !s.is_external()) {
+        for port in svc.ports.iter().filter(|p| p.node_port.is_none()) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                svc.name.value,
+                port.name.value,
+                svc.namespace(p),
+                port.number.value,
+                port.exposed(),
+                scheme(port),
+                description(svc)
+            );
+        }
+    }
+
+    let external: Vec<&&Service> = ordered.iter().filter(|s| s.is_external()).collect();
+    if !external.is_empty() {
+        let _ = writeln!(s, "\n## External (not deployed here)\n");
+        let _ = writeln!(s, "| service | host | port | scheme |\n|---|---|---|---|");
+        for svc in external {
+            for port in &svc.ports {
+                let host = svc.external.as_ref().map_or("", |h| h.value.as_str());
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} {} | {} |",
+                    svc.name.value,
+                    host,
+                    port.name.value,
+                    port.number.value,
+                    scheme(port)
+                );
+            }
+        }
+    }
+
+    let targets = Target::all(p);
+    let _ = writeln!(s, "\n## `service-ports` ConfigMap\n");
+    let _ = writeln!(
+        s,
+        "Every workload receives its own keys and its dependencies' keys from this ConfigMap \
+         (`configMapKeyRef`). `—`: the service is disabled in that environment.\n"
+    );
+    let mut header = String::from("| key |");
+    let mut rule = String::from("|---|");
+    for t in &targets {
+        let _ = write!(header, " {} |", t.name());
+        rule.push_str("---|");
+    }
+    let _ = writeln!(s, "{header}\n{rule}");
+    let mut keys: Vec<(String, &Service, String)> = p
+        .services
+        .iter()
+        .flat_map(|svc| {
+            service_keys(p, svc)
+                .into_iter()
+                .map(move |k| (k.key, svc, k.value))
+        })
+        .collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    for (key, svc, value) in &keys {
+        let _ = write!(s, "| `{key}` |");
+        for t in &targets {
+            if t.enabled(svc) {
+                let _ = write!(s, " `{value}` |");
+            } else {
+                s.push_str(" — |");
+            }
+        }
+        s.push('\n');
+    }
+
+    let _ = writeln!(s, "\n## Port-forward\n");
+    let _ = writeln!(s, "```sh");
+    for svc in ordered
+        .iter()
+        .filter(|s| !s.is_external() && s.workload.value.is_long_running())
+    {
+        for port in &svc.ports {
+            let local = port.exposed();
+            let _ = writeln!(
+                s,
+                "kubectl -n {} port-forward svc/{} {local}:{}   # {}",
+                svc.namespace(p),
+                svc.name.value,
+                port.exposed(),
+                port.name.value
+            );
+        }
+    }
+    let _ = writeln!(s, "```");
+    s
+}
+
+fn workload_name(kind: WorkloadKind) -> &'static str {
+    match kind {
+        WorkloadKind::Deployment => "Deployment",
+        WorkloadKind::StatefulSet => "StatefulSet",
+        WorkloadKind::Job => "Job",
+        WorkloadKind::CronJob => "CronJob",
+    }
+}
+
+/// `docs/ARCHITECTURE.md`.
+pub fn architecture(c: &Compiled) -> String {
+    let p: &Platform = &c.platform;
+    let mut s = String::from(MARKDOWN_HEADER);
+    let _ = writeln!(s, "# Architecture of `{}`\n", p.name.value);
+    let _ = writeln!(
+        s,
+        "Generated from `platform.kdl`. An arrow `a --> b` means *a depends on b*: b is applied \
+         first, a receives b's ports and address, and b's NetworkPolicy admits a.\n"
+    );
+    let view = View {
+        platform: p,
+        graph: &c.graph,
+        target: None,
+    };
+    let _ = writeln!(s, "```mermaid\n{}```\n", mermaid(&view));
+
+    let _ = writeln!(s, "## Apply order\n");
+    let _ = writeln!(
+        s,
+        "Files are numbered `10 + depth` (depth 0: no dependencies) and applied in name order.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| file | service | kind | namespace |\n|---|---|---|---|"
+    );
+    for &i in &c.graph.order {
+        let svc = &p.services[i];
+        if svc.is_external() {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "| `{:02}-{}.yaml` | {} | {} | {} |",
+            c.graph.file_number(i),
+            svc.name.value,
+            svc.name.value,
+            workload_name(svc.workload.value),
+            svc.namespace(p)
+        );
+    }
+
+    let _ = writeln!(s, "\n## Services");
+    for &i in &c.graph.order {
+        let svc = &p.services[i];
+        let _ = writeln!(s, "\n### {}\n", svc.name.value);
+        if let Some(d) = &svc.description {
+            let _ = writeln!(s, "{}\n", d.value);
+        }
+        match &svc.external {
+            Some(host) => {
+                let _ = writeln!(s, "- external: `{}` (not deployed here)", host.value);
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "- {} in `{}`, image `{}`",
+                    workload_name(svc.workload.value),
+                    svc.namespace(p),
+                    svc.image.as_ref().map_or("", |i| i.value.as_str())
+                );
+            }
+        }
+        if !svc.ports.is_empty() {
+            let ports: Vec<String> = svc
+                .ports
+                .iter()
+                .map(|port| {
+                    let mut t = format!("{} {}", port.name.value, port.number.value);
+                    if port.exposed() != port.number.value {
+                        let _ = write!(t, " (Service {})", port.exposed());
+                    }
+                    if let Some(np) = &port.node_port {
+                        let _ = write!(t, " (NodePort {})", np.value);
+                    }
+                    t
+                })
+                .collect();
+            let _ = writeln!(s, "- ports: {}", ports.join(", "));
+        }
+        let names = |v: Vec<&str>| {
+            if v.is_empty() {
+                "—".to_string()
+            } else {
+                v.iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        let _ = writeln!(
+            s,
+            "- depends on: {}",
+            names(svc.depends_on.iter().map(|d| d.value.as_str()).collect())
+        );
+        let _ = writeln!(
+            s,
+            "- depended on by: {}",
+            names(
+                c.graph.dependents[i]
+                    .iter()
+                    .map(|&j| p.services[j].name.value.as_str())
+                    .collect()
+            )
+        );
+        if svc.is_external() {
+            continue;
+        }
+        let mut received: Vec<String> = service_keys(p, svc).into_iter().map(|k| k.key).collect();
+        for dep in &svc.depends_on {
+            if let Some(d) = p.services.iter().find(|x| x.name.value == dep.value) {
+                received.extend(service_keys(p, d).into_iter().map(|k| k.key));
+            }
+        }
+        let mut secrets: Vec<String> = Vec::new();
+        for var in &svc.env {
+            match &var.value {
+                EnvValue::Ref(key) => received.push(format!("{} ← {}", var.name.value, key.value)),
+                EnvValue::Secret { secret, key } => secrets.push(format!(
+                    "{} ← {}/{}",
+                    var.name.value, secret.value, key.value
+                )),
+                EnvValue::Literal(_) => {}
+            }
+        }
+        let _ = writeln!(
+            s,
+            "- receives from `service-ports`: {}",
+            names(received.iter().map(String::as_str).collect())
+        );
+        if !secrets.is_empty() {
+            let _ = writeln!(
+                s,
+                "- secrets: {}",
+                names(secrets.iter().map(String::as_str).collect())
+            );
+        }
+    }
+
+    if !p.environments.is_empty() {
+        let _ = writeln!(s, "\n## Environments");
+        for env in &p.environments {
+            let _ = writeln!(s, "\n### {}\n", env.name.value);
+            let mut changes = Vec::new();
+            if let Some(sc) = &env.storage_class {
+                changes.push(format!("storage class `{}`", sc.value));
+            }
+            if let Some(pp) = &env.image_pull_policy {
+                changes.push(format!("image pull policy `{}`", pp.value));
+            }
+            if env.external_secrets.as_ref().is_some_and(|b| !b.value) {
+                changes.push(
+                    "no External Secrets operator: value-less Secrets, filled by hand".into(),
+                );
+            }
+            for (k, v) in &env.values {
+                changes.push(format!("`{}` = `{}`", k.value, v.value));
+            }
+            for o in &env.services {
+                let mut what = Vec::new();
+                if o.enabled.as_ref().is_some_and(|e| !e.value) {
+                    what.push("disabled".to_string());
+                }
+                if let Some(r) = &o.replicas {
+                    what.push(format!("{} replicas", r.value));
+                }
+                if let Some(i) = &o.image {
+                    what.push(format!("image `{}`", i.value));
+                }
+                if o.resources.is_some() {
+                    what.push("own resources".to_string());
+                }
+                for e in &o.env {
+                    what.push(format!("env `{}`", e.name.value));
+                }
+                if !what.is_empty() {
+                    changes.push(format!("`{}`: {}", o.name.value, what.join(", ")));
+                }
+            }
+            if changes.is_empty() {
+                let _ = writeln!(s, "Nothing changes from the base spec.");
+            }
+            for c in changes {
+                let _ = writeln!(s, "- {c}");
+            }
+        }
+    }
+    s
+}
