@@ -24,12 +24,14 @@ pub struct Label {
     pub primary: bool,
 }
 
-/// A place in a file other than the spec (a generated file, later a scanned one).
+/// A place in a file other than the spec (a generated or a scanned file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     pub file: String,
     pub line: usize,
     pub column: usize,
+    /// The span in that file and its text, when the report can show a snippet of it.
+    pub snippet: Option<(SourceSpan, std::sync::Arc<String>, String)>,
 }
 
 /// One problem found, tied to its rule.
@@ -65,6 +67,32 @@ impl Finding {
             file: file.into(),
             line,
             column,
+            snippet: None,
+        });
+        self
+    }
+
+    /// A finding at `span` of another file whose text is `text`; `label` is said at the span.
+    /// Spec labels added with `at`/`also` are shown beside it.
+    pub fn in_text(
+        mut self,
+        file: impl Into<String>,
+        text: &std::sync::Arc<String>,
+        span: std::ops::Range<usize>,
+        label: impl Into<String>,
+    ) -> Self {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        self.location = Some(Location {
+            file: file.into(),
+            line,
+            column,
+            snippet: Some((
+                SourceSpan::new(span.start.into(), span.len()),
+                std::sync::Arc::clone(text),
+                label.into(),
+            )),
         });
         self
     }

@@ -17,5 +17,6 @@ pub mod output;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod scan;
 pub mod spec;
 pub mod target;

@@ -40,66 +40,120 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// A finding bound to its source, as miette wants it.
-struct Rendered<'a> {
-    finding: &'a Finding,
-    source: NamedSource<Arc<String>>,
+/// A diagnostic as miette wants it: one source, its labels, and related diagnostics (the
+/// spec's side of a finding made in another file).
+struct Rendered {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<NamedSource<Arc<String>>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Rendered>,
 }
 
-impl fmt::Debug for Rendered<'_> {
+impl fmt::Debug for Rendered {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.finding, f)
+        f.write_str(&self.message)
     }
 }
 
-impl fmt::Display for Rendered<'_> {
+impl fmt::Display for Rendered {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.finding.location {
-            Some(l) => write!(f, "{}:{}: {}", l.file, l.line, self.finding.message),
-            None => f.write_str(&self.finding.message),
-        }
+        f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Rendered<'_> {}
+impl std::error::Error for Rendered {}
 
-impl Diagnostic for Rendered<'_> {
+impl Diagnostic for Rendered {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(format!(
-            "{}({})",
-            self.finding.rule.code, self.finding.rule.name
-        )))
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.finding.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-            Severity::Info => miette::Severity::Advice,
-        })
+        Some(self.severity)
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        (!self.finding.labels.is_empty() && self.finding.location.is_none())
-            .then_some(&self.source as &dyn miette::SourceCode)
+        self.source
+            .as_ref()
+            .filter(|_| !self.labels.is_empty())
+            .map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.finding.location.is_some() {
-            return None;
-        }
-        Some(Box::new(self.finding.labels.iter().map(|l| {
+        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<_>)
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        (!self.related.is_empty())
+            .then(|| Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)) as Box<_>)
+    }
+}
+
+fn spec_labels(finding: &Finding) -> Vec<LabeledSpan> {
+    finding
+        .labels
+        .iter()
+        .map(|l| {
             let text = (!l.text.is_empty()).then(|| l.text.clone());
             if l.primary {
                 LabeledSpan::new_primary_with_span(text, l.span)
             } else {
                 LabeledSpan::new_with_span(text, l.span)
             }
-        })))
+        })
+        .collect()
+}
+
+fn render(finding: &Finding, spec: &SourceFile) -> Rendered {
+    let severity = match finding.severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    };
+    let spec_source = || NamedSource::new(&spec.name, Arc::clone(&spec.text));
+    let mut r = Rendered {
+        message: finding.message.clone(),
+        code: Some(format!("{}({})", finding.rule.code, finding.rule.name)),
+        severity,
+        help: finding.help.clone(),
+        source: None,
+        labels: Vec::new(),
+        related: Vec::new(),
+    };
+    match &finding.location {
+        None => {
+            r.source = Some(spec_source());
+            r.labels = spec_labels(finding);
+        }
+        Some(loc) => match &loc.snippet {
+            Some((span, text, label)) => {
+                r.source = Some(NamedSource::new(&loc.file, Arc::clone(text)));
+                r.labels = vec![LabeledSpan::new_primary_with_span(
+                    Some(label.clone()),
+                    *span,
+                )];
+                if !finding.labels.is_empty() {
+                    r.related.push(Rendered {
+                        message: "the spec says".to_string(),
+                        code: None,
+                        severity: miette::Severity::Advice,
+                        help: None,
+                        source: Some(spec_source()),
+                        labels: spec_labels(finding),
+                        related: Vec::new(),
+                    });
+                }
+            }
+            None => r.message = format!("{}:{}: {}", loc.file, loc.line, finding.message),
+        },
     }
+    r
 }
 
 /// Renders findings the way a person reads them. `color` only on a terminal that wants it.
@@ -114,12 +168,8 @@ pub fn human(findings: &[Finding], source: &SourceFile, color: bool) -> String {
         .with_links(false);
     let mut out = String::new();
     for finding in findings {
-        let rendered = Rendered {
-            finding,
-            source: NamedSource::new(&source.name, Arc::clone(&source.text)),
-        };
         // Writing into a String cannot fail.
-        let _ = handler.render_report(&mut out, &rendered);
+        let _ = handler.render_report(&mut out, &render(finding, source));
     }
     out
 }
@@ -145,6 +195,7 @@ struct JsonFinding<'a> {
 
 #[derive(Serialize)]
 struct JsonLabel<'a> {
+    file: &'a str,
     message: &'a str,
     line: usize,
     column: usize,
@@ -185,6 +236,35 @@ fn position<'a>(f: &'a Finding, source: &'a SourceFile) -> (&'a str, usize, usiz
     }
 }
 
+/// Labels with the file each is in: the scanned file's span first, then the spec's.
+fn json_labels<'a>(f: &'a Finding, source: &'a SourceFile) -> Vec<JsonLabel<'a>> {
+    let mut labels = Vec::new();
+    if let Some(loc) = &f.location
+        && let Some((span, _, text)) = &loc.snippet
+    {
+        labels.push(JsonLabel {
+            file: &loc.file,
+            message: text,
+            line: loc.line,
+            column: loc.column,
+            offset: span.offset(),
+            length: span.len(),
+        });
+    }
+    for l in &f.labels {
+        let (line, column) = source.line_col(l.span.offset());
+        labels.push(JsonLabel {
+            file: &source.name,
+            message: &l.text,
+            line,
+            column,
+            offset: l.span.offset(),
+            length: l.span.len(),
+        });
+    }
+    labels
+}
+
 /// The JSON shape of DESIGN.md: `{"findings": [...], "summary": {...}}`.
 pub fn json(findings: &[Finding], source: &SourceFile) -> String {
     let report = JsonReport {
@@ -200,21 +280,7 @@ pub fn json(findings: &[Finding], source: &SourceFile) -> String {
                     file,
                     line,
                     column,
-                    labels: f
-                        .labels
-                        .iter()
-                        .filter(|_| f.location.is_none())
-                        .map(|l| {
-                            let (line, column) = source.line_col(l.span.offset());
-                            JsonLabel {
-                                message: &l.text,
-                                line,
-                                column,
-                                offset: l.span.offset(),
-                                length: l.span.len(),
-                            }
-                        })
-                        .collect(),
+                    labels: json_labels(f, source),
                     help: f.help.as_deref(),
                 }
             })

@@ -32,6 +32,10 @@ pub struct CheckArgs {
     /// Treat warnings as errors for the exit code.
     #[arg(long, value_enum)]
     pub deny: Option<Deny>,
+    /// Scan these directories (default: the spec's) for code and manifests that disagree
+    /// with the spec.
+    #[arg(long, num_args = 0.., value_name = "PATH")]
+    pub scan: Option<Vec<std::path::PathBuf>>,
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
@@ -51,16 +55,59 @@ pub fn run(args: &CheckArgs) -> u8 {
         }
     };
     let (compiled, mut findings) = crate::resolve::compile_with(&source.text, &config);
+    let mut stats = None;
     if let Some(compiled) = &compiled {
         let out_dir = args.spec.out_dir(&config);
         match crate::emit::emit(compiled) {
             Ok(files) => output_drift(&out_dir, &files, &mut findings),
             Err(e) => findings.push(Finding::new("MC091", e.to_string())),
         }
+        if let Some(paths) = &args.scan {
+            let spec_dir = match args.spec.spec.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => std::path::PathBuf::from("."),
+            };
+            let roots = if paths.is_empty() {
+                vec![spec_dir.clone()]
+            } else {
+                paths.clone()
+            };
+            for root in &roots {
+                if !root.is_dir() {
+                    print(
+                        args.format,
+                        &[Finding::new(
+                            "MC090",
+                            format!("cannot scan {}: not a directory", root.display()),
+                        )],
+                        &source,
+                    );
+                    return EXIT_INPUT;
+                }
+            }
+            let (scanned, s) = crate::scan::scan(
+                &compiled.platform,
+                &spec_dir,
+                &roots,
+                &[
+                    out_dir,
+                    args.spec.spec.clone(),
+                    spec_dir.join("maestroc.toml"),
+                ],
+            );
+            findings.extend(scanned);
+            stats = Some(s);
+        }
     }
     // Drift findings came after compile_with applied the levels.
     let findings = config.apply(findings).into_sorted();
     print(args.format, &findings, &source);
+    if let (Some(s), Format::Human) = (&stats, args.format) {
+        eprintln!(
+            "scanned {} files (skipped: {} binary, {} too large, {} not UTF-8, {} unreadable)",
+            s.scanned, s.binary, s.too_large, s.not_utf8, s.unreadable
+        );
+    }
     let worst = findings.iter().map(|f| f.severity).max();
     let syntax_broken = compiled.is_none() && findings.iter().any(|f| f.code() == "MC001");
     match worst {

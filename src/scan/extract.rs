@@ -1,0 +1,347 @@
+//! Port facts in text: addresses naming known services, port assignments, binds, environment
+//! reads with their fallbacks. Each fact carries the byte span it was read from. The patterns
+//! are deliberately narrow: a number is a port fact only with context that ties it to a
+//! service (a service's host, a `service-ports` key, or the service's own source directory).
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fact {
+    /// `[scheme://]host[.ns[.svc[.domain]]][:port]` where host is a known service's name (or
+    /// an external host). `suffix` is what followed the name (`.ns.svc.cluster.local`).
+    Address {
+        host: String,
+        suffix: String,
+        scheme: Option<String>,
+        port: Option<u16>,
+        span: Range<usize>,
+    },
+    /// `NAME = 8080`, `NAME: 8080`, `port=8080`: `name` as written.
+    PortAssign {
+        name: String,
+        port: u16,
+        span: Range<usize>,
+    },
+    /// `listen(8080)`, `":8080"` in a bind call, `EXPOSE 8080`, `--port 8080`.
+    Bind { port: u16, span: Range<usize> },
+    /// A read of an environment variable; `fallback` is the literal default, if any.
+    EnvRead {
+        name: String,
+        fallback: Option<(String, Range<usize>)>,
+        span: Range<usize>,
+    },
+}
+
+fn re(p: &str) -> Regex {
+    // The patterns are constants of this file; a typo is caught by the unit tests.
+    Regex::new(p).unwrap_or_else(|e| panic!("bad built-in pattern {p}: {e}"))
+}
+
+const NAME: &str = r"([A-Za-z_][A-Za-z0-9_]*)";
+const LIT: &str = r#"("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`\n]*`|-?[0-9]+)"#;
+
+static ENV_READS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        // Python
+        re(&format!(
+            r#"os\.getenv\(\s*["']{NAME}["']\s*(?:,\s*{LIT}\s*)?\)"#
+        )),
+        re(&format!(
+            r#"os\.environ\.get\(\s*["']{NAME}["']\s*(?:,\s*{LIT}\s*)?\)"#
+        )),
+        re(&format!(r#"os\.environ\[\s*["']{NAME}["']\s*\]()"#)),
+        // Go
+        re(&format!(r#"os\.(?:Getenv|LookupEnv)\(\s*"{NAME}"\s*\)()"#)),
+        // Rust: env::var("X") and an optional .unwrap_or("lit") / .unwrap_or_else(|_| "lit"…
+        re(&format!(
+            r#"env::var(?:_os)?\(\s*"{NAME}"\s*\)(?:\s*\.unwrap_or(?:_else)?\(\s*(?:\|[^|]*\|\s*)?{LIT})?"#
+        )),
+        // JavaScript / TypeScript
+        re(&format!(
+            r#"process\.env\.{NAME}(?:\s*(?:\?\?|\|\|)\s*{LIT})?"#
+        )),
+        re(&format!(
+            r#"process\.env\[\s*["']{NAME}["']\s*\](?:\s*(?:\?\?|\|\|)\s*{LIT})?"#
+        )),
+        // Java
+        re(&format!(r#"System\.getenv\(\s*"{NAME}"\s*\)()"#)),
+        // Shell: ${X:-default} / ${X-default}
+        re(&format!(r#"\$\{{{NAME}:?-([^}}\n]*)\}}"#)),
+    ]
+});
+
+static PORT_ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
+    // FOO_PORT = 8080, PORT: "8080", port=5000, "port": 5000, --port=5000 handled by BIND.
+    re(
+        r#"(?m)(?:^|[^A-Za-z0-9_.-])["']?([A-Za-z][A-Za-z0-9_]*_PORT|PORT|port)["']?\s*(?::=|=|:)\s*["']?([0-9]{1,5})\b"#,
+    )
+});
+
+static BIND: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        re(r"\.listen\(\s*([0-9]{2,5})\b"),
+        re(
+            r#"(?:Listen|ListenAndServe|ListenAndServeTLS|add_insecure_port|add_secure_port|bind)\(\s*(?:"tcp"\s*,\s*)?["'][^"'\n]*:([0-9]{2,5})["']"#,
+        ),
+        re(r"(?m)^\s*EXPOSE\s+([0-9]{1,5})\b"),
+        re(r"--port[= ]([0-9]{1,5})\b"),
+    ]
+});
+
+/// The address pattern for a platform: its service names and external hosts.
+pub fn address_regex(hosts: &[String]) -> Option<Regex> {
+    if hosts.is_empty() {
+        return None;
+    }
+    let mut sorted: Vec<&String> = hosts.iter().collect();
+    // Longest first, so `ray-executor` wins over `ray`.
+    sorted.sort_by_key(|h| std::cmp::Reverse(h.len()));
+    let alt = sorted
+        .iter()
+        .map(|h| regex::escape(h))
+        .collect::<Vec<_>>()
+        .join("|");
+    Regex::new(&format!(
+        r"(?:([a-z][a-z0-9+.-]*)://)?\b({alt})((?:\.[a-z0-9-]+)*)(?::([0-9]{{1,5}}))?"
+    ))
+    .ok()
+}
+
+fn unquote(s: &str) -> String {
+    let t = s.trim();
+    let quoted = t.len() >= 2
+        && matches!(t.as_bytes()[0], b'"' | b'\'' | b'`')
+        && t.as_bytes()[0] == t.as_bytes()[t.len() - 1];
+    if quoted {
+        t[1..t.len() - 1].to_string()
+    } else {
+        t.to_string()
+    }
+}
+
+fn port_of(s: &str) -> Option<u16> {
+    s.parse::<u16>().ok().filter(|p| *p > 0)
+}
+
+pub fn env_reads(text: &str, out: &mut Vec<Fact>) {
+    for r in ENV_READS.iter() {
+        for c in r.captures_iter(text) {
+            let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            let fallback = c
+                .get(2)
+                .filter(|m| !m.as_str().is_empty())
+                .map(|m| (unquote(m.as_str()), m.range()));
+            out.push(Fact::EnvRead {
+                name: name.as_str().to_string(),
+                fallback,
+                span: all.range(),
+            });
+        }
+    }
+}
+
+pub fn port_assignments(text: &str, out: &mut Vec<Fact>) {
+    for c in PORT_ASSIGN.captures_iter(text) {
+        let (Some(name), Some(num)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        if let Some(port) = port_of(num.as_str()) {
+            out.push(Fact::PortAssign {
+                name: name.as_str().to_string(),
+                port,
+                span: name.start()..num.end(),
+            });
+        }
+    }
+}
+
+pub fn binds(text: &str, out: &mut Vec<Fact>) {
+    for r in BIND.iter() {
+        for c in r.captures_iter(text) {
+            let (Some(all), Some(num)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            if let Some(port) = port_of(num.as_str()) {
+                out.push(Fact::Bind {
+                    port,
+                    span: all.range(),
+                });
+            }
+        }
+    }
+}
+
+/// Addresses of known hosts. A bare `name:port` (no scheme, no namespace) counts only when it
+/// cannot be an image reference (`redis:7`, `nats:2.10`): the port has three digits or more,
+/// is not followed by `.` or `-`, and the line does not look like an image or FROM line.
+pub fn addresses(text: &str, re: &Regex, out: &mut Vec<Fact>) {
+    for c in re.captures_iter(text) {
+        let (Some(all), Some(host)) = (c.get(0), c.get(2)) else {
+            continue;
+        };
+        let start = all.start();
+        // Part of a longer word or path: `my-redis:6379`, `library/redis:7`, `x.redis`.
+        if let Some(prev) = text[..start].chars().next_back()
+            && (prev.is_ascii_alphanumeric() || matches!(prev, '-' | '_' | '/' | '.' | '@'))
+        {
+            continue;
+        }
+        let after = &text[all.end()..];
+        if after.starts_with(|ch: char| ch.is_ascii_alphanumeric() || ch == '_') {
+            continue;
+        }
+        let scheme = c.get(1).map(|m| m.as_str().to_string());
+        let suffix = c.get(3).map_or("", |m| m.as_str()).to_string();
+        let port_text = c.get(4).map(|m| m.as_str());
+        let port = port_text.and_then(port_of);
+        if scheme.is_none() && suffix.is_empty() {
+            let Some(p) = port_text else { continue };
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let line =
+                &text[line_start..text[start..].find('\n').map_or(text.len(), |i| start + i)];
+            let lower = line.to_ascii_lowercase();
+            if p.len() < 3
+                || after.starts_with(['.', '-'])
+                || lower.contains("image")
+                || lower.trim_start().starts_with("from ")
+            {
+                continue;
+            }
+        }
+        if port_text.is_some() && port.is_none() {
+            continue;
+        }
+        out.push(Fact::Address {
+            host: host.as_str().to_string(),
+            suffix,
+            scheme,
+            port,
+            span: all.range(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(text: &str, f: fn(&str, &mut Vec<Fact>)) -> Vec<Fact> {
+        let mut v = Vec::new();
+        f(text, &mut v);
+        v
+    }
+
+    #[test]
+    fn env_reads_in_every_language() {
+        let cases = [
+            (
+                r#"os.getenv("ORCH_ADDR", "orch:50052")"#,
+                "ORCH_ADDR",
+                Some("orch:50052"),
+            ),
+            (r#"os.environ.get('X_PORT', 8080)"#, "X_PORT", Some("8080")),
+            (r#"os.environ["X"]"#, "X", None),
+            (r#"os.Getenv("NATS_URL")"#, "NATS_URL", None),
+            (r#"env::var("A").unwrap_or("b:1".into())"#, "A", Some("b:1")),
+            (
+                r#"env::var("A").unwrap_or_else(|_| "b:2".to_string())"#,
+                "A",
+                Some("b:2"),
+            ),
+            (
+                r#"process.env.API_URL ?? "http://api:8000""#,
+                "API_URL",
+                Some("http://api:8000"),
+            ),
+            (r#"process.env.API_URL || 'x'"#, "API_URL", Some("x")),
+            (r#"System.getenv("DB_HOST")"#, "DB_HOST", None),
+            (
+                r#"${NATS_URL:-nats://nats:4222}"#,
+                "NATS_URL",
+                Some("nats://nats:4222"),
+            ),
+        ];
+        for (text, name, fallback) in cases {
+            let v = facts(text, env_reads);
+            assert_eq!(v.len(), 1, "{text}: {v:?}");
+            let Fact::EnvRead {
+                name: n,
+                fallback: f,
+                ..
+            } = &v[0]
+            else {
+                panic!()
+            };
+            assert_eq!(n, name, "{text}");
+            assert_eq!(f.as_ref().map(|x| x.0.as_str()), fallback, "{text}");
+        }
+    }
+
+    #[test]
+    fn port_assignments_need_a_port_name() {
+        assert_eq!(
+            facts("ORCHESTRATOR_PORT = 50052\n", port_assignments).len(),
+            1
+        );
+        assert_eq!(facts("  port: 8080\n", port_assignments).len(), 1);
+        assert_eq!(facts("app.run(port=5000)", port_assignments).len(), 1);
+        assert!(facts("MAX_QUEUE_ITEMS = 50052\n", port_assignments).is_empty());
+        assert!(facts("transport = 5\nsupport: 9\n", port_assignments).is_empty());
+    }
+
+    #[test]
+    fn binds() {
+        for t in [
+            "server.listen(8080)",
+            r#"http.ListenAndServe(":8080", nil)"#,
+            r#"net.Listen("tcp", ":8080")"#,
+            r#"server.add_insecure_port("[::]:8080")"#,
+            "EXPOSE 8080",
+            "exec app --port 8080",
+            "exec app --port=8080",
+        ] {
+            let v = facts(t, super::binds);
+            assert_eq!(v.len(), 1, "{t}");
+            assert!(matches!(v[0], Fact::Bind { port: 8080, .. }), "{t}");
+        }
+    }
+
+    #[test]
+    fn addresses_and_image_references() {
+        let re = address_regex(&["orchestrator".into(), "redis".into(), "nats".into()]).unwrap();
+        let get = |t: &str| {
+            let mut v = Vec::new();
+            addresses(t, &re, &mut v);
+            v
+        };
+        let v = get(r#"x = "orchestrator.swe-ai-fleet.svc.cluster.local:50052""#);
+        assert_eq!(v.len(), 1);
+        let Fact::Address {
+            host, suffix, port, ..
+        } = &v[0]
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (host.as_str(), suffix.as_str(), *port),
+            (
+                "orchestrator",
+                ".swe-ai-fleet.svc.cluster.local",
+                Some(50052)
+            )
+        );
+        assert_eq!(get("REDIS=redis:6379").len(), 1);
+        assert_eq!(get("nats://nats:4222").len(), 1);
+        // Image references and words that merely contain a name are not addresses.
+        assert!(get("image: redis:7").is_empty());
+        assert!(get("FROM nats:2.10.22-alpine").is_empty());
+        assert!(get("docker.io/library/redis:7.4").is_empty());
+        assert!(get("import redis\nmy-redis:6379\n").is_empty());
+        assert!(get("redis:6379abc").is_empty());
+    }
+}

@@ -1,0 +1,151 @@
+//! What the spec knows that the scanner compares the repository against: each service's
+//! ports, namespace, source directory, and the variables its manifest provides.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use miette::SourceSpan;
+
+use crate::model::{EnvValue, Platform, Service, service_keys};
+
+/// One `service-ports` key: its value and where the spec declares it.
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    pub value: String,
+    pub service: usize,
+    pub span: SourceSpan,
+}
+
+#[derive(Debug)]
+pub struct Knowledge<'a> {
+    pub platform: &'a Platform,
+    pub keys: HashMap<String, KeyInfo>,
+    /// Per service: every variable its manifest provides (in any environment).
+    pub provided: Vec<HashSet<String>>,
+    /// Per service: its `source` directory, relative to the scan root, if it lies inside it.
+    pub source_dirs: Vec<Option<PathBuf>>,
+}
+
+impl<'a> Knowledge<'a> {
+    /// `spec_dir` is where `source` paths are relative to; `root` the directory scanned.
+    pub fn new(platform: &'a Platform, spec_dir: &Path, root: &Path) -> Self {
+        let mut keys = HashMap::new();
+        for (i, svc) in platform.services.iter().enumerate() {
+            for k in service_keys(platform, svc) {
+                keys.insert(
+                    k.key,
+                    KeyInfo {
+                        value: k.value,
+                        service: i,
+                        span: k.span,
+                    },
+                );
+            }
+        }
+        let defaults: Vec<String> = platform
+            .defaults
+            .values
+            .iter()
+            .chain(platform.environments.iter().flat_map(|e| &e.values))
+            .map(|(k, _)| k.value.clone())
+            .collect();
+        let provided = platform
+            .services
+            .iter()
+            .map(|svc| {
+                let mut set: HashSet<String> = service_keys(platform, svc)
+                    .into_iter()
+                    .map(|k| k.key)
+                    .collect();
+                for dep in &svc.depends_on {
+                    if let Some(d) = platform.services.iter().find(|s| s.name.value == dep.value) {
+                        set.extend(service_keys(platform, d).into_iter().map(|k| k.key));
+                    }
+                }
+                let overlays = platform
+                    .environments
+                    .iter()
+                    .flat_map(|e| &e.services)
+                    .filter(|o| o.name.value == svc.name.value)
+                    .flat_map(|o| &o.env);
+                set.extend(svc.env.iter().chain(overlays).map(|v| v.name.value.clone()));
+                set.extend(defaults.iter().cloned());
+                set
+            })
+            .collect();
+        let root_abs = absolute(root);
+        let source_dirs = platform
+            .services
+            .iter()
+            .map(|svc| {
+                let src = svc.source.as_ref()?;
+                let abs = absolute(&spec_dir.join(&src.value));
+                abs.strip_prefix(&root_abs).ok().map(Path::to_path_buf)
+            })
+            .collect();
+        Self {
+            platform,
+            keys,
+            provided,
+            source_dirs,
+        }
+    }
+
+    /// The service whose `source` directory holds `rel` (relative to the scan root).
+    pub fn owner_of(&self, rel: &Path) -> Option<usize> {
+        self.source_dirs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.as_ref().map(|d| (i, d)))
+            .filter(|(_, d)| rel.starts_with(d))
+            // The deepest directory wins when sources nest.
+            .max_by_key(|(_, d)| d.components().count())
+            .map(|(i, _)| i)
+    }
+
+    pub fn service(&self, i: usize) -> &'a Service {
+        &self.platform.services[i]
+    }
+
+    /// The value a service's manifest gives a variable, when the spec knows it.
+    pub fn provided_value(&self, svc: usize, name: &str) -> Option<String> {
+        let s = self.service(svc);
+        if let Some(var) = s.env.iter().find(|v| v.name.value == name) {
+            return match &var.value {
+                EnvValue::Literal(v) => Some(v.value.clone()),
+                EnvValue::Ref(key) => self.keys.get(&key.value).map(|k| k.value.clone()),
+                EnvValue::Secret { .. } => None,
+            };
+        }
+        self.keys.get(name).map(|k| k.value.clone())
+    }
+
+    /// Whether `svc` declares `depends-on` the service `other`.
+    pub fn depends_on(&self, svc: usize, other: usize) -> bool {
+        let target = &self.service(other).name.value;
+        self.service(svc)
+            .depends_on
+            .iter()
+            .any(|d| &d.value == target)
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map_or_else(|_| p.to_path_buf(), |cwd| cwd.join(p))
+    };
+    // Lexical normalisation: `a/./b/../c` → `a/c`, without touching the filesystem.
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

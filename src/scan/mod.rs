@@ -1,0 +1,422 @@
+//! The drift scanner: reads the repository around the spec and reports every place that
+//! disagrees with it (MC201–MC204, MC206), plus files it had to skip (MC207).
+//!
+//! `walk` enumerates files in parallel; `extract` finds port facts in text; this module
+//! judges each fact against `knowledge` (what the spec says). Findings come back sorted by
+//! file and line, so the report is the same on every run.
+
+mod extract;
+mod knowledge;
+mod manifest;
+mod walk;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use regex::Regex;
+
+use extract::Fact;
+pub use knowledge::Knowledge;
+use walk::{Collector, Entry, Skip};
+
+use crate::diagnostic::Finding;
+use crate::model::{Platform, Service};
+
+/// Counts of what the walk saw, for the summary line.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub scanned: usize,
+    pub binary: usize,
+    pub too_large: usize,
+    pub not_utf8: usize,
+    pub unreadable: usize,
+}
+
+/// Scans `roots` (each reported relative to itself). `spec_dir` anchors `source` paths;
+/// `exclude` holds directories never entered (the output directory).
+pub fn scan(
+    platform: &Platform,
+    spec_dir: &Path,
+    roots: &[PathBuf],
+    exclude: &[PathBuf],
+) -> (Vec<Finding>, Stats) {
+    let mut findings = Vec::new();
+    let mut stats = Stats::default();
+    for root in roots {
+        let k = Knowledge::new(platform, spec_dir, root);
+        let hosts: Vec<String> = platform
+            .services
+            .iter()
+            .map(|s| match &s.external {
+                Some(h) => h.value.clone(),
+                None => s.name.value.clone(),
+            })
+            .collect();
+        let address_re = extract::address_regex(&hosts);
+        let collected: Collector<(Vec<Finding>, Option<Skip>)> = Collector::default();
+        walk::walk(root, exclude, |entry| {
+            let result = match entry {
+                Entry::Text { rel, text } => {
+                    (check_file(&k, address_re.as_ref(), &rel, text), None)
+                }
+                Entry::Skipped { rel, why, detail } => (skipped(&rel, why, &detail), Some(why)),
+            };
+            collected.push_all([result]);
+        });
+        for (f, skip) in collected.into_inner() {
+            match skip {
+                None => stats.scanned += 1,
+                Some(Skip::Binary) => stats.binary += 1,
+                Some(Skip::TooLarge) => stats.too_large += 1,
+                Some(Skip::NotUtf8) => stats.not_utf8 += 1,
+                Some(Skip::Unreadable) => stats.unreadable += 1,
+            }
+            findings.extend(f);
+        }
+    }
+    findings.sort_by(|a, b| {
+        let key = |f: &Finding| {
+            f.location
+                .as_ref()
+                .map(|l| (l.file.clone(), l.line, l.column))
+        };
+        key(a).cmp(&key(b)).then(a.rule.code.cmp(b.rule.code))
+    });
+    (findings, stats)
+}
+
+fn display(rel: &Path) -> String {
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+fn skipped(rel: &Path, why: Skip, detail: &str) -> Vec<Finding> {
+    let what = match why {
+        // Binary files are expected (images, archives); counted in the summary only.
+        Skip::Binary => return Vec::new(),
+        Skip::TooLarge => format!(
+            "skipped: larger than {} MiB ({detail})",
+            walk::MAX_FILE_BYTES / (1024 * 1024)
+        ),
+        Skip::NotUtf8 => format!("skipped: not UTF-8 ({detail})"),
+        Skip::Unreadable => format!("skipped: cannot be read ({detail})"),
+    };
+    vec![Finding::new("MC207", what).in_file(display(rel), 1, 1)]
+}
+
+/// Variable names that carry wiring (where a service is), as opposed to behaviour flags.
+fn is_wiring_name(name: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "_PORT",
+        "_ADDRESS",
+        "_ADDR",
+        "_HOST",
+        "_URL",
+        "_URI",
+        "_ENDPOINT",
+    ];
+    // Kubernetes' own service links (`REDIS_SERVICE_HOST`) are injected by the kubelet.
+    !name.ends_with("_SERVICE_HOST")
+        && !name.ends_with("_SERVICE_PORT")
+        && !name.starts_with("KUBERNETES_")
+        && SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+/// Which service an address names, given what followed the service name.
+fn resolve_host<'a>(k: &Knowledge<'a>, host: &str, suffix: &str) -> Option<(usize, &'a Service)> {
+    let p = k.platform;
+    p.services
+        .iter()
+        .enumerate()
+        .find(|(_, s)| match &s.external {
+            Some(h) => h.value == host && suffix.is_empty(),
+            None => {
+                let ns = s.namespace(p);
+                s.name.value == host
+                    && (suffix.is_empty()
+                        || suffix == format!(".{ns}")
+                        || suffix == format!(".{ns}.svc")
+                        || suffix == format!(".{ns}.svc.{}", p.cluster_domain.value))
+            }
+        })
+}
+
+fn ports_text(svc: &Service) -> String {
+    let mut v: Vec<String> = svc
+        .ports
+        .iter()
+        .map(|p| p.number.value.to_string())
+        .collect();
+    for p in &svc.ports {
+        if p.exposed() != p.number.value {
+            v.push(format!("{} (Service)", p.exposed()));
+        }
+    }
+    v.join(", ")
+}
+
+fn check_file(
+    k: &Knowledge<'_>,
+    address_re: Option<&Regex>,
+    rel: &Path,
+    text: String,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let owner = k.owner_of(rel);
+    // Cheap pre-check: most files mention neither a service nor an environment read.
+    let mut facts = Vec::new();
+    if let Some(re) = address_re {
+        extract::addresses(&text, re, &mut facts);
+    }
+    if text.contains("PORT") || text.contains("port") {
+        extract::port_assignments(&text, &mut facts);
+    }
+    if owner.is_some() {
+        extract::binds(&text, &mut facts);
+    }
+    if text.contains("env") || text.contains("${") {
+        extract::env_reads(&text, &mut facts);
+    }
+    let manifest = manifest::check(k, rel, &text);
+    if facts.is_empty() && manifest.is_empty() {
+        return out;
+    }
+    let file = display(rel);
+    let text = Arc::new(text);
+    let mut warned_undeclared: Vec<usize> = Vec::new();
+    for fact in facts {
+        match fact {
+            Fact::Address {
+                host,
+                suffix,
+                scheme: _,
+                port,
+                span,
+            } => {
+                let Some((i, svc)) = resolve_host(k, &host, &suffix) else {
+                    continue;
+                };
+                if let Some(port) = port {
+                    let known = svc.ports.iter().any(|p| {
+                        p.number.value.get() == port
+                            || (!svc.is_external() && p.exposed().get() == port)
+                    });
+                    if !known {
+                        let mut f = Finding::new(
+                            "MC201",
+                            format!(
+                                "`{}` is addressed on port {port}, but the spec gives it {}",
+                                svc.name.value,
+                                ports_text(svc)
+                            ),
+                        )
+                        .in_text(&file, &text, span.clone(), format!("port {port}"))
+                        .help(format!(
+                            "read the address from the environment (`{}_ADDRESS` from the service-ports ConfigMap) instead of hardcoding it",
+                            crate::model::key_prefix(svc)
+                        ));
+                        for p in &svc.ports {
+                            f = f.at(
+                                p.number.span,
+                                format!("{} {}", p.name.value, p.number.value),
+                            );
+                        }
+                        out.push(f);
+                    }
+                }
+                if let Some(o) = owner
+                    && o != i
+                    && !k.depends_on(o, i)
+                    && !warned_undeclared.contains(&i)
+                {
+                    warned_undeclared.push(i);
+                    let me = k.service(o);
+                    out.push(
+                            Finding::new(
+                                "MC204",
+                                format!(
+                                    "`{}` talks to `{}` but does not declare `depends-on {}`",
+                                    me.name.value, svc.name.value, svc.name.value
+                                ),
+                            )
+                            .in_text(&file, &text, span, format!("address of {}", svc.name.value))
+                            .at(me.name.span, "no depends-on for it here")
+                            .help(format!(
+                                "add `depends-on {}` to `{}`: it is then applied first, its address is injected and its NetworkPolicy admits `{}`",
+                                svc.name.value, me.name.value, me.name.value
+                            )),
+                        );
+                }
+            }
+            Fact::PortAssign { name, port, span } => {
+                if let Some(key) = k.keys.get(&name) {
+                    if key.value != port.to_string() {
+                        out.push(
+                            Finding::new(
+                                "MC201",
+                                format!("{name} is {port} here, but the spec says {}", key.value),
+                            )
+                            .in_text(&file, &text, span, format!("{port}"))
+                            .at(key.span, format!("{name} = {}", key.value))
+                            .help(format!("read {name} from the environment; the service-ports ConfigMap provides it")),
+                        );
+                    }
+                    continue;
+                }
+                let Some(o) = owner else { continue };
+                let me = k.service(o);
+                let own_key = format!("{}_PORT", crate::model::key_prefix(me));
+                if !(name == "PORT"
+                    || name == "port"
+                    || name.starts_with(&own_key[..own_key.len() - 5]))
+                {
+                    continue;
+                }
+                // In its own source, a port may be its own or a dependency's.
+                let mut allowed: Vec<u16> = me.ports.iter().map(|p| p.number.value.get()).collect();
+                for dep in &me.depends_on {
+                    if let Some(d) = k
+                        .platform
+                        .services
+                        .iter()
+                        .find(|s| s.name.value == dep.value)
+                    {
+                        allowed.extend(
+                            d.ports
+                                .iter()
+                                .flat_map(|p| [p.number.value.get(), p.exposed().get()]),
+                        );
+                    }
+                }
+                if !me.ports.is_empty() && !allowed.contains(&port) {
+                    out.push(own_port_finding(me, &file, &text, span, port));
+                }
+            }
+            Fact::Bind { port, span } => {
+                let Some(o) = owner else { continue };
+                let me = k.service(o);
+                if !me.ports.is_empty() && !me.ports.iter().any(|p| p.number.value.get() == port) {
+                    out.push(own_port_finding(me, &file, &text, span, port));
+                }
+            }
+            Fact::EnvRead {
+                name,
+                fallback,
+                span,
+            } => {
+                env_read(k, owner, &file, &text, &name, fallback, span, &mut out);
+            }
+        }
+    }
+    for m in manifest {
+        out.push(m.into_finding(&file, &text));
+    }
+    out
+}
+
+fn own_port_finding(
+    me: &Service,
+    file: &str,
+    text: &Arc<String>,
+    span: std::ops::Range<usize>,
+    port: u16,
+) -> Finding {
+    let mut f = Finding::new(
+        "MC201",
+        format!(
+            "`{}` listens on {port} here, but the spec gives it {}",
+            me.name.value,
+            ports_text(me)
+        ),
+    )
+    .in_text(file, text, span, format!("port {port}"))
+    .help(format!(
+        "bind the port from `{}_PORT` (service-ports), or change the spec if {port} is right",
+        crate::model::key_prefix(me)
+    ));
+    for p in &me.ports {
+        f = f.at(
+            p.number.span,
+            format!("{} {}", p.name.value, p.number.value),
+        );
+    }
+    f
+}
+
+#[allow(clippy::too_many_arguments)]
+fn env_read(
+    k: &Knowledge<'_>,
+    owner: Option<usize>,
+    file: &str,
+    text: &Arc<String>,
+    name: &str,
+    fallback: Option<(String, std::ops::Range<usize>)>,
+    span: std::ops::Range<usize>,
+    out: &mut Vec<Finding>,
+) {
+    let key = k.keys.get(name);
+    // A numeric fallback for a known port key that disagrees: the 50052 case, spelled as a port.
+    if let (Some(key), Some((value, fspan))) = (key, &fallback)
+        && value.parse::<u16>().is_ok()
+        && *value != key.value
+    {
+        out.push(
+            Finding::new(
+                "MC201",
+                format!(
+                    "the default of {name} is {value}, but the spec says {}",
+                    key.value
+                ),
+            )
+            .in_text(file, text, fspan.clone(), value.to_string())
+            .at(key.span, format!("{name} = {}", key.value))
+            .help(format!(
+                "remove the default: {name} is always provided by the service-ports ConfigMap"
+            )),
+        );
+    }
+    let Some(o) = owner else { return };
+    let me = k.service(o);
+    if k.provided[o].contains(name) {
+        if let Some((value, fspan)) = fallback {
+            let mut f = Finding::new(
+                "MC202",
+                format!("hardcoded default for {name}, which the manifest of `{}` provides", me.name.value),
+            )
+            .in_text(file, text, fspan, "this default hides a missing variable")
+            .help(format!(
+                "make {name} required (e.g. `os.environ[\"{name}\"]`): a default like `{value}` silently wins when wiring breaks"
+            ));
+            if let Some(key) = key {
+                f = f.at(key.span, format!("{name} comes from here"));
+            }
+            out.push(f);
+        }
+        return;
+    }
+    if !is_wiring_name(name) {
+        return;
+    }
+    let mut f = Finding::new(
+        "MC203",
+        format!(
+            "`{}` reads {name}, which its manifest does not provide",
+            me.name.value
+        ),
+    )
+    .in_text(file, text, span, "not provided")
+    .at(me.name.span, "service declared here");
+    f = match key {
+        Some(key) => {
+            let other = &k.service(key.service).name.value;
+            f.help(format!(
+                "add `depends-on {other}` to `{}`: {name} is then injected",
+                me.name.value
+            ))
+        }
+        None => f.help(format!(
+            "add `env {name} ref=\"…\"` (a service-ports key) or `env {name} \"…\"` to `{}`",
+            me.name.value
+        )),
+    };
+    out.push(f);
+}

@@ -1,0 +1,245 @@
+//! The drift scanner on a fixture repository shaped like the agent fleet (tests/fixtures/fleet):
+//! every planted drift is found at its file and line, and nothing else is reported.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+fn maestroc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_maestroc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// A built copy of the fleet repository.
+fn fleet_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fleet"),
+        dir.path(),
+    );
+    assert!(maestroc(dir.path(), &["build"]).status.success());
+    dir
+}
+
+fn findings(o: &Output) -> Vec<(String, String, u64)> {
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_planted_drift_is_found_and_nothing_else() {
+    let repo = fleet_repo();
+    let o = maestroc(repo.path(), &["check", "--scan", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let mut got = findings(&o);
+    got.sort();
+    let mut expected: Vec<(String, String, u64)> = [
+        ("MC201", "scripts/dev-forward.sh", 5),
+        ("MC201", "services/context/main.go", 10),
+        (
+            "MC201",
+            "services/monitoring/sources/orchestrator_source.py",
+            5,
+        ),
+        ("MC201", "services/orchestrator/Dockerfile", 4),
+        (
+            "MC202",
+            "services/monitoring/sources/orchestrator_source.py",
+            5,
+        ),
+        ("MC202", "services/monitoring/web/client.ts", 2),
+        ("MC202", "services/ray-executor/src/main.rs", 4),
+        ("MC203", "services/monitoring/sources/planning_source.py", 4),
+        ("MC204", "services/planning/src/Main.java", 6),
+        ("MC206", "deploy/k8s/orchestrator.yaml", 18),
+    ]
+    .into_iter()
+    .map(|(c, f, l)| (c.to_string(), f.to_string(), l))
+    .collect();
+    expected.sort();
+    assert_eq!(got, expected);
+    // The 50052 case names both sides: the code's span and the spec's port.
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let the_bug = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["code"] == "MC201"
+                && f["file"] == "services/monitoring/sources/orchestrator_source.py"
+        })
+        .unwrap();
+    let files: Vec<&str> = the_bug["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "services/monitoring/sources/orchestrator_source.py",
+            "platform.kdl"
+        ]
+    );
+    assert!(the_bug["message"].as_str().unwrap().contains("50052"));
+}
+
+#[test]
+fn the_scan_report_reads_well() {
+    let repo = fleet_repo();
+    let o = maestroc(repo.path(), &["check", "--scan"]);
+    let text = String::from_utf8_lossy(&o.stderr).to_string();
+    insta::assert_snapshot!("fleet-scan", text);
+}
+
+#[test]
+fn without_scan_the_repository_is_not_read() {
+    let repo = fleet_repo();
+    let o = maestroc(repo.path(), &["check", "--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(findings(&o).is_empty());
+}
+
+#[test]
+fn a_fixed_repository_is_clean() {
+    let repo = fleet_repo();
+    let r = repo.path();
+    let fix = |file: &str, from: &str, to: &str| {
+        let p = r.join(file);
+        let text = fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from), "{file}");
+        fs::write(&p, text.replace(from, to)).unwrap();
+    };
+    fix("scripts/dev-forward.sh", "8081", "8080");
+    fix("services/context/main.go", "valkey:6380", "valkey:6379");
+    fix(
+        "services/monitoring/sources/orchestrator_source.py",
+        r#"os.getenv("ORCHESTRATOR_ADDRESS", "orchestrator.swe-ai-fleet.svc.cluster.local:50052")"#,
+        r#"os.environ["ORCHESTRATOR_ADDRESS"]"#,
+    );
+    fix("services/orchestrator/Dockerfile", "50052", "50055");
+    fix(
+        "services/monitoring/web/client.ts",
+        r#" ?? "nats://nats:4222""#,
+        "!",
+    );
+    fix(
+        "services/ray-executor/src/main.rs",
+        r#".unwrap_or("ray://ray-gpu-head-svc.ray.svc.cluster.local:10001".into())"#,
+        r#".expect("RAY_ADDRESS")"#,
+    );
+    fix(
+        "services/monitoring/sources/planning_source.py",
+        "PLANNING = os.environ[\"PLANNING_ADDRESS\"]\n",
+        "",
+    );
+    fix(
+        "services/planning/src/Main.java",
+        "\"ray-executor.swe-ai-fleet.svc:50056\"",
+        "System.getenv(\"EXECUTOR\")",
+    );
+    fix(
+        "deploy/k8s/orchestrator.yaml",
+        "containerPort: 50052",
+        "containerPort: 50055",
+    );
+    let o = maestroc(r, &["check", "--scan", "--format", "json"]);
+    assert_eq!(findings(&o), Vec::<(String, String, u64)>::new());
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn hostile_files_are_skipped_and_reported() {
+    let repo = fleet_repo();
+    let r = repo.path();
+    let junk = r.join("junk");
+    fs::create_dir(&junk).unwrap();
+    // A symlink loop, a 50 MB file, a binary file, a non-UTF-8 file, an unreadable file.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(r, junk.join("loop")).unwrap();
+        std::os::unix::fs::symlink(junk.join("self"), junk.join("self")).unwrap();
+    }
+    let big = fs::File::create(junk.join("dump.sql")).unwrap();
+    big.set_len(50 * 1024 * 1024).unwrap();
+    fs::write(
+        junk.join("logo.png"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR orchestrator:50052",
+    )
+    .unwrap();
+    fs::write(
+        junk.join("latin1.py"),
+        b"# caf\xe9\nADDRESS = 'orchestrator:50052'\n",
+    )
+    .unwrap();
+    let secret = junk.join("secret.txt");
+    fs::write(&secret, "orchestrator:50052\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&secret, fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    // Root reads anything: then the unreadable case cannot be staged here.
+    let unreadable_staged = fs::read(&secret).is_err();
+
+    let o = maestroc(r, &["check", "--scan"]);
+    let summary = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        summary.contains("1 binary, 1 too large, 1 not UTF-8"),
+        "{summary}"
+    );
+    let o = maestroc(r, &["check", "--scan", "--format", "json"]);
+    let got = findings(&o);
+    let skipped: Vec<&str> = got
+        .iter()
+        .filter(|f| f.0 == "MC207")
+        .map(|f| f.1.as_str())
+        .collect();
+    assert!(skipped.contains(&"junk/dump.sql"), "{got:?}");
+    assert!(skipped.contains(&"junk/latin1.py"), "{got:?}");
+    if unreadable_staged {
+        assert!(skipped.contains(&"junk/secret.txt"), "{got:?}");
+    }
+    // Nothing was read through the loops: each real file is reported once at most.
+    let drift_in_junk = got
+        .iter()
+        .filter(|f| f.1.starts_with("junk/") && f.0 != "MC207")
+        .count();
+    assert_eq!(drift_in_junk, usize::from(!unreadable_staged), "{got:?}");
+    assert!(!got.iter().any(|f| f.1.contains("loop/")), "{got:?}");
+}
