@@ -8,6 +8,10 @@
 //!
 //! [output]
 //! dir = "generated"    # relative to the spec's directory
+//!
+//! [scan]               # `check` scans without `--scan`
+//! include = ["services", "deploy"]   # default: the spec's directory
+//! exclude = ["vendor/**", "*.min.js"]
 //! ```
 //!
 //! Only MC2xx–MC4xx rules (except MC304) can be configured: the MC0xx/MC1xx errors and MC304
@@ -30,6 +34,25 @@ struct File {
     rules: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     output: OutputSection,
+    scan: Option<ScanSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScanSection {
+    #[serde(default)]
+    include: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+}
+
+/// `[scan]`: what `check` scans without `--scan`.
+#[derive(Debug, Default, Clone)]
+pub struct ScanConfig {
+    /// Directories relative to the spec's; empty means the spec's directory.
+    pub include: Vec<String>,
+    /// gitignore-style globs of paths never scanned.
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -47,6 +70,8 @@ pub struct Config {
     /// Code or group prefix → level.
     levels: Vec<(String, Level)>,
     pub output_dir: Option<String>,
+    /// Present when maestroc.toml has a `[scan]` table: `check` then scans without `--scan`.
+    pub scan: Option<ScanConfig>,
 }
 
 const LEVELS: &[&str] = &["off", "info", "warning", "error"];
@@ -116,6 +141,18 @@ impl Config {
             };
             levels.push((k, level));
         }
+        if let Some(scan) = &file.scan {
+            for pattern in &scan.exclude {
+                let mut b = ignore::overrides::OverrideBuilder::new(".");
+                if let Err(e) = b.add(&format!("!{}", pattern.get_ref())) {
+                    errors.push(
+                        Finding::new("MC092", format!("invalid exclude pattern: {e}"))
+                            .at(span(pattern.span()), "not a glob")
+                            .help("exclude takes gitignore-style globs, e.g. \"vendor/**\""),
+                    );
+                }
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -124,6 +161,10 @@ impl Config {
         Ok(Config {
             levels,
             output_dir: file.output.dir,
+            scan: file.scan.map(|s| ScanConfig {
+                include: s.include,
+                exclude: s.exclude.into_iter().map(|p| p.into_inner()).collect(),
+            }),
         })
     }
 

@@ -243,3 +243,38 @@ fn hostile_files_are_skipped_and_reported() {
     assert_eq!(drift_in_junk, usize::from(!unreadable_staged), "{got:?}");
     assert!(!got.iter().any(|f| f.1.contains("loop/")), "{got:?}");
 }
+
+#[test]
+fn maestroc_toml_scan_sets_roots_and_excludes() {
+    let repo = fleet_repo();
+    let r = repo.path();
+    // A [scan] table makes `check` scan without --scan.
+    fs::write(
+        r.join("maestroc.toml"),
+        "[scan]\ninclude = [\"services\"]\nexclude = [\"**/web/**\", \"*.java\"]\n",
+    )
+    .unwrap();
+    let o = maestroc(r, &["check", "--format", "json"]);
+    let got = findings(&o);
+    let files: Vec<&str> = got.iter().map(|f| f.1.as_str()).collect();
+    // Roots are reported relative to themselves: `monitoring/...`, not `services/monitoring/...`.
+    assert!(files.contains(&"orchestrator/Dockerfile"), "{files:?}");
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.contains("web/") || f.ends_with(".java")),
+        "{files:?}"
+    );
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.starts_with("deploy/") || f.starts_with("scripts/")),
+        "{files:?}"
+    );
+
+    // A bad glob is a config error with a span.
+    fs::write(r.join("maestroc.toml"), "[scan]\nexclude = [\"a/**/[\"]\n").unwrap();
+    let o = maestroc(r, &["check"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("MC092"));
+}

@@ -62,16 +62,25 @@ pub fn run(args: &CheckArgs) -> u8 {
             Ok(files) => output_drift(&out_dir, &files, &mut findings),
             Err(e) => findings.push(Finding::new("MC091", e.to_string())),
         }
-        if let Some(paths) = &args.scan {
-            let spec_dir = match args.spec.spec.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                _ => std::path::PathBuf::from("."),
-            };
-            let roots = if paths.is_empty() {
-                vec![spec_dir.clone()]
-            } else {
-                paths.clone()
-            };
+        let spec_dir = match args.spec.spec.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        // `--scan PATH…` wins; `--scan` alone or a `[scan]` table scans the configured roots
+        // (default: the spec's directory).
+        let roots = match (&args.scan, &config.scan) {
+            (Some(paths), _) if !paths.is_empty() => Some(paths.clone()),
+            (_, Some(sc)) if !sc.include.is_empty() => {
+                Some(sc.include.iter().map(|p| spec_dir.join(p)).collect())
+            }
+            (Some(_), _) | (None, Some(_)) => Some(vec![spec_dir.clone()]),
+            (None, None) => None,
+        };
+        let globs = config
+            .scan
+            .as_ref()
+            .map_or(Vec::new(), |s| s.exclude.clone());
+        if let Some(roots) = roots {
             for root in &roots {
                 if !root.is_dir() {
                     print(
@@ -94,6 +103,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                     args.spec.spec.clone(),
                     spec_dir.join("maestroc.toml"),
                 ],
+                &globs,
             );
             findings.extend(scanned);
             stats = Some(s);

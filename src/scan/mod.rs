@@ -34,11 +34,13 @@ pub struct Stats {
 
 /// Scans `roots` (each reported relative to itself). `spec_dir` anchors `source` paths;
 /// `exclude` holds directories never entered (the output directory).
+/// `globs` are gitignore-style patterns of paths never scanned (`[scan] exclude`).
 pub fn scan(
     platform: &Platform,
     spec_dir: &Path,
     roots: &[PathBuf],
     exclude: &[PathBuf],
+    globs: &[String],
 ) -> (Vec<Finding>, Stats) {
     let mut findings = Vec::new();
     let mut stats = Stats::default();
@@ -54,7 +56,7 @@ pub fn scan(
             .collect();
         let address_re = extract::address_regex(&hosts);
         let collected: Collector<(Vec<Finding>, Option<Skip>)> = Collector::default();
-        walk::walk(root, exclude, |entry| {
+        walk::walk(root, exclude, globs, |entry| {
             let result = match entry {
                 Entry::Text { rel, text } => {
                     (check_file(&k, address_re.as_ref(), &rel, text), None)

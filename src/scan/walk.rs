@@ -35,7 +35,7 @@ pub enum Entry {
 
 /// Walks `root` on every core and calls `visit` for each file (from several threads).
 /// `exclude` holds paths never read (the output directory, the spec itself).
-pub fn walk<F>(root: &Path, exclude: &[PathBuf], visit: F)
+pub fn walk<F>(root: &Path, exclude: &[PathBuf], globs: &[String], visit: F)
 where
     F: Fn(Entry) + Sync,
 {
@@ -49,7 +49,16 @@ where
     let exclude_files = exclude.clone();
     let root_owned = root.to_path_buf();
     let filter_root = root.to_path_buf();
+    let mut overrides = ignore::overrides::OverrideBuilder::new(root);
+    for g in globs {
+        // Validated when maestroc.toml was read; a bad one here is skipped, not fatal.
+        let _ = overrides.add(&format!("!{g}"));
+    }
+    let overrides = overrides
+        .build()
+        .unwrap_or_else(|_| ignore::overrides::Override::empty());
     let walker = WalkBuilder::new(root)
+        .overrides(overrides)
         .hidden(false)
         .follow_links(false)
         .require_git(false)
