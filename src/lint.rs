@@ -38,6 +38,7 @@ pub fn run(p: &Platform, out: &mut Findings) {
         default_credential(&key.value, value, out);
     }
     unused_secret(p, out);
+    image_repository_override(p, out);
     for t in Target::all(p) {
         pull_always_local_image(&t, out);
         volume_without_storage_class(&t, out);
@@ -271,5 +272,66 @@ fn root_user(svc: &Service, out: &mut Findings) {
                 .at(uid.span, "UID 0")
                 .help("run as an unprivileged user, e.g. `run-as-user 1000`"),
         );
+    }
+}
+
+/// The repository of an image reference: without `@digest` and without `:tag` (a `:` in the
+/// last path segment; an earlier one is a registry port).
+fn repository(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+    match no_digest[last_slash..].find(':') {
+        Some(i) => &no_digest[..last_slash + i],
+        None => no_digest,
+    }
+}
+
+/// MC407
+fn image_repository_override(p: &Platform, out: &mut Findings) {
+    for env in &p.environments {
+        for o in &env.services {
+            let (Some(img), Some(svc)) = (
+                o.image.as_ref(),
+                p.services.iter().find(|s| s.name.value == o.name.value),
+            ) else {
+                continue;
+            };
+            let Some(base) = &svc.image else { continue };
+            if repository(&img.value) != repository(&base.value) {
+                out.push(
+                    Finding::new(
+                        "MC407",
+                        format!(
+                            "`{}` runs `{}` in `{}` instead of `{}`",
+                            svc.name.value,
+                            repository(&img.value),
+                            env.name.value,
+                            repository(&base.value)
+                        ),
+                    )
+                    .at(img.span, "another repository")
+                    .also(base.span, "the service's image")
+                    .help("override only the tag in an environment; a different program deserves its own service"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn repositories() {
+        use super::repository;
+        assert_eq!(repository("redis:7"), "redis");
+        assert_eq!(
+            repository("registry.local:5000/shop/api:2.1.0"),
+            "registry.local:5000/shop/api"
+        );
+        assert_eq!(
+            repository("registry.local:5000/shop/api"),
+            "registry.local:5000/shop/api"
+        );
+        assert_eq!(repository("api@sha256:abc"), "api");
     }
 }

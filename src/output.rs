@@ -6,7 +6,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::emit::{Files, HEADER, MARKDOWN_HEADER};
+use crate::emit::{Files, HEADER, JSON_HEADER, MARKDOWN_HEADER, TEMPLATE_HEADER};
 
 /// Subdirectories of the output directory that maestroc owns files in.
 const MANAGED_DIRS: &[&str] = &["k8s", "helm", "docs"];
@@ -41,10 +41,14 @@ pub struct Written {
     pub removed: Vec<String>,
 }
 
+/// The generated-file header in each syntax maestroc writes (YAML, Markdown, Go templates,
+/// JSON).
+const HEADERS: [&str; 4] = [HEADER, MARKDOWN_HEADER, TEMPLATE_HEADER, JSON_HEADER];
+
 /// True when the file at `path` was written by maestroc.
 fn is_generated(path: &Path) -> io::Result<bool> {
     let mut f = fs::File::open(path)?;
-    let mut buf = vec![0u8; HEADER.len().max(MARKDOWN_HEADER.len())];
+    let mut buf = vec![0u8; HEADERS.iter().map(|h| h.len()).max().unwrap_or(0)];
     let mut read = 0;
     while read < buf.len() {
         let n = io::Read::read(&mut f, &mut buf[read..])?;
@@ -54,7 +58,7 @@ fn is_generated(path: &Path) -> io::Result<bool> {
         read += n;
     }
     let head = &buf[..read];
-    Ok(head.starts_with(HEADER.as_bytes()) || head.starts_with(MARKDOWN_HEADER.as_bytes()))
+    Ok(HEADERS.iter().any(|h| head.starts_with(h.as_bytes())))
 }
 
 /// Generated files currently under the managed directories, as relative paths.

@@ -11,7 +11,7 @@ fn validate(spec: &str, name: &str) {
     let files = maestroc::emit::emit(&compiled).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut paths = Vec::new();
-    for (rel, content) in files.iter().filter(|(rel, _)| rel.ends_with(".yaml")) {
+    for (rel, content) in files.iter().filter(|(rel, _)| rel.starts_with("k8s/")) {
         let path = dir.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, content).unwrap();

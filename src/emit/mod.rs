@@ -4,6 +4,7 @@
 mod config;
 mod docs;
 pub mod graph;
+pub mod helm;
 mod meta;
 mod secrets;
 mod workload;
@@ -15,6 +16,7 @@ use crate::model::Service;
 use crate::resolve::Compiled;
 use crate::target::Target;
 pub use config::ports_data;
+pub use helm::{JSON_HEADER, TEMPLATE_HEADER};
 pub use yaml::{HEADER, MARKDOWN_HEADER, YamlError};
 
 /// Relative path (with `/`) → file contents. Sorted, so iteration order is deterministic.
@@ -26,6 +28,7 @@ pub fn emit(c: &Compiled) -> Result<Files, YamlError> {
     for t in Target::all(&c.platform) {
         emit_target(c, &t, &mut files)?;
     }
+    helm::emit(c, &mut files)?;
     files.insert("docs/PORTS.md".into(), docs::ports(c));
     files.insert("docs/ARCHITECTURE.md".into(), docs::architecture(c));
     Ok(files)

@@ -45,6 +45,8 @@ pub struct Platform {
     pub cluster_domain: Spanned<String>,
     pub node_ports: Option<NodePortRange>,
     pub kubernetes: Option<Spanned<String>>,
+    /// `version "1.2.3"`: the Helm chart's version and appVersion (SemVer).
+    pub version: Option<Spanned<String>>,
     pub defaults: Defaults,
     pub secrets: Vec<Secret>,
     pub services: Vec<Service>,

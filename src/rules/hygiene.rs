@@ -74,4 +74,16 @@ Why it matters: a container breakout from a root process is a root process on th
 Example: `run-as-user 0`.\n\
 Fix: run as an unprivileged UID (`run-as-user 1000`); most images support it.",
     },
+    Rule {
+        code: "MC407",
+        name: "image-repository-override",
+        severity: Warning,
+        summary: "an environment overrides a service's image with a different repository",
+        explanation: "What it does: flags `image` in an environment override whose repository \
+(the reference without its tag or digest) differs from the service's own image.\n\
+Why it matters: overrides are for tags (`:dev`, `:1.4.0-rc1`); a different repository means \
+the environment runs a different program under the same name, the drift teams lose days to.\n\
+Example: `image \"registry.local/api:2\"` in the service, `image \"api-fork:2\"` in `dev`.\n\
+Fix: override only the tag, or give the variant its own service.",
+    },
 ];

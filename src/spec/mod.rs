@@ -160,6 +160,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
     let mut cluster_domain = None;
     let mut node_ports = None;
     let mut kubernetes = None;
+    let mut version = None;
     for child in children(pnode, PLATFORM, out) {
         no_children(child, out);
         match reader::name_of(child) {
@@ -167,9 +168,17 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
             "cluster-domain" => cluster_domain = single_string(child, "a domain", out),
             "kubernetes" => kubernetes = single_string(child, "a version", out),
             "version" => {
-                // The chart version; validated by the Helm emitter's issue. Read it so the
-                // vocabulary is complete today.
-                single_string(child, "a version", out);
+                version = single_string(child, "a version", out);
+                if let Some(v) = &version
+                    && !is_semver(&v.value)
+                {
+                    out.push(
+                        Finding::new("MC004", format!("`{}` is not a SemVer version", v.value))
+                            .at(v.span, "Helm needs MAJOR.MINOR.PATCH")
+                            .help("e.g. `version \"1.4.0\"`"),
+                    );
+                    version = None;
+                }
             }
             "node-ports" => node_ports = read_node_ports(child, out),
             _ => {}
@@ -184,11 +193,25 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
             .unwrap_or_else(|| Spanned::new("cluster.local".into(), name_span(pnode))),
         node_ports,
         kubernetes,
+        version,
         defaults,
         secrets,
         services,
         environments,
     })
+}
+
+/// MAJOR.MINOR.PATCH with an optional `-pre` and `+build`, as Helm's chart versions need.
+fn is_semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let nums: Vec<&str> = core.split('.').collect();
+    nums.len() == 3
+        && nums
+            .iter()
+            .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        && v[core.len()..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-+.".contains(c))
 }
 
 fn single_string(node: &KdlNode, what: &str, out: &mut Findings) -> Option<Spanned<String>> {
