@@ -72,6 +72,13 @@ pub fn allocate_node_port(
         .iter()
         .flat_map(|s| &s.ports)
         .filter_map(|p| p.node_port.as_ref().map(|n| n.value))
+        .chain(
+            platform
+                .environments
+                .iter()
+                .flat_map(|e| &e.services)
+                .flat_map(|o| o.node_ports.iter().map(|(_, n)| n.value)),
+        )
         .collect();
     let Some(free) = (range.low..=range.high).find(|n| !used.contains(n)) else {
         return Ok(Allocation::Full {

@@ -448,6 +448,33 @@ fn check_node_ports(p: &Platform, out: &mut Findings) {
     }
 }
 
+/// A NodePort an environment assigns must not collide, in that environment, with any other.
+fn env_node_port_collisions(p: &Platform, env: &Environment, t: &Target<'_>, out: &mut Findings) {
+    for o in &env.services {
+        for (port_name, n) in &o.node_ports {
+            for svc in p.services.iter().filter(|s| t.enabled(s)) {
+                for port in &svc.ports {
+                    let same = svc.name.value == o.name.value && port.name.value == port_name.value;
+                    if !same && t.node_port(svc, port) == Some(n.value) {
+                        out.push(
+                            Finding::new(
+                                "MC105",
+                                format!(
+                                    "NodePort {} is claimed by `{}` and `{}` in `{}`",
+                                    n.value, o.name.value, svc.name.value, env.name.value
+                                ),
+                            )
+                            .at(n.span, format!("{}/{}", o.name.value, port_name.value))
+                            .also(port.span, format!("{}/{}", svc.name.value, port.name.value))
+                            .help("give one of them the next free port in the registry"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn check_environment(
     p: &Platform,
     env: &Environment,
@@ -499,6 +526,31 @@ fn check_environment(
                 .help("remove `replicas`"),
             );
         }
+        for (port, n) in &o.node_ports {
+            if !svc.ports.iter().any(|x| x.name.value == port.value) {
+                out.push(unknown_ref(
+                    &format!("port of `{}`", svc.name.value),
+                    port,
+                    svc.ports.iter().map(|x| x.name.value.as_str()),
+                ));
+            }
+            if let Some(range) = &p.node_ports
+                && !range.contains(n.value)
+            {
+                out.push(
+                    Finding::new(
+                        "MC104",
+                        format!(
+                            "NodePort {} is outside the platform's registry {}–{}",
+                            n.value, range.low, range.high
+                        ),
+                    )
+                    .at(n.span, "outside the registry")
+                    .also(range.span, "registry declared here")
+                    .help("pick a free port inside the registry (`maestroc ports` lists them)"),
+                );
+            }
+        }
         let injected = injected_keys(p, svc, services);
         for var in &o.env {
             check_env_var(p, var, keys, out);
@@ -512,6 +564,7 @@ fn check_environment(
         platform: p,
         env: Some(env),
     };
+    env_node_port_collisions(p, env, &target, out);
     for svc in &p.services {
         if !target.enabled(svc) {
             continue;

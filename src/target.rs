@@ -41,6 +41,18 @@ impl<'a> Target<'a> {
             .find(|o| o.name.value == svc.name.value)
     }
 
+    /// The NodePort of a port here: the environment's `node-port` override, else the spec's.
+    pub fn node_port(&self, svc: &Service, port: &crate::model::Port) -> Option<u16> {
+        self.overlay(svc)
+            .and_then(|o| {
+                o.node_ports
+                    .iter()
+                    .find(|(name, _)| name.value == port.name.value)
+            })
+            .map(|(_, n)| n.value)
+            .or(port.node_port.as_ref().map(|n| n.value))
+    }
+
     pub fn enabled(&self, svc: &Service) -> bool {
         self.overlay(svc)
             .and_then(|o| o.enabled.as_ref())

@@ -372,6 +372,9 @@ pub fn architecture(c: &Compiled) -> String {
                 for e in &o.env {
                     what.push(format!("env `{}`", e.name.value));
                 }
+                for (port, n) in &o.node_ports {
+                    what.push(format!("NodePort {} for `{}`", n.value, port.value));
+                }
                 if !what.is_empty() {
                     changes.push(format!("`{}`: {}", o.name.value, what.join(", ")));
                 }

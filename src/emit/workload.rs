@@ -403,18 +403,17 @@ fn resources(r: &Resources) -> ResourceRequirements {
     }
 }
 
-fn service_ports(svc: &Service, with_node_ports: bool) -> Vec<ServicePort> {
+fn service_ports(t: &Target<'_>, svc: &Service, with_node_ports: bool) -> Vec<ServicePort> {
     svc.ports
         .iter()
         .map(|port| ServicePort {
             name: Some(port.name.value.clone()),
             port: i32::from(port.exposed().get()),
             target_port: Some(IntOrString::String(port.name.value.clone())),
-            node_port: port
-                .node_port
-                .as_ref()
+            node_port: t
+                .node_port(svc, port)
                 .filter(|_| with_node_ports)
-                .map(|n| i32::from(n.value)),
+                .map(i32::from),
             protocol: Some("TCP".to_string()),
             ..Default::default()
         })
@@ -424,13 +423,16 @@ fn service_ports(svc: &Service, with_node_ports: bool) -> Vec<ServicePort> {
 fn service(t: &Target<'_>, svc: &Service) -> K8sService {
     let p = t.platform;
     let name = svc.name.value.as_str();
-    let node_port = svc.ports.iter().any(|port| port.node_port.is_some());
+    let node_port = svc
+        .ports
+        .iter()
+        .any(|port| t.node_port(svc, port).is_some());
     K8sService {
         metadata: meta(p, name, Some(svc.namespace(p)), Some(name)),
         spec: Some(ServiceSpec {
             type_: Some(if node_port { "NodePort" } else { "ClusterIP" }.to_string()),
             selector: Some(selector_labels(p, name)),
-            ports: Some(service_ports(svc, true)),
+            ports: Some(service_ports(t, svc, true)),
             ..Default::default()
         }),
         ..Default::default()
@@ -448,7 +450,7 @@ fn headless_service(t: &Target<'_>, svc: &Service) -> K8sService {
             cluster_ip: Some("None".to_string()),
             publish_not_ready_addresses: Some(true),
             selector: Some(selector_labels(p, name)),
-            ports: Some(service_ports(svc, false)),
+            ports: Some(service_ports(t, svc, false)),
             ..Default::default()
         }),
         ..Default::default()
@@ -490,7 +492,7 @@ fn network_policy(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> Net
     let exposed: Vec<NetworkPolicyPort> = svc
         .ports
         .iter()
-        .filter(|port| port.node_port.is_some())
+        .filter(|port| t.node_port(svc, port).is_some())
         .map(policy_port)
         .collect();
     if !exposed.is_empty() {

@@ -257,4 +257,6 @@ pub struct ServiceOverride {
     pub image: Option<Spanned<String>>,
     pub resources: Option<Resources>,
     pub env: Vec<EnvVar>,
+    /// `node-port PORTNAME N`: a different NodePort for one port in this environment.
+    pub node_ports: Vec<(Spanned<String>, Spanned<u16>)>,
 }

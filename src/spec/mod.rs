@@ -52,7 +52,7 @@ const ENVIRONMENT: &[&str] = &[
     "value",
     "service",
 ];
-const OVERRIDE: &[&str] = &["replicas", "image", "resources", "env"];
+const OVERRIDE: &[&str] = &["replicas", "image", "resources", "env", "node-port"];
 const RESOURCES: &[&str] = &["cpu", "memory", "cpu-limit", "memory-limit"];
 pub const PULL_POLICIES: &[&str] = &["Always", "IfNotPresent", "Never"];
 
@@ -869,6 +869,7 @@ fn read_override(node: &KdlNode, out: &mut Findings) -> Option<ServiceOverride> 
         image: None,
         resources: None,
         env: Vec::new(),
+        node_ports: Vec::new(),
     };
     for child in children(node, OVERRIDE, out) {
         no_children(child, out);
@@ -879,6 +880,26 @@ fn read_override(node: &KdlNode, out: &mut Findings) -> Option<ServiceOverride> 
             "env" => {
                 if let Some(e) = read_env(child, out) {
                     push_env(&mut o.env, e, out);
+                }
+            }
+            "node-port" => {
+                let r = NodeReader::new(child, 2, &[], out);
+                let port = r.string_arg(0, "a port name", out);
+                let number = r.int_arg(1, "a NodePort", out);
+                if let (Some(port), Some(n)) = (port, number) {
+                    if (30000..=32767).contains(&n.value) {
+                        o.node_ports
+                            .push((port, Spanned::new(n.value as u16, n.span)));
+                    } else {
+                        out.push(
+                            Finding::new(
+                                "MC103",
+                                format!("NodePort {} is outside Kubernetes' 30000–32767", n.value),
+                            )
+                            .at(n.span, "not a valid NodePort")
+                            .help("pick one inside the platform's `node-ports` registry"),
+                        );
+                    }
                 }
             }
             _ => {}

@@ -112,7 +112,7 @@ fn service_values(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> Val
             "name": port.name.value,
             "port": port.number.value.get(),
             "servicePort": port.exposed().get(),
-            "nodePort": port.node_port.as_ref().map(|n| n.value),
+            "nodePort": t.node_port(svc, port),
         })).collect::<Vec<_>>(),
         "env": env_list(t, svc),
         "resources": resources(t, svc),
