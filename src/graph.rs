@@ -23,8 +23,10 @@ pub struct DepGraph {
     pub depth: Vec<u32>,
     /// Services in apply order: by depth, then name.
     pub order: Vec<usize>,
-    /// `dependents[i]`: services that depend on service i.
+    /// `dependents[i]`: services that depend on service i, by name.
     pub dependents: Vec<Vec<usize>>,
+    /// `dependencies[i]`: the services i depends on, in `depends-on` order.
+    pub dependencies: Vec<Vec<usize>>,
 }
 
 impl DepGraph {
@@ -46,6 +48,7 @@ pub fn build(platform: &Platform, out: &mut Findings) -> Option<DepGraph> {
     let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(n, n * 2);
     let nodes: Vec<NodeIndex> = (0..n).map(|i| g.add_node(i)).collect();
     let mut dependents = vec![Vec::new(); n];
+    let mut dependencies = vec![Vec::new(); n];
     for (i, svc) in platform.services.iter().enumerate() {
         for dep in &svc.depends_on {
             if let Some(&j) = index.get(dep.value.as_str())
@@ -53,6 +56,7 @@ pub fn build(platform: &Platform, out: &mut Findings) -> Option<DepGraph> {
             {
                 g.add_edge(nodes[i], nodes[j], ());
                 dependents[j].push(i);
+                dependencies[i].push(j);
             }
         }
     }
@@ -120,6 +124,7 @@ pub fn build(platform: &Platform, out: &mut Findings) -> Option<DepGraph> {
         depth,
         order,
         dependents,
+        dependencies,
     })
 }
 

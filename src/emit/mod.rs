@@ -22,15 +22,45 @@ pub use yaml::{HEADER, MARKDOWN_HEADER, YamlError};
 /// Relative path (with `/`) → file contents. Sorted, so iteration order is deterministic.
 pub type Files = BTreeMap<String, String>;
 
-/// Every output file for every target.
+/// Every output file for every target. The targets, the chart and the docs are independent,
+/// so they are built on separate threads and merged (a `BTreeMap`: the order is the same
+/// whatever finishes first).
 pub fn emit(c: &Compiled) -> Result<Files, YamlError> {
+    let targets = Target::all(&c.platform);
+    let parts: Vec<Result<Files, YamlError>> = std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for t in &targets {
+            handles.push(scope.spawn(move || {
+                let mut files = Files::new();
+                emit_target(c, t, &mut files).map(|()| files)
+            }));
+        }
+        handles.push(scope.spawn(|| {
+            let mut files = Files::new();
+            helm::emit(c, &mut files).map(|()| files)
+        }));
+        handles.push(scope.spawn(|| {
+            let mut files = Files::new();
+            files.insert("docs/PORTS.md".into(), docs::ports(c));
+            files.insert("docs/ARCHITECTURE.md".into(), docs::architecture(c));
+            Ok(files)
+        }));
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(YamlError {
+                        what: "output".into(),
+                        message: "an emitter thread panicked".into(),
+                    })
+                })
+            })
+            .collect()
+    });
     let mut files = Files::new();
-    for t in Target::all(&c.platform) {
-        emit_target(c, &t, &mut files)?;
+    for part in parts {
+        files.extend(part?);
     }
-    helm::emit(c, &mut files)?;
-    files.insert("docs/PORTS.md".into(), docs::ports(c));
-    files.insert("docs/ARCHITECTURE.md".into(), docs::architecture(c));
     Ok(files)
 }
 
@@ -50,6 +80,10 @@ fn emit_target(c: &Compiled, t: &Target<'_>, files: &mut Files) -> Result<(), Ya
         if !t.runs(svc) {
             continue;
         }
+        let dependencies: Vec<&Service> = c.graph.dependencies[i]
+            .iter()
+            .map(|&j| &services[j])
+            .collect();
         let dependents: Vec<&Service> = c.graph.dependents[i]
             .iter()
             .map(|&j| &services[j])
@@ -57,7 +91,7 @@ fn emit_target(c: &Compiled, t: &Target<'_>, files: &mut Files) -> Result<(), Ya
         let number = c.graph.file_number(i);
         put(
             format!("{number:02}-{}.yaml", svc.name.value),
-            workload::service_file(t, svc, &dependents)?,
+            workload::service_file(t, svc, &dependencies, &dependents)?,
         );
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! One file per deployed service: its workload (Deployment, StatefulSet, Job or CronJob),
 //! Service, PersistentVolumeClaims and NetworkPolicy.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
@@ -29,13 +29,14 @@ use crate::target::Target;
 pub fn service_file(
     t: &Target<'_>,
     svc: &Service,
+    dependencies: &[&Service],
     dependents: &[&Service],
 ) -> Result<YamlFile, YamlError> {
     let p = t.platform;
     let name = svc.name.value.as_str();
     let ns = svc.namespace(p);
     let mut file = YamlFile::default();
-    let template = pod_template(t, svc);
+    let template = pod_template(t, svc, dependencies);
     let long_running = svc.workload.value.is_long_running();
     // A StatefulSet gets its claims from volumeClaimTemplates; every other kind mounts PVCs
     // declared beside it.
@@ -177,7 +178,7 @@ fn pvc(t: &Target<'_>, svc: &Service, volume: &str, size: &str) -> PersistentVol
     }
 }
 
-fn pod_template(t: &Target<'_>, svc: &Service) -> PodTemplateSpec {
+fn pod_template(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> PodTemplateSpec {
     let p = t.platform;
     let name = svc.name.value.as_str();
     let mut labels = selector_labels(p, name);
@@ -207,7 +208,7 @@ fn pod_template(t: &Target<'_>, svc: &Service) -> PodTemplateSpec {
             ..Default::default()
         }),
         spec: Some(PodSpec {
-            containers: vec![container(t, svc)],
+            containers: vec![container(t, svc, dependencies)],
             volumes: (!volumes.is_empty()).then_some(volumes),
             security_context: svc.run_as_user.as_ref().map(|uid| PodSecurityContext {
                 run_as_user: Some(i64::from(uid.value)),
@@ -231,7 +232,7 @@ fn pod_template(t: &Target<'_>, svc: &Service) -> PodTemplateSpec {
     }
 }
 
-fn container(t: &Target<'_>, svc: &Service) -> Container {
+fn container(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> Container {
     let ports: Vec<ContainerPort> = svc
         .ports
         .iter()
@@ -270,7 +271,7 @@ fn container(t: &Target<'_>, svc: &Service) -> Container {
         command: list(&svc.command),
         args: list(&svc.args),
         ports: (!ports.is_empty()).then_some(ports),
-        env: Some(env(t, svc)).filter(|e| !e.is_empty()),
+        env: Some(env(t, svc, dependencies)).filter(|e| !e.is_empty()),
         env_from: has_defaults.then(|| {
             vec![EnvFromSource {
                 config_map_ref: Some(ConfigMapEnvSource {
@@ -339,25 +340,18 @@ fn from_ports_configmap(name: &str, key: &str) -> EnvVar {
 }
 
 /// Own keys, then each dependency's keys (never literals), then the service's own env.
-fn env(t: &Target<'_>, svc: &Service) -> Vec<EnvVar> {
+fn env(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> Vec<EnvVar> {
     let p = t.platform;
-    let by_name: HashMap<&str, &Service> = p
-        .services
-        .iter()
-        .map(|s| (s.name.value.as_str(), s))
-        .collect();
     let mut vars: Vec<EnvVar> = service_keys(p, svc)
         .iter()
         .map(|k| from_ports_configmap(&k.key, &k.key))
         .collect();
-    for dep in &svc.depends_on {
-        if let Some(d) = by_name.get(dep.value.as_str()) {
-            vars.extend(
-                service_keys(p, d)
-                    .iter()
-                    .map(|k| from_ports_configmap(&k.key, &k.key)),
-            );
-        }
+    for d in dependencies {
+        vars.extend(
+            service_keys(p, d)
+                .iter()
+                .map(|k| from_ports_configmap(&k.key, &k.key)),
+        );
     }
     for var in t.env(svc) {
         let name = var.name.value.as_str();

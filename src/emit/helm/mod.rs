@@ -226,7 +226,7 @@ pub fn emit(c: &Compiled, files: &mut Files) -> Result<(), YamlError> {
             platform: p,
             env: None,
         },
-        &c.graph.dependents,
+        &c.graph,
     );
     files.insert(format!("{dir}/Chart.yaml"), chart_yaml(c));
     files.insert(format!("{dir}/values.yaml"), values_yaml(c, &base)?);
@@ -235,7 +235,7 @@ pub fn emit(c: &Compiled, files: &mut Files) -> Result<(), YamlError> {
             platform: p,
             env: Some(env),
         };
-        let full = values::values(&t, &c.graph.dependents);
+        let full = values::values(&t, &c.graph);
         let changes = values::diff(&base, &full).unwrap_or(Value::Object(Default::default()));
         let mut text = String::from(HEADER);
         text.push_str(&format!(

@@ -19,20 +19,18 @@ fn workload_name(k: WorkloadKind) -> &'static str {
     }
 }
 
-fn env_list(t: &Target<'_>, svc: &Service) -> Vec<Value> {
+fn env_list(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> Vec<Value> {
     let p = t.platform;
     let mut v: Vec<Value> = service_keys(p, svc)
         .into_iter()
         .map(|k| json!({"name": k.key, "configMapKey": k.key}))
         .collect();
-    for dep in &svc.depends_on {
-        if let Some(d) = p.services.iter().find(|s| s.name.value == dep.value) {
-            v.extend(
-                service_keys(p, d)
-                    .into_iter()
-                    .map(|k| json!({"name": k.key, "configMapKey": k.key})),
-            );
-        }
+    for d in dependencies {
+        v.extend(
+            service_keys(p, d)
+                .into_iter()
+                .map(|k| json!({"name": k.key, "configMapKey": k.key})),
+        );
     }
     for var in t.env(svc) {
         let name = &var.name.value;
@@ -95,7 +93,12 @@ fn health(svc: &Service) -> Value {
     }
 }
 
-fn service_values(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> Value {
+fn service_values(
+    t: &Target<'_>,
+    svc: &Service,
+    dependencies: &[&Service],
+    dependents: &[&Service],
+) -> Value {
     let p = t.platform;
     let long = svc.workload.value.is_long_running();
     json!({
@@ -114,7 +117,7 @@ fn service_values(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> Val
             "servicePort": port.exposed().get(),
             "nodePort": t.node_port(svc, port),
         })).collect::<Vec<_>>(),
-        "env": env_list(t, svc),
+        "env": env_list(t, svc, dependencies),
         "resources": resources(t, svc),
         "health": health(svc),
         "runAsUser": svc.run_as_user.as_ref().map(|u| u.value),
@@ -130,8 +133,8 @@ fn service_values(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> Val
     })
 }
 
-/// The full values tree of one target. `dependents[i]` lists the services depending on i.
-pub fn values(t: &Target<'_>, dependents: &[Vec<usize>]) -> Value {
+/// The full values tree of one target.
+pub fn values(t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
     let p = t.platform;
     let mut secrets = Map::new();
     for s in &p.secrets {
@@ -162,8 +165,15 @@ pub fn values(t: &Target<'_>, dependents: &[Vec<usize>]) -> Value {
         if svc.is_external() {
             continue;
         }
-        let deps: Vec<&Service> = dependents[i].iter().map(|&j| &p.services[j]).collect();
-        services.insert(svc.name.value.clone(), service_values(t, svc, &deps));
+        let on: Vec<&Service> = graph.dependencies[i]
+            .iter()
+            .map(|&j| &p.services[j])
+            .collect();
+        let by: Vec<&Service> = graph.dependents[i]
+            .iter()
+            .map(|&j| &p.services[j])
+            .collect();
+        services.insert(svc.name.value.clone(), service_values(t, svc, &on, &by));
     }
     let defaults: Map<String, Value> = t
         .default_values()

@@ -1,0 +1,24 @@
+"""Generates a platform.kdl with N services for scripts/bench-build: chains of dependencies,
+a few ports each, secrets, env vars, two environments."""
+import sys
+
+n = int(sys.argv[1])
+out = ['platform "bench" {', '    namespace "bench"', '    node-ports 30000 32767', '    kubernetes "1.33"', "}", ""]
+out += ["defaults {", '    value LOG_LEVEL "info"', '    resources cpu="100m" memory="128Mi" cpu-limit="500m" memory-limit="512Mi"', "}", ""]
+out += ['secret "db" {', "    key DB_USER DB_PASSWORD", '    store "vault" path="bench/db"', "}", ""]
+for i in range(n):
+    out.append(f'service "svc-{i:04d}" {{')
+    out.append(f'    image "registry.local/bench/svc-{i:04d}:1.0.{i}"')
+    out.append(f"    port http {8000 + i % 1000}")
+    out.append(f"    port grpc {20000 + i}")
+    if i % 10:
+        out.append(f"    depends-on svc-{i - 1:04d}" + (f" svc-{i - 2:04d}" if i % 10 > 1 else ""))
+    out.append('    env DB_PASSWORD secret="db"')
+    out.append('    env MODE "serve"')
+    out.append('    health http="/healthz" port=http')
+    if i % 25 == 0:
+        out.append(f"    port admin 9{i % 1000:03d} node-port={30000 + i}")
+    out.append("}")
+out += ["", 'environment "dev" {', '    storage-class "standard"', '    image-pull-policy "IfNotPresent"', "}"]
+out += ['environment "prod" {', '    storage-class "gp3"', '    service "svc-0001" { replicas 3 }', "}"]
+print("\n".join(out))
