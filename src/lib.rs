@@ -10,6 +10,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod edit;
 pub mod emit;
+pub mod fmt;
 pub mod graph;
 pub mod lint;
 pub mod model;

@@ -465,3 +465,29 @@ fn a_bad_maestroc_toml_is_an_input_error_with_a_span() {
     }
     assert!(!p.path("output").exists());
 }
+
+#[test]
+fn fmt_rewrites_the_layout_and_check_reports_it() {
+    let messy = BUNDLED
+        .replace(
+            "    namespace \"mlops\"\n",
+            "        namespace \"mlops\"   \n",
+        )
+        .replace("service \"redis\" {", "\n\n\nservice \"redis\" {");
+    let p = Project::new(&messy);
+    let o = p.run(&["fmt", "--check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        fs::read_to_string(p.path("platform.kdl")).unwrap(),
+        messy,
+        "--check writes nothing"
+    );
+    let o = p.run(&["fmt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(p.path("platform.kdl")).unwrap(), BUNDLED);
+    assert_eq!(p.run(&["fmt", "--check"]).status.code(), Some(0));
+    fs::write(p.path("platform.kdl"), "platform \"p\" {\n").unwrap();
+    let o = p.run(&["fmt"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("MC001"));
+}

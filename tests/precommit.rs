@@ -1,6 +1,7 @@
-//! The real `pre-commit` (installed by scripts/setup-tools) runs this repository's
-//! `maestroc-check` hook on a throwaway repository: it passes on a clean platform and fails on
-//! a NodePort collision. Slow the first time (pre-commit builds maestroc with `cargo install`);
+//! The real `pre-commit` (installed by scripts/setup-tools) runs this repository's hooks on a
+//! throwaway repository: `maestroc-check` passes on a clean platform and fails on a NodePort
+//! collision; `maestroc-fmt` fails on an unformatted spec and rewrites it. (try-repo sees only
+//! files git tracks: stage new files before running this test locally.) Slow the first time (pre-commit builds maestroc with `cargo install`);
 //! the build directory is kept under target/ so later runs are incremental.
 
 use std::path::Path;
@@ -19,15 +20,10 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(ok, "git {args:?}");
 }
 
-fn try_repo(dir: &Path) -> Output {
+fn try_repo(dir: &Path, hook: &str) -> Output {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     Command::new("pre-commit")
-        .args([
-            "try-repo",
-            root.to_str().unwrap(),
-            "maestroc-check",
-            "--all-files",
-        ])
+        .args(["try-repo", root.to_str().unwrap(), hook, "--all-files"])
         .current_dir(dir)
         .env("PRE_COMMIT_HOME", root.join("target/pre-commit-home"))
         .env("CARGO_TARGET_DIR", root.join("target/pre-commit-build"))
@@ -37,7 +33,7 @@ fn try_repo(dir: &Path) -> Output {
 }
 
 #[test]
-fn the_hook_passes_a_clean_platform_and_fails_a_nodeport_collision() {
+fn check_hook_passes_clean_and_fails_a_collision_fmt_hook_rewrites() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path();
     git(repo, &["init", "-q"]);
@@ -51,7 +47,7 @@ fn the_hook_passes_a_clean_platform_and_fails_a_nodeport_collision() {
     git(repo, &["add", "-A"]);
     git(repo, &["commit", "-qm", "platform"]);
 
-    let out = try_repo(repo);
+    let out = try_repo(repo, "maestroc-check");
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
@@ -68,10 +64,32 @@ fn the_hook_passes_a_clean_platform_and_fails_a_nodeport_collision() {
         ),
     )
     .unwrap();
-    let out = try_repo(repo);
+    let out = try_repo(repo, "maestroc-check");
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("Failed"), "{text}");
     assert!(text.contains("MC105"), "{text}");
+
+    // maestroc-fmt: an unformatted spec fails the hook and is rewritten.
+    std::fs::write(
+        repo.join("platform.kdl"),
+        BUNDLED.replace("    namespace \"mlops\"", "  namespace \"mlops\""),
+    )
+    .unwrap();
+    let out = try_repo(repo, "maestroc-fmt");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("files were modified by this hook"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(repo.join("platform.kdl")).unwrap(),
+        BUNDLED
+    );
+    let out = try_repo(repo, "maestroc-fmt");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

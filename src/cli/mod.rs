@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod diff;
 mod explain;
+mod fmt;
 mod graph;
 mod input;
 mod ports;
@@ -41,6 +42,8 @@ pub enum Command {
     Graph(graph::GraphArgs),
     /// Print the port allocation table, or allocate a NodePort.
     Ports(ports::PortsArgs),
+    /// Rewrite platform.kdl in its canonical layout (or, with --check, only report).
+    Fmt(fmt::FmtArgs),
     /// Explain a rule: what it catches, why, how to fix it, an example.
     Explain(explain::ExplainArgs),
 }
@@ -62,6 +65,7 @@ pub fn main() -> u8 {
         Command::Diff(args) => diff::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Ports(args) => ports::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Explain(args) => explain::run(&args),
     }
 }
