@@ -117,6 +117,17 @@ impl Finding {
         self
     }
 
+    /// A label on every port a service declares: the spec's side of a port drift.
+    pub fn with_ports_of(mut self, svc: &crate::model::Service) -> Self {
+        for p in &svc.ports {
+            self = self.at(
+                p.number.span,
+                format!("{} {}", p.name.value, p.number.value),
+            );
+        }
+        self
+    }
+
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

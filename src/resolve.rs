@@ -400,27 +400,29 @@ fn check_env_var(
     }
 }
 
+/// MC104 for a NodePort outside the platform's registry, if it declares one.
+fn outside_registry(p: &Platform, np: &Spanned<u16>) -> Option<Finding> {
+    let range = p.node_ports.as_ref()?;
+    (!range.contains(np.value)).then(|| {
+        Finding::new(
+            "MC104",
+            format!(
+                "NodePort {} is outside the platform's registry {}–{}",
+                np.value, range.low, range.high
+            ),
+        )
+        .at(np.span, "outside the registry")
+        .also(range.span, "registry declared here")
+        .help("pick a free port inside the registry (`maestroc ports` lists them)")
+    })
+}
+
 fn check_node_ports(p: &Platform, out: &mut Findings) {
     let mut used: HashMap<u16, (&Service, &Port)> = HashMap::new();
     for svc in &p.services {
         for port in &svc.ports {
             let Some(np) = &port.node_port else { continue };
-            if let Some(range) = &p.node_ports
-                && !range.contains(np.value)
-            {
-                out.push(
-                    Finding::new(
-                        "MC104",
-                        format!(
-                            "NodePort {} is outside the platform's registry {}–{}",
-                            np.value, range.low, range.high
-                        ),
-                    )
-                    .at(np.span, "outside the registry")
-                    .also(range.span, "registry declared here")
-                    .help("pick a free port inside the registry (`maestroc ports` lists them)"),
-                );
-            }
+            out.extend(outside_registry(p, np));
             if let Some((other, other_port)) = used.get(&np.value) {
                 let other_span = other_port
                     .node_port
@@ -534,22 +536,7 @@ fn check_environment(
                     svc.ports.iter().map(|x| x.name.value.as_str()),
                 ));
             }
-            if let Some(range) = &p.node_ports
-                && !range.contains(n.value)
-            {
-                out.push(
-                    Finding::new(
-                        "MC104",
-                        format!(
-                            "NodePort {} is outside the platform's registry {}–{}",
-                            n.value, range.low, range.high
-                        ),
-                    )
-                    .at(n.span, "outside the registry")
-                    .also(range.span, "registry declared here")
-                    .help("pick a free port inside the registry (`maestroc ports` lists them)"),
-                );
-            }
+            out.extend(outside_registry(p, n));
         }
         let injected = injected_keys(p, svc, services);
         for var in &o.env {

@@ -38,12 +38,7 @@ impl ManifestDrift<'_> {
             format!("{}: {}", self.field, self.value),
         )
         .help("generate this manifest with `maestroc build`, or make it agree with platform.kdl");
-        for p in &self.svc.ports {
-            f = f.at(
-                p.number.span,
-                format!("{} {}", p.name.value, p.number.value),
-            );
-        }
+        f = f.with_ports_of(self.svc);
         f
     }
 }

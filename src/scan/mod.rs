@@ -216,12 +216,7 @@ fn check_file(
                             "read the address from the environment (`{}_ADDRESS` from the service-ports ConfigMap) instead of hardcoding it",
                             crate::model::key_prefix(svc)
                         ));
-                        for p in &svc.ports {
-                            f = f.at(
-                                p.number.span,
-                                format!("{} {}", p.name.value, p.number.value),
-                            );
-                        }
+                        f = f.with_ports_of(svc);
                         out.push(f);
                     }
                 }
@@ -335,12 +330,7 @@ fn own_port_finding(
         "bind the port from `{}_PORT` (service-ports), or change the spec if {port} is right",
         crate::model::key_prefix(me)
     ));
-    for p in &me.ports {
-        f = f.at(
-            p.number.span,
-            format!("{} {}", p.name.value, p.number.value),
-        );
-    }
+    f = f.with_ports_of(me);
     f
 }
 
