@@ -133,8 +133,9 @@ pub fn service_file(
         if svc.workload.value == WorkloadKind::StatefulSet {
             file.push("Service", &headless_service(t, svc))?;
         }
-        file.push("NetworkPolicy", &network_policy(t, svc, dependents))?;
     }
+    // Every pod gets a policy: one that listens on nothing is denied all ingress.
+    file.push("NetworkPolicy", &network_policy(t, svc, dependents))?;
     Ok(file)
 }
 
@@ -452,7 +453,8 @@ fn headless_service(t: &Target<'_>, svc: &Service) -> K8sService {
 }
 
 /// Ingress to a service: from the pods of each dependent on all its ports, and from anywhere
-/// on the ports it exposes as NodePorts. Anything else is denied.
+/// on the ports it exposes as NodePorts. Anything else is denied (everything, for a pod with
+/// no ports).
 fn network_policy(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> NetworkPolicy {
     let p = t.platform;
     let name = svc.name.value.as_str();
@@ -477,7 +479,8 @@ fn network_policy(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> Net
             ..Default::default()
         })
         .collect();
-    if !peers.is_empty() {
+    // An empty `ports` would admit the peers on every port: only a pod that listens gets one.
+    if !peers.is_empty() && !svc.ports.is_empty() {
         rules.push(NetworkPolicyIngressRule {
             from: Some(peers),
             ports: Some(svc.ports.iter().map(policy_port).collect()),
