@@ -68,9 +68,38 @@ fn says_credential(name: &str) -> bool {
             .any(|w| n.contains(w))
 }
 
+/// A variable named like a secret that holds something else: where the secret lives
+/// (`DB_PASSWORD_FILE=/run/secrets/db`), what it is called, or a setting about it.
+fn names_a_setting(name: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "_FILE",
+        "_PATH",
+        "_DIR",
+        "_NAME",
+        "_REF",
+        "_LENGTH",
+        "_ENABLED",
+        "_TTL",
+        "_POLICY",
+        "_HEADER",
+        "_ROTATION",
+        "_EXPIRY",
+    ];
+    let n = name.to_ascii_uppercase();
+    SUFFIXES.iter().any(|s| n.ends_with(s))
+}
+
+/// A value no credential has: empty, a number, a boolean, an absolute path.
+fn cannot_be_a_credential(v: &str) -> bool {
+    v.is_empty()
+        || v.parse::<f64>().is_ok()
+        || matches!(v.to_ascii_lowercase().as_str(), "true" | "false")
+        || v.starts_with('/')
+}
+
 /// MC301
 fn secret_literal_value(name: &str, value: &crate::model::Spanned<String>, out: &mut Findings) {
-    if says_secret(name) && !value.value.is_empty() {
+    if says_secret(name) && !names_a_setting(name) && !cannot_be_a_credential(&value.value) {
         out.push(
             Finding::new("MC301", format!("`{name}` holds a literal value"))
                 .at(value.span, "a credential in a committed file")

@@ -142,3 +142,12 @@ fn json_report_of_several_findings() {
     let json = report::json(&findings.into_sorted(), &source);
     insta::assert_snapshot!("json-report", json);
 }
+
+/// The "must not" side of every rule: near misses that a careless rule would flag.
+#[test]
+fn near_misses_are_clean() {
+    let (compiled, findings) = compile(include_str!("fixtures/clean/near-misses.kdl"));
+    let codes: Vec<&str> = findings.iter().map(|f| f.code()).collect();
+    assert!(codes.is_empty(), "{codes:?}\n{findings:#?}");
+    assert!(compiled.is_some());
+}
