@@ -9,8 +9,10 @@ pub(super) static RULES: &[Rule] = &[
         name: "secret-literal-value",
         severity: Error,
         summary: "a literal value on an env var whose name says it is a secret",
-        explanation: "What it does: flags `env NAME \"value\"` where NAME contains PASSWORD, SECRET, \
-TOKEN, CREDENTIAL or PRIVATE, or ends in _KEY.\n\
+        explanation: "What it does: flags `env NAME \"value\"` (and `value NAME \"…\"`) where NAME \
+contains PASSWORD, SECRET, TOKEN, CREDENTIAL or PRIVATE, or ends in _KEY — except settings about \
+a secret (names ending _FILE, _PATH, _DIR, _NAME, _TTL, _LENGTH, _ENABLED…) and values no \
+credential has (numbers, booleans, absolute paths).\n\
 Why it matters: platform.kdl is committed; a credential in it is a leaked credential.\n\
 Example: `env DB_PASSWORD \"hunter2\"`.\n\
 Fix: declare a `secret \"db\" { key DB_PASSWORD }` and write `env DB_PASSWORD secret=\"db\"`.",
