@@ -1,22 +1,15 @@
 //! `maestroc graph`, `maestroc ports` and the generated docs, run through the built binary;
 //! DOT judged by the real Graphviz, JSON by its schema, Mermaid parsed back into the graph.
 
+mod common;
+use common::maestroc;
+
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
 use std::process::{Command, Output};
 
 const BUNDLED: &str = include_str!("../platform.kdl");
 const FLEET: &str = include_str!("fixtures/fleet/platform.kdl");
-
-fn maestroc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_maestroc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
 
 fn project(spec: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

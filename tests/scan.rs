@@ -1,9 +1,12 @@
 //! The drift scanner on a fixture repository shaped like the agent fleet (tests/fixtures/fleet):
 //! every planted drift is found at its file and line, and nothing else is reported.
 
+mod common;
+use common::maestroc;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
@@ -16,15 +19,6 @@ fn copy_dir(from: &Path, to: &Path) {
             fs::copy(e.path(), target).unwrap();
         }
     }
-}
-
-fn maestroc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_maestroc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
 }
 
 /// A built copy of the fleet repository.
