@@ -14,7 +14,8 @@
 //! exclude = ["vendor/**", "*.min.js"]
 //! ```
 //!
-//! Only MC2xx–MC4xx rules (except MC304) can be configured: the MC0xx/MC1xx errors and MC304
+//! MC2xx–MC4xx rules (except MC304) and every rule that is a warning by default can be
+//! configured; a group sets the configurable rules in it. The MC0xx/MC1xx errors and MC304
 //! describe a spec that cannot produce valid manifests, so they stay errors.
 
 use std::collections::BTreeMap;
@@ -82,7 +83,9 @@ fn span(r: std::ops::Range<usize>) -> SourceSpan {
 
 /// Whether a rule's level may be changed by configuration.
 pub fn is_configurable(code: &str) -> bool {
-    matches!(code.as_bytes().get(2), Some(b'2' | b'3' | b'4')) && code != "MC304"
+    let warning_by_default = rules::find(code).is_some_and(|r| r.severity != Severity::Error);
+    warning_by_default
+        || (matches!(code.as_bytes().get(2), Some(b'2' | b'3' | b'4')) && code != "MC304")
 }
 
 impl Config {
@@ -116,10 +119,12 @@ impl Config {
                 errors.push(f);
                 continue;
             }
-            if let Some(fixed) = matches.iter().find(|c| !is_configurable(c)) {
+            // A group sets the rules in it that can be configured (`MC1` → MC106); a key that
+            // reaches none of them is a mistake.
+            if matches.iter().all(|c| !is_configurable(c)) {
                 errors.push(
                     Finding::new("MC092", format!("`{}` cannot be configured", key.get_ref()))
-                        .at(span(key.span()), format!("{fixed} is always an error"))
+                        .at(span(key.span()), format!("{} is always an error", matches[0]))
                         .help("MC0xx, MC1xx and MC304 describe specs that cannot compile to valid manifests; fix the spec instead"),
                 );
                 continue;
@@ -202,6 +207,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_group_sets_only_its_configurable_rules() {
+        // The issue's example: `MC1` reaches MC106, the one port rule that is a warning.
+        let c = Config::parse("[rules]\nMC1 = \"error\"\n").unwrap();
+        assert_eq!(c.level("MC106"), Some(Some(Severity::Error)));
+        assert!(!is_configurable("MC105"));
+        assert!(is_configurable("MC106"));
+        assert!(Config::parse("[rules]\nMC0 = \"off\"\n").is_err());
+        assert!(Config::parse("[rules]\nMC105 = \"off\"\n").is_err());
+    }
+
+    #[test]
     fn a_code_beats_its_group() {
         let c = Config::parse("[rules]\nMC4 = \"error\"\nMC401 = \"off\"\n").unwrap();
         assert_eq!(c.level("MC401"), Some(None));
@@ -211,7 +227,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_codes_and_levels_are_errors_with_spans() {
-        let text = "[rules]\nMC4O1 = \"off\"\nMC402 = \"warn\"\nMC1 = \"off\"\n";
+        let text = "[rules]\nMC4O1 = \"off\"\nMC402 = \"warn\"\nMC00 = \"off\"\n";
         let errs = Config::parse(text).unwrap_err();
         let msgs: Vec<&str> = errs.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(msgs.len(), 3, "{msgs:?}");
@@ -222,7 +238,7 @@ mod tests {
         let all: Vec<&str> = (0..3).map(at).collect();
         assert!(all.contains(&"MC4O1"), "{all:?}");
         assert!(all.contains(&"\"warn\""), "{all:?}");
-        assert!(all.contains(&"MC1"), "{all:?}");
+        assert!(all.contains(&"MC00"), "{all:?}");
 
         let text = "[rules]\n[scna]\ninclude = []\n";
         let errs = Config::parse(text).unwrap_err();

@@ -507,7 +507,8 @@ fn check_environment(
             && (o.replicas.is_some()
                 || o.image.is_some()
                 || o.resources.is_some()
-                || !o.env.is_empty())
+                || !o.env.is_empty()
+                || !o.node_ports.is_empty())
         {
             out.push(
                 Finding::new(
