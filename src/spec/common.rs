@@ -1,0 +1,212 @@
+//! Readers shared by every block: single values, `value` pairs, resources, lists, and the
+//! name checks Kubernetes imposes, each reported as a finding with a span.
+
+use kdl::KdlNode;
+use miette::SourceSpan;
+
+use super::quantity;
+use super::reader::{NodeReader, did_you_mean, no_children};
+use crate::diagnostic::{Finding, Findings};
+use crate::model::*;
+
+pub(super) const RESOURCES: &[&str] = &["cpu", "memory", "cpu-limit", "memory-limit"];
+
+pub(super) fn single_string(
+    node: &KdlNode,
+    what: &str,
+    out: &mut Findings,
+) -> Option<Spanned<String>> {
+    NodeReader::new(node, 1, &[], out).string_arg(0, what, out)
+}
+
+/// `value KEY "V"`. Numbers and booleans are accepted and written as strings: a ConfigMap
+/// holds only strings, and `value DEFAULT_MAX_RETRIES 3` is what people type.
+pub(super) fn read_value(
+    node: &KdlNode,
+    out: &mut Findings,
+) -> Option<(Spanned<String>, Spanned<String>)> {
+    no_children(node, out);
+    let r = NodeReader::new(node, 2, &[], out);
+    let key = r.string_arg(0, "a key", out)?;
+    check_env_name(&key, out);
+    if r.arg_count() < 2 {
+        out.push(r.missing("a value"));
+        return None;
+    }
+    let entry = node
+        .entries()
+        .iter()
+        .filter(|e| e.name().is_none())
+        .nth(1)?;
+    let value = match entry.value() {
+        kdl::KdlValue::String(s) => s.clone(),
+        kdl::KdlValue::Integer(i) => i.to_string(),
+        kdl::KdlValue::Float(f) => f.to_string(),
+        kdl::KdlValue::Bool(b) => b.to_string(),
+        kdl::KdlValue::Null => {
+            out.push(
+                Finding::new("MC004", "a value cannot be #null")
+                    .at(entry.span(), "expected a string")
+                    .help("write an empty string \"\" or remove the line"),
+            );
+            return None;
+        }
+    };
+    Some((key, Spanned::new(value, entry.span())))
+}
+
+pub(super) fn read_resources(node: &KdlNode, out: &mut Findings) -> Resources {
+    no_children(node, out);
+    let r = NodeReader::new(node, 0, RESOURCES, out);
+    let mut get = |key: &str, memory: bool| {
+        let v = r.string_prop(key, out)?;
+        let ok = if memory {
+            quantity::is_memory(&v.value)
+        } else {
+            quantity::is_cpu(&v.value)
+        };
+        if ok {
+            Some(v)
+        } else {
+            out.push(
+                Finding::new("MC004", format!("`{}` is not a valid quantity", v.value))
+                    .at(v.span, "not a Kubernetes quantity")
+                    .help(if memory {
+                        "memory is bytes with a suffix: \"512Mi\", \"1Gi\", \"256M\""
+                    } else {
+                        "cpu is cores or millicores: \"500m\", \"1\", \"0.5\""
+                    }),
+            );
+            None
+        }
+    };
+    let res = Resources {
+        cpu: get("cpu", false),
+        memory: get("memory", true),
+        cpu_limit: get("cpu-limit", false),
+        memory_limit: get("memory-limit", true),
+        span: Some(node.span()),
+    };
+    if node.entries().is_empty() {
+        out.push(r.missing("at least one of cpu=, memory=, cpu-limit=, memory-limit="));
+    }
+    res
+}
+
+pub(super) fn read_list(node: &KdlNode, what: &str, out: &mut Findings) -> Vec<Spanned<String>> {
+    let r = NodeReader::new(node, usize::MAX, &[], out);
+    if r.arg_count() == 0 {
+        out.push(r.missing(what));
+    }
+    r.string_args(0, what, out)
+}
+
+pub(super) fn read_replicas(node: &KdlNode, out: &mut Findings) -> Option<Spanned<u32>> {
+    let v = NodeReader::new(node, 1, &[], out).int_arg(0, "a replica count", out)?;
+    match u32::try_from(v.value) {
+        Ok(n) if n <= 1000 => Some(Spanned::new(n, v.span)),
+        _ => {
+            out.push(
+                Finding::new("MC004", format!("{} is not a replica count", v.value))
+                    .at(v.span, "expected 0–1000")
+                    .help("replicas is a whole number from 0 to 1000"),
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn port_number(v: Spanned<i128>, out: &mut Findings) -> Option<Spanned<PortNumber>> {
+    match u16::try_from(v.value).ok().and_then(PortNumber::new) {
+        Some(p) => Some(Spanned::new(p, v.span)),
+        None => {
+            out.push(
+                Finding::new("MC102", format!("port {} is outside 1–65535", v.value))
+                    .at(v.span, "not a TCP port")
+                    .help("ports are numbers from 1 to 65535"),
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn node_bool(
+    node: &KdlNode,
+    r: &NodeReader<'_>,
+    out: &mut Findings,
+) -> Option<Spanned<bool>> {
+    let Some(e) = node.entries().iter().find(|e| e.name().is_none()) else {
+        out.push(r.missing("#true or #false"));
+        return None;
+    };
+    match e.value() {
+        kdl::KdlValue::Bool(b) => Some(Spanned::new(*b, e.span())),
+        _ => {
+            out.push(
+                Finding::new("MC004", format!("`{}` takes #true or #false", r.name()))
+                    .at(e.span(), "expected a boolean"),
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn one_of(v: &Spanned<String>, what: &str, allowed: &[&str]) -> Finding {
+    let f = Finding::new("MC004", format!("`{}` is not a valid {what}", v.value))
+        .at(v.span, format!("expected one of {}", allowed.join(", ")));
+    match did_you_mean(&v.value, allowed.iter().copied()) {
+        Some(s) => f.help(format!("did you mean \"{s}\"?")),
+        None => f.help(format!("{what} is one of: {}", allowed.join(", "))),
+    }
+}
+
+pub(super) fn duplicate(what: &str, again: &Spanned<String>, first: SourceSpan) -> Finding {
+    Finding::new(
+        "MC006",
+        format!("{what} `{}` is declared twice", again.value),
+    )
+    .at(again.span, "declared again here")
+    .also(first, "first declared here")
+    .help("remove one of them")
+}
+
+pub(super) fn check_dns_label(name: &Spanned<String>, what: &str, out: &mut Findings) {
+    if !is_dns1035_label(&name.value) {
+        let suggestion: String = name
+            .value
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        out.push(
+            Finding::new("MC009", format!("`{}` is not a valid {what}", name.value))
+                .at(name.span, "not a DNS-1035 label")
+                .help(format!(
+                    "use lowercase letters, digits and `-`, starting with a letter, at most 63 characters (e.g. \"{}\")",
+                    suggestion.trim_matches('-')
+                )),
+        );
+    }
+}
+
+pub(super) fn check_env_name(name: &Spanned<String>, out: &mut Findings) {
+    let ok = name
+        .value
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        out.push(
+            Finding::new(
+                "MC009",
+                format!("`{}` is not a valid variable name", name.value),
+            )
+            .at(name.span, "invalid name")
+            .help("use letters, digits and `_`, not starting with a digit (e.g. LOG_LEVEL)"),
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! `secret "name" { key …; store … }`: names and keys only, never a value.
+
+use kdl::KdlNode;
+
+use super::common::*;
+use super::reader::{self, NodeReader, children, no_children};
+use crate::diagnostic::{Finding, Findings};
+use crate::model::*;
+
+const SECRET: &[&str] = &["key", "store"];
+
+pub(super) fn read_secret(node: &KdlNode, out: &mut Findings) -> Option<Secret> {
+    let r = NodeReader::new(node, 1, &[], out);
+    let name = r.string_arg(0, "a secret name", out)?;
+    check_dns_label(&name, "secret name", out);
+    let mut keys: Vec<Spanned<String>> = Vec::new();
+    let mut store = None;
+    for child in children(node, SECRET, out) {
+        no_children(child, out);
+        match reader::name_of(child) {
+            "key" => {
+                let kr = NodeReader::new(child, usize::MAX, &[], out);
+                if kr.arg_count() == 0 {
+                    out.push(kr.missing("a key name"));
+                }
+                for key in kr.string_args(0, "a key name", out) {
+                    check_env_name(&key, out);
+                    if let Some(prev) = keys.iter().find(|k| k.value == key.value) {
+                        out.push(duplicate("key", &key, prev.span));
+                    } else {
+                        keys.push(key);
+                    }
+                }
+            }
+            "store" => {
+                let sr = NodeReader::new(child, 1, &["path"], out);
+                let store_name = sr.string_arg(0, "a store name", out);
+                let path = sr.string_prop("path", out);
+                if path.is_none() && sr.arg_count() > 0 && !sr.has_prop("path") {
+                    out.push(sr.missing("a `path=` in the store"));
+                }
+                if let (Some(name), Some(path)) = (store_name, path) {
+                    store = Some(SecretStore { name, path });
+                }
+            }
+            _ => {}
+        }
+    }
+    if keys.is_empty() {
+        out.push(
+            Finding::new("MC005", format!("secret `{}` declares no keys", name.value))
+                .at(name.span, "no `key` inside")
+                .help("list the keys it holds: `key PASSWORD`"),
+        );
+    }
+    Some(Secret {
+        name,
+        keys,
+        store,
+        span: node.span(),
+    })
+}
