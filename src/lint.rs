@@ -2,7 +2,7 @@
 //! One function per rule, named after what it flags; each pushes findings and never stops.
 
 use crate::diagnostic::{Finding, Findings};
-use crate::model::{EnvValue, Platform, Service, WorkloadKind};
+use crate::model::{EnvValue, Platform, Privilege, Service, WorkloadKind};
 use crate::target::Target;
 
 pub fn run(p: &Platform, out: &mut Findings) {
@@ -24,8 +24,9 @@ pub fn run(p: &Platform, out: &mut Findings) {
             unpinned_image(svc, out);
             missing_health(svc, out);
             missing_resources(p, svc, out);
-            privileged_port_non_root(svc, out);
+            privileged_port_non_root(p, svc, out);
             root_user(svc, out);
+            privilege_without_reason(svc, out);
         }
     }
     for (key, value) in p
@@ -144,7 +145,8 @@ fn unused_secret(p: &Platform, out: &mut Findings) {
             .iter()
             .flat_map(|s| &s.env)
             .chain(p.environments.iter().flat_map(|e| &e.services).flat_map(|o| &o.env))
-            .any(|v| matches!(&v.value, EnvValue::Secret { secret: s, .. } if s.value == secret.name.value));
+            .any(|v| matches!(&v.value, EnvValue::Secret { secret: s, .. } if s.value == secret.name.value))
+            || p.services.iter().any(|s| s.mounts_secret(&secret.name.value));
         if !used {
             out.push(
                 Finding::new(
@@ -152,7 +154,7 @@ fn unused_secret(p: &Platform, out: &mut Findings) {
                     format!("secret `{}` is never referenced", secret.name.value),
                 )
                 .at(secret.name.span, "declared, never used")
-                .help("reference it with `env NAME secret=\"…\"` or remove it"),
+                .help("reference it with `env NAME secret=\"…\"`, mount it with `volume NAME \"/path\" secret=\"…\"`, or remove it"),
             );
         }
     }
@@ -269,37 +271,64 @@ fn volume_without_storage_class(t: &Target<'_>, out: &mut Findings) {
     }
 }
 
-/// MC106
-fn privileged_port_non_root(svc: &Service, out: &mut Findings) {
-    let Some(uid) = svc.run_as_user.as_ref().filter(|u| u.value != 0) else {
+/// MC106: a non-root process cannot bind below 1024 (a capability does not reach a non-root
+/// process without file capabilities on the binary, so only root or another port helps).
+fn privileged_port_non_root(p: &Platform, svc: &Service, out: &mut Findings) {
+    let (uid, _, _) = svc.identity(p);
+    if uid.is_none() || uid == Some(0) {
         return;
-    };
+    }
     for port in svc.ports.iter().filter(|p| p.number.value.is_privileged()) {
-        out.push(
-            Finding::new(
-                "MC106",
-                format!(
-                    "`{}` runs as user {} but listens on privileged port {}",
-                    svc.name.value, uid.value, port.number.value
-                ),
-            )
-            .at(port.number.span, "needs root to bind")
-            .also(uid.span, "non-root user")
-            .help(format!(
-                "listen on an unprivileged port and keep {} for clients: `port {} 8080 service-port={}`",
-                port.number.value, port.name.value, port.number.value
-            )),
-        );
+        let mut f = Finding::new(
+            "MC106",
+            format!(
+                "`{}` runs as a non-root user but listens on privileged port {}",
+                svc.name.value, port.number.value
+            ),
+        )
+        .at(port.number.span, "needs root to bind")
+        .help(format!(
+            "listen on an unprivileged port and keep {} for clients: `port {} 8080 service-port={}`",
+            port.number.value, port.name.value, port.number.value
+        ));
+        if let Some(u) = &svc.identity.run_as_user {
+            f = f.also(u.span, "non-root user");
+        }
+        out.push(f);
     }
 }
 
 /// MC406
 fn root_user(svc: &Service, out: &mut Findings) {
-    if let Some(uid) = svc.run_as_user.as_ref().filter(|u| u.value == 0) {
+    if svc.allowed(Privilege::Root).is_some() {
+        return;
+    }
+    if let Some(uid) = svc.identity.run_as_user.as_ref().filter(|u| u.value == 0) {
         out.push(
             Finding::new("MC406", format!("`{}` runs as root", svc.name.value))
                 .at(uid.span, "UID 0")
-                .help("run as an unprivileged user, e.g. `run-as-user 1000`"),
+                .help("run as an unprivileged user (`run-as-user 10001`), or say why it needs root: `allow \"root\" reason=\"…\"`"),
+        );
+    }
+}
+
+/// MC408
+fn privilege_without_reason(svc: &Service, out: &mut Findings) {
+    for a in svc.allows.iter().filter(|a| a.reason.is_none()) {
+        out.push(
+            Finding::new(
+                "MC408",
+                format!(
+                    "`{}` is allowed `{}` without a reason",
+                    svc.name.value,
+                    a.privilege.value.keyword()
+                ),
+            )
+            .at(a.span, "no reason=")
+            .help(format!(
+                "say why: `allow \"{}\" reason=\"…\"`; the reason goes into the docs and the scanners' skip annotations",
+                a.privilege.value.keyword()
+            )),
         );
     }
 }

@@ -2,7 +2,11 @@
 //! no environment is declared). Emitters read services only through this view, so an overlay
 //! can never be forgotten by one emitter and honoured by another.
 
-use crate::model::{EnvVar, Environment, Platform, Resources, Service, ServiceOverride};
+use crate::model::{EnvVar, Environment, Platform, Resources, Service, ServiceOverride, Spanned};
+
+/// cpu, memory, cpu-limit, memory-limit for a container when neither the service nor
+/// `defaults` says: small enough to schedule anywhere, bounded so a leak cannot starve a node.
+pub const FALLBACK_RESOURCES: [&str; 4] = ["100m", "128Mi", "500m", "512Mi"];
 
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
@@ -78,12 +82,31 @@ impl<'a> Target<'a> {
             .map(|i| i.value.as_str())
     }
 
-    /// The service's resources, else the platform defaults.
-    pub fn resources(&self, svc: &'a Service) -> Option<&'a Resources> {
-        self.overlay(svc)
-            .and_then(|o| o.resources.as_ref())
-            .or(svc.resources.as_ref())
-            .or(self.platform.defaults.resources.as_ref())
+    /// Requests and limits, field by field: the environment's override, the service's, the
+    /// platform `defaults`, else [`FALLBACK_RESOURCES`] — so every container has all four.
+    pub fn resources(&self, svc: &'a Service) -> Resources {
+        let layers: Vec<&Resources> = [
+            self.overlay(svc).and_then(|o| o.resources.as_ref()),
+            svc.resources.as_ref(),
+            self.platform.defaults.resources.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let pick = |field: fn(&Resources) -> &Option<Spanned<String>>, fallback: &str| {
+            layers
+                .iter()
+                .find_map(|r| field(r).clone())
+                .unwrap_or_else(|| Spanned::new(fallback.to_string(), svc.name.span))
+        };
+        let [cpu, memory, cpu_limit, memory_limit] = FALLBACK_RESOURCES;
+        Resources {
+            cpu: Some(pick(|r| &r.cpu, cpu)),
+            memory: Some(pick(|r| &r.memory, memory)),
+            cpu_limit: Some(pick(|r| &r.cpu_limit, cpu_limit)),
+            memory_limit: Some(pick(|r| &r.memory_limit, memory_limit)),
+            span: None,
+        }
     }
 
     /// The service's env vars with the environment's additions and overrides applied, in
@@ -106,6 +129,13 @@ impl<'a> Target<'a> {
                 .filter(|e| svc.env.iter().all(|v| v.name.value != e.name.value)),
         );
         vars
+    }
+
+    /// Whether the service, as deployed here, reads `secret` (from env or as files).
+    pub fn uses_secret(&self, svc: &'a Service, secret: &str) -> bool {
+        self.env(svc).iter().any(
+            |v| matches!(&v.value, crate::model::EnvValue::Secret { secret: s, .. } if s.value == secret),
+        ) || svc.mounts_secret(secret)
     }
 
     pub fn storage_class(&self) -> Option<&'a str> {

@@ -43,7 +43,7 @@ fn failures(files: &maestroc::emit::Files, env: &str) -> BTreeSet<(String, Strin
         report
     };
     assert_eq!(report["summary"]["parsing_errors"], 0);
-    assert!(report["summary"]["resource_count"].as_u64().unwrap() > 10);
+    assert!(report["summary"]["resource_count"].as_u64().unwrap() >= 3);
     report["results"]["failed_checks"]
         .as_array()
         .into_iter()
@@ -56,7 +56,11 @@ fn failures(files: &maestroc::emit::Files, env: &str) -> BTreeSet<(String, Strin
         .collect()
 }
 
-fn judge(spec: &str, env: &str) {
+/// Every failed check on the output of `spec` in `env` must be one the spec's own choices
+/// explain; everything else — Pod Security, capabilities, tokens, resources, NetworkPolicies —
+/// maestroc guarantees, or the spec gives back with a reasoned `allow` (a skip annotation that
+/// checkov honours and that this test reads back).
+fn judge(spec: &str, env: &str) -> BTreeSet<(String, String)> {
     let (compiled, findings) = compile(spec);
     let compiled = compiled.unwrap_or_else(|| panic!("{findings:#?}"));
     let files = maestroc::emit::emit(&compiled).unwrap();
@@ -73,62 +77,114 @@ fn judge(spec: &str, env: &str) {
             .unwrap_or_else(|| panic!("checkov names `{name}`, which is not a spec service"))
     };
     for (check, name) in &failed {
-        match check.as_str() {
-            // By construction: a NetworkPolicy for every pod, never the default namespace,
-            // no unpinned image in a spec that MC401 passes.
-            "CKV2_K8S_6" | "CKV_K8S_21" | "CKV_K8S_14" => {
-                panic!("{check} failed on {name}: maestroc guarantees it")
-            }
+        let s = svc(name);
+        let explained = match check.as_str() {
+            // Images pinned by tag, not digest: the spec's choice (MC401 passes tags).
+            "CKV_K8S_43" => t.image(s).is_some_and(|i| !i.contains("@sha256:")),
+            // Secrets as env vars: the spec asked for `env NAME secret=`.
+            "CKV_K8S_35" => t
+                .env(s)
+                .iter()
+                .any(|v| matches!(v.value, maestroc::model::EnvValue::Secret { .. })),
+            // Pull policy other than Always: the environment's `image-pull-policy`.
+            "CKV_K8S_15" => t.pull_policy() != Some("Always"),
+            // A UID below 10000: the spec's `run-as-user` for an image that needs its own user.
+            "CKV_K8S_40" => s
+                .identity
+                .run_as_user
+                .as_ref()
+                .is_some_and(|u| u.value < 10000),
             // Probes come from `health`: only a service without it may fail.
-            "CKV_K8S_8" | "CKV_K8S_9" => {
-                assert!(
-                    svc(name).health.is_none(),
-                    "{check} failed on {name}, which has health"
-                )
-            }
-            // Requests and limits come from `resources` or `defaults`.
-            "CKV_K8S_10" | "CKV_K8S_11" | "CKV_K8S_12" | "CKV_K8S_13" => {
-                let r = t
-                    .resources(svc(name))
-                    .unwrap_or_else(|| panic!("{name} has no resources"));
-                let field = match check.as_str() {
-                    "CKV_K8S_10" => &r.cpu,
-                    "CKV_K8S_11" => &r.cpu_limit,
-                    "CKV_K8S_12" => &r.memory,
-                    _ => &r.memory_limit,
-                };
-                assert!(
-                    field.is_none(),
-                    "{check} failed on {name}, whose spec sets it"
-                );
-            }
-            _ => {}
-        }
+            "CKV_K8S_8" | "CKV_K8S_9" => s.health.is_none(),
+            _ => false,
+        };
+        assert!(
+            explained,
+            "{check} failed on {name}: maestroc guarantees it or the spec must give a reason"
+        );
     }
+    failed
+}
+
+/// The reasons of every `allow`, as checkov's skip annotations carry them.
+fn skip_reasons(spec: &str) -> BTreeSet<String> {
+    let (compiled, _) = compile(spec);
+    let compiled = compiled.unwrap();
+    compiled
+        .platform
+        .services
+        .iter()
+        .flat_map(|s| &s.allows)
+        .filter_map(|a| a.reason.as_ref().map(|r| r.value.clone()))
+        .collect()
 }
 
 #[test]
-fn bundled_production_passes_what_maestroc_guarantees() {
+fn bundled_production_fails_only_what_the_spec_chooses() {
     judge(include_str!("../platform.kdl"), "production");
 }
 
 #[test]
-fn forecasting_dev_passes_what_maestroc_guarantees() {
-    judge(include_str!("fixtures/forecasting/platform.kdl"), "dev");
+fn bundled_minikube_fails_only_what_the_spec_chooses() {
+    judge(include_str!("../platform.kdl"), "minikube");
 }
 
 #[test]
-fn checkov_sees_what_the_spec_leaves_out() {
-    let (compiled, _) = compile(include_str!("../platform.kdl"));
-    let files = maestroc::emit::emit(&compiled.unwrap()).unwrap();
-    let failed = failures(&files, "production");
-    // redis sets no cpu-limit; airflow-scheduler has no port to probe.
+fn fleet_fails_only_what_the_spec_chooses() {
+    judge(include_str!("fixtures/fleet/platform.kdl"), "prod");
+}
+
+#[test]
+fn forecasting_dev_fails_only_what_the_spec_chooses() {
+    judge(include_str!("fixtures/forecasting/platform.kdl"), "dev");
+}
+
+/// A privilege given back with a reason is skipped by checkov with that reason; without the
+/// `allow`, the same pod fails those checks.
+#[test]
+fn reasoned_privileges_are_skipped_and_read_back() {
+    let spec = r#"platform "p" { namespace "p" }
+service "db" {
+    image "registry.local/p/db:1.0.0"
+    port pg 5432
+    health tcp=pg
+    allow "root" reason="the image initialises its data dir as root"
+    allow "writable-root" reason="writes its lock files all over /"
+}
+"#;
+    let failed = judge(spec, "base");
     assert!(
-        failed.contains(&("CKV_K8S_11".to_string(), "redis".to_string())),
+        !failed
+            .iter()
+            .any(|(c, _)| ["CKV_K8S_22", "CKV_K8S_23", "CKV_K8S_40"].contains(&c.as_str())),
         "{failed:?}"
     );
+    assert_eq!(
+        skip_reasons(spec),
+        BTreeSet::from([
+            "the image initialises its data dir as root".to_string(),
+            "writes its lock files all over /".to_string()
+        ])
+    );
+    let (compiled, _) = compile(spec);
+    let files = maestroc::emit::emit(&compiled.unwrap()).unwrap();
+    let text = &files["k8s/base/10-db.yaml"];
     assert!(
-        failed.contains(&("CKV_K8S_8".to_string(), "airflow-scheduler".to_string())),
+        text.contains("CKV_K8S_23=the image initialises its data dir as root"),
+        "{text}"
+    );
+    // The same pod without the allows: checkov fails exactly those checks.
+    let bare = spec
+        .lines()
+        .filter(|l| !l.contains("allow"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("port pg 5432", "port pg 5432\n    run-as-user 0");
+    let (compiled, _) = compile(&bare);
+    let files = maestroc::emit::emit(&compiled.unwrap()).unwrap();
+    let failed = failures(&files, "base");
+    assert!(
+        failed.contains(&("CKV_K8S_40".to_string(), "db".to_string())),
         "{failed:?}"
     );
 }

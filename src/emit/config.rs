@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 
 use super::meta::{DEFAULTS_CONFIGMAP, PORTS_CONFIGMAP, meta};
 use super::yaml::{YamlError, YamlFile};
-use crate::model::service_keys;
+use crate::model::{PodSecurityLevel, service_keys};
 use crate::target::Target;
 
 /// Namespaces that run at least one workload in this target, sorted.
@@ -31,13 +31,42 @@ pub fn ports_data(t: &Target<'_>) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Each namespace maestroc owns here (not `default`, `kube-*` or `existing-namespaces`) and
+/// the Pod Security level all its workloads meet — the level its labels then enforce.
+pub fn namespace_levels<'a>(t: &Target<'a>) -> BTreeMap<&'a str, PodSecurityLevel> {
+    let p = t.platform;
+    let mut levels: BTreeMap<&str, PodSecurityLevel> = BTreeMap::new();
+    for svc in p.services.iter().filter(|s| t.runs(s)) {
+        let ns = svc.namespace(p);
+        if !p.owns_namespace(ns) {
+            continue;
+        }
+        let level = svc.pod_security_level(p);
+        levels
+            .entry(ns)
+            .and_modify(|l| *l = (*l).min(level))
+            .or_insert(level);
+    }
+    levels
+}
+
 pub fn namespaces(t: &Target<'_>) -> Result<YamlFile, YamlError> {
     let mut file = YamlFile::default();
-    for ns in workload_namespaces(t) {
+    for (ns, level) in namespace_levels(t) {
+        let mut metadata = meta(t.platform, ns, None, None);
+        if let Some(labels) = metadata.labels.as_mut() {
+            // enforce refuses a pod below the level; warn and audit report it too.
+            for mode in ["enforce", "warn", "audit"] {
+                labels.insert(
+                    format!("pod-security.kubernetes.io/{mode}"),
+                    level.as_str().to_string(),
+                );
+            }
+        }
         file.push(
             "Namespace",
             &Namespace {
-                metadata: meta(t.platform, ns, None, None),
+                metadata,
                 ..Default::default()
             },
         )?;

@@ -319,7 +319,12 @@ pub fn architecture(c: &Compiled) -> String {
                     "{} ← {}/{}",
                     var.name.value, secret.value, key.value
                 )),
-                EnvValue::Literal(_) => {}
+                EnvValue::Literal(_) | EnvValue::Field(_) => {}
+            }
+        }
+        for v in &svc.volumes {
+            if let crate::model::VolumeSource::Secret { secret } = &v.source {
+                secrets.push(format!("{} ← {} (files)", v.mount_path.value, secret.value));
             }
         }
         let _ = writeln!(
@@ -332,6 +337,27 @@ pub fn architecture(c: &Compiled) -> String {
                 s,
                 "- secrets: {}",
                 names(secrets.iter().map(String::as_str).collect())
+            );
+        }
+        // Every privilege given back from the restricted default, with the spec's reason.
+        for a in &svc.allows {
+            let what = match a.privilege.value {
+                crate::model::Privilege::Capabilities => format!(
+                    "capabilities {}",
+                    a.capabilities
+                        .iter()
+                        .map(|c| c.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                other => other.keyword().to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "- allowed {what}: {}",
+                a.reason
+                    .as_ref()
+                    .map_or("(no reason given)", |r| r.value.as_str())
             );
         }
     }

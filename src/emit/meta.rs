@@ -2,30 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::model::Platform;
 
 pub const PORTS_CONFIGMAP: &str = "service-ports";
 pub const DEFAULTS_CONFIGMAP: &str = "service-defaults";
-
-/// Labels that select a service's pods. Kept minimal: a selector is immutable once applied.
-pub fn selector_labels(platform: &Platform, service: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("app.kubernetes.io/name".to_string(), service.to_string()),
-        (
-            "app.kubernetes.io/part-of".to_string(),
-            platform.name.value.clone(),
-        ),
-    ])
-}
-
-pub fn selector(platform: &Platform, service: &str) -> LabelSelector {
-    LabelSelector {
-        match_labels: Some(selector_labels(platform, service)),
-        ..Default::default()
-    }
-}
 
 /// Labels on every object: the selector labels plus who manages it.
 pub fn labels(platform: &Platform, component: Option<&str>) -> BTreeMap<String, String> {

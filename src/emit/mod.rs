@@ -6,8 +6,9 @@ mod docs;
 pub mod graph;
 pub mod helm;
 mod meta;
+pub mod pod;
 mod secrets;
-mod workload;
+pub mod workload;
 pub mod yaml;
 
 use std::collections::BTreeMap;

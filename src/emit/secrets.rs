@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::meta::meta;
 use super::yaml::{YamlError, YamlFile};
-use crate::model::{EnvValue, Secret};
+use crate::model::Secret;
 use crate::target::Target;
 
 /// external-secrets.io/v1 ExternalSecret: a CRD, so not in k8s-openapi; typed here with only
@@ -66,9 +66,9 @@ pub const REQUIRED_KEYS_ANNOTATION: &str = "maestroc.dev/required-keys";
 fn usage<'a>(t: &Target<'a>) -> BTreeMap<&'a str, BTreeSet<&'a str>> {
     let mut used: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for svc in t.platform.services.iter().filter(|s| t.runs(s)) {
-        for var in t.env(svc) {
-            if let EnvValue::Secret { secret, .. } = &var.value {
-                used.entry(secret.value.as_str())
+        for secret in &t.platform.secrets {
+            if t.uses_secret(svc, &secret.name.value) {
+                used.entry(secret.name.value.as_str())
                     .or_default()
                     .insert(svc.namespace(t.platform));
             }

@@ -68,3 +68,66 @@ pub fn service_keys(platform: &Platform, svc: &Service) -> Vec<ConfigKey> {
     }
     keys
 }
+
+/// The `{KEY}` placeholders of an env value: `[A-Z_][A-Z0-9_]*` between braces, each with its
+/// byte offset in the value. Anything else in braces (a JSON document) is left alone.
+pub fn placeholders(value: &str) -> Vec<(usize, &str)> {
+    let mut found = Vec::new();
+    let mut rest = value;
+    let mut base = 0;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let inner = &after[..close];
+        let is_key = inner
+            .bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_uppercase() || c == b'_')
+            && inner
+                .bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_');
+        if is_key {
+            found.push((base + open + 1, inner));
+            base += open + close + 2;
+            rest = &after[close + 1..];
+        } else {
+            base += open + 1;
+            rest = after;
+        }
+    }
+    found
+}
+
+/// The value with each `{KEY}` placeholder turned into Kubernetes' dependent-variable syntax
+/// `$(KEY)`, which the kubelet expands from an env var declared earlier in the container.
+pub fn expand_placeholders(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut last = 0;
+    for (at, key) in placeholders(value) {
+        out.push_str(&value[last..at - 1]);
+        out.push_str("$(");
+        out.push_str(key);
+        out.push(')');
+        last = at + key.len() + 1;
+    }
+    out.push_str(&value[last..]);
+    out
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_dependent_variables() {
+        let v = "jdbc:postgresql://{LEDGER_DB_ADDRESS}/postgresdb";
+        assert_eq!(placeholders(v), vec![(19, "LEDGER_DB_ADDRESS")]);
+        assert_eq!(
+            expand_placeholders(v),
+            "jdbc:postgresql://$(LEDGER_DB_ADDRESS)/postgresdb"
+        );
+        assert_eq!(expand_placeholders("{\"a\": {B}}"), "{\"a\": $(B)}");
+        assert_eq!(expand_placeholders("{lower} {} {"), "{lower} {} {");
+        assert_eq!(expand_placeholders("{A}{B}"), "$(A)$(B)");
+    }
+}

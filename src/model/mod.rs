@@ -5,10 +5,15 @@
 
 mod keys;
 mod names;
+mod pod;
 mod span;
 
-pub use keys::{ConfigKey, key_prefix, service_keys};
-pub use names::{config_key_stem, is_dns1035_label, is_iana_port_name};
+pub use keys::{ConfigKey, expand_placeholders, key_prefix, placeholders, service_keys};
+pub use names::{
+    config_key_stem, is_config_map_key, is_dns1035_label, is_dns1123_subdomain, is_env_var_name,
+    is_iana_port_name, is_label_value, is_qualified_name,
+};
+pub use pod::*;
 pub use span::Spanned;
 
 use miette::SourceSpan;
@@ -48,6 +53,11 @@ pub struct Platform {
     /// `version "1.2.3"`: the Helm chart's version and appVersion (SemVer).
     pub version: Option<Spanned<String>>,
     pub defaults: Defaults,
+    /// `existing-namespaces "default" …`: namespaces the team does not own, so no `Namespace`
+    /// object is emitted for them (`default` and `kube-*` never get one).
+    pub existing_namespaces: Vec<Spanned<String>>,
+    /// `network-policies #false`: the cluster's CNI does not enforce them, so none are emitted.
+    pub network_policies: Option<Spanned<bool>>,
     pub secrets: Vec<Secret>,
     pub services: Vec<Service>,
     pub environments: Vec<Environment>,
@@ -72,6 +82,22 @@ pub struct Defaults {
     /// `value KEY "V"` pairs, published in the `service-defaults` ConfigMap.
     pub values: Vec<(Spanned<String>, Spanned<String>)>,
     pub resources: Option<Resources>,
+    /// `run-as-user`, `run-as-group`, `fs-group` for every service that sets none.
+    pub identity: Identity,
+}
+
+impl Platform {
+    /// Whether maestroc emits the `Namespace` object: not for one the cluster or another team
+    /// owns.
+    pub fn owns_namespace(&self, ns: &str) -> bool {
+        ns != "default"
+            && !ns.starts_with("kube-")
+            && self.existing_namespaces.iter().all(|e| e.value != ns)
+    }
+
+    pub fn network_policies(&self) -> bool {
+        self.network_policies.as_ref().is_none_or(|b| b.value)
+    }
 }
 
 /// Requests and limits; each is a Kubernetes quantity string checked by `spec`.
@@ -141,8 +167,15 @@ pub struct Service {
     pub namespace: Option<Spanned<String>>,
     pub config_prefix: Option<Spanned<String>>,
     pub description: Option<Spanned<String>>,
-    /// `run-as-user N`: the UID the container runs as (else the image's default).
-    pub run_as_user: Option<Spanned<u32>>,
+    /// `run-as-user`, `run-as-group`, `fs-group`.
+    pub identity: Identity,
+    /// `allow "…" reason="…"`: privileges given back from the restricted default.
+    pub allows: Vec<Allow>,
+    /// `writable "/path" …`: directories that get an emptyDir under a read-only root.
+    pub writable: Vec<Spanned<String>>,
+    pub expose: Vec<Expose>,
+    pub service_type: Option<Spanned<ServiceType>>,
+    pub pod: PodSettings,
 }
 
 impl Service {
@@ -156,6 +189,72 @@ impl Service {
             .iter()
             .find(|p| p.primary)
             .or_else(|| self.ports.first())
+    }
+
+    /// Whether a `volume … secret=` mounts this secret's keys as files.
+    pub fn mounts_secret(&self, secret: &str) -> bool {
+        self.volumes
+            .iter()
+            .any(|v| matches!(&v.source, VolumeSource::Secret { secret: s } if s.value == secret))
+    }
+
+    /// The `allow` that gives this privilege back, if any.
+    pub fn allowed(&self, privilege: Privilege) -> Option<&Allow> {
+        self.allows.iter().find(|a| a.privilege.value == privilege)
+    }
+
+    /// (runAsUser, runAsGroup, fsGroup): the service's, else `defaults`', else
+    /// [`Identity::FALLBACK`]. A service allowed root runs with the image's own IDs unless it
+    /// names some.
+    pub fn identity(&self, platform: &Platform) -> (Option<u32>, Option<u32>, Option<u32>) {
+        let d = &platform.defaults.identity;
+        let root = self.allowed(Privilege::Root).is_some();
+        let pick = |own: &Option<Spanned<u32>>, def: &Option<Spanned<u32>>| {
+            own.as_ref()
+                .map(|v| v.value)
+                .or_else(|| (!root).then(|| def.as_ref().map(|v| v.value)).flatten())
+                .or((!root).then_some(Identity::FALLBACK))
+        };
+        let user = pick(&self.identity.run_as_user, &d.run_as_user);
+        let group = pick(&self.identity.run_as_group, &d.run_as_group);
+        let fs = self
+            .identity
+            .fs_group
+            .as_ref()
+            .map(|v| v.value)
+            .or_else(|| {
+                (!root)
+                    .then(|| d.fs_group.as_ref().map(|v| v.value))
+                    .flatten()
+            })
+            .or(group);
+        (user, group, fs)
+    }
+
+    /// The Pod Security Standard level this service's pods meet.
+    pub fn pod_security_level(&self, platform: &Platform) -> PodSecurityLevel {
+        let mut level = PodSecurityLevel::Restricted;
+        for a in &self.allows {
+            let p = a.privilege.value;
+            if p == Privilege::HostPath {
+                return PodSecurityLevel::Privileged;
+            }
+            if p == Privilege::Capabilities {
+                // Baseline admits a short list of capabilities; restricted only NET_BIND_SERVICE.
+                let all_bind = a.capabilities.iter().all(|c| c.value == "NET_BIND_SERVICE");
+                if !all_bind {
+                    level = level.min(PodSecurityLevel::Baseline);
+                }
+                continue;
+            }
+            if !p.keeps_restricted() {
+                level = level.min(PodSecurityLevel::Baseline);
+            }
+        }
+        if self.identity(platform).0 == Some(0) {
+            level = level.min(PodSecurityLevel::Baseline);
+        }
+        level
     }
 
     pub fn namespace<'a>(&'a self, platform: &'a Platform) -> &'a str {
@@ -201,10 +300,18 @@ pub enum EnvValue {
     },
     /// A key of the `service-ports` ConfigMap.
     Ref(Spanned<String>),
+    /// `field="status.podIP"`: the downward API.
+    Field(Spanned<String>),
 }
 
 #[derive(Debug, Clone)]
-pub enum Health {
+pub struct Health {
+    pub check: HealthCheck,
+    pub timing: ProbeTiming,
+}
+
+#[derive(Debug, Clone)]
+pub enum HealthCheck {
     Http {
         path: Spanned<String>,
         port: Spanned<String>,
@@ -220,8 +327,10 @@ pub enum Health {
 impl Health {
     /// The port name the probe targets.
     pub fn port(&self) -> &Spanned<String> {
-        match self {
-            Health::Http { port, .. } | Health::Grpc { port } | Health::Tcp { port } => port,
+        match &self.check {
+            HealthCheck::Http { port, .. }
+            | HealthCheck::Grpc { port }
+            | HealthCheck::Tcp { port } => port,
         }
     }
 }
@@ -230,8 +339,19 @@ impl Health {
 pub struct Volume {
     pub name: Spanned<String>,
     pub mount_path: Spanned<String>,
-    pub size: Spanned<String>,
+    pub source: VolumeSource,
+    pub read_only: bool,
     pub span: SourceSpan,
+}
+
+impl Volume {
+    /// The requested size when the volume is a PersistentVolumeClaim.
+    pub fn claim_size(&self) -> Option<&Spanned<String>> {
+        match &self.source {
+            VolumeSource::Claim { size } => Some(size),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

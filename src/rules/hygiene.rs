@@ -68,11 +68,14 @@ Fix: `storage-class \"hostpath\"` (or your cluster's class) in the environment."
         code: "MC406",
         name: "root-user",
         severity: Warning,
-        summary: "a workload set to run as root",
-        explanation: "What it does: flags `run-as-user 0`.\n\
-Why it matters: a container breakout from a root process is a root process on the node.\n\
+        summary: "a workload set to run as root without `allow \"root\"`",
+        explanation: "What it does: flags `run-as-user 0` in a service that does not say why with \
+`allow \"root\" reason=\"…\"`.\n\
+Why it matters: a container breakout from a root process is a root process on the node, and a \
+namespace enforcing Pod Security \"restricted\" refuses the pod.\n\
 Example: `run-as-user 0`.\n\
-Fix: run as an unprivileged UID (`run-as-user 1000`); most images support it.",
+Fix: run as an unprivileged UID (`run-as-user 10001`); most images support it. If the image \
+truly needs root, say so: `allow \"root\" reason=\"postgres initialises its data dir as root\"`.",
     },
     Rule {
         code: "MC407",
@@ -85,5 +88,19 @@ Why it matters: overrides are for tags (`:dev`, `:1.4.0-rc1`); a different repos
 the environment runs a different program under the same name, the drift teams lose days to.\n\
 Example: `image \"registry.local/api:2\"` in the service, `image \"api-fork:2\"` in `dev`.\n\
 Fix: override only the tag, or give the variant its own service.",
+    },
+    Rule {
+        code: "MC408",
+        name: "privilege-without-reason",
+        severity: Warning,
+        summary: "an `allow` that gives a privilege back without a `reason=`",
+        explanation: "What it does: flags `allow \"root\"` (or any other privilege) with no \
+`reason=`.\n\
+Why it matters: every privilege is a hole in the restricted default; the reason is what a \
+reviewer, the generated docs and checkov's skip annotation show, and without it nobody can tell \
+a need from a leftover.\n\
+Example: `allow \"writable-root\"`.\n\
+Fix: `allow \"writable-root\" reason=\"nginx writes its pid file to /var/run\"` — or better, \
+declare the directory with `writable \"/var/run\"` and drop the allow.",
     },
 ];

@@ -65,11 +65,11 @@ Fix: give one of them the next free port in the registry.",
         name: "privileged-port-non-root",
         severity: Warning,
         summary: "a port below 1024 on a workload that runs as a non-root user",
-        explanation: "What it does: flags a port below 1024 in a service with `run-as-user` other \
-than 0.\n\
+        explanation: "What it does: flags a port below 1024 in a service that runs as a non-root \
+user — every service, unless it says `allow \"root\"` or `run-as-user 0`.\n\
 Why it matters: binding a privileged port needs root or CAP_NET_BIND_SERVICE; the process \
 crashes at start with `permission denied`.\n\
-Example: `run-as-user 101` and `port http 80`.\n\
+Example: `port http 80` with no `allow \"root\"`.\n\
 Fix: listen on an unprivileged port and expose the low one with `service-port=`: \
 `port http 8080 service-port=80`.",
     },

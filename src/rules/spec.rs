@@ -148,6 +148,18 @@ on postgres.\n\
 Fix: disable the dependent too, or keep the dependency.",
     },
     Rule {
+        code: "MC013",
+        name: "privilege-not-allowed",
+        severity: Error,
+        summary: "a node that needs a privilege the service was not given with `allow`",
+        explanation: "What it does: flags a `host-path=` volume in a service without \
+`allow \"host-path\"`.\n\
+Why it matters: a hostPath mount reads or writes the node's own files; no Pod Security level \
+but \"privileged\" admits it, so it must be a visible, reasoned decision.\n\
+Example: `volume pods \"/var/log/pods\" host-path=\"/var/log/pods\" read-only=#true` alone.\n\
+Fix: add `allow \"host-path\" reason=\"reads every pod's logs\"`, or use another volume kind.",
+    },
+    Rule {
         code: "MC090",
         name: "unreadable-input",
         severity: Error,

@@ -112,9 +112,18 @@ impl<'a> Knowledge<'a> {
         let s = self.service(svc);
         if let Some(var) = s.env.iter().find(|v| v.name.value == name) {
             return match &var.value {
-                EnvValue::Literal(v) => Some(v.value.clone()),
+                EnvValue::Literal(v) => {
+                    // `{KEY}` placeholders read as what the kubelet will put there.
+                    let mut value = v.value.clone();
+                    for (_, key) in crate::model::placeholders(&v.value) {
+                        if let Some(k) = self.keys.get(key) {
+                            value = value.replace(&format!("{{{key}}}"), &k.value);
+                        }
+                    }
+                    Some(value)
+                }
                 EnvValue::Ref(key) => self.keys.get(&key.value).map(|k| k.value.clone()),
-                EnvValue::Secret { .. } => None,
+                EnvValue::Secret { .. } | EnvValue::Field(_) => None,
             };
         }
         self.keys.get(name).map(|k| k.value.clone())

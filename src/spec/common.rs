@@ -5,7 +5,7 @@ use kdl::KdlNode;
 use miette::SourceSpan;
 
 use super::quantity;
-use super::reader::{NodeReader, did_you_mean, no_children};
+use super::reader::{self, NodeReader, did_you_mean, no_children};
 use crate::diagnostic::{Finding, Findings};
 use crate::model::*;
 
@@ -189,24 +189,121 @@ pub(super) fn check_dns_label(name: &Spanned<String>, what: &str, out: &mut Find
     }
 }
 
+/// An env var name, checked as Kubernetes does (`IsEnvVarName`).
 pub(super) fn check_env_name(name: &Spanned<String>, out: &mut Findings) {
-    let ok = name
-        .value
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name
-            .value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !ok {
+    if !is_env_var_name(&name.value) {
         out.push(
             Finding::new(
                 "MC009",
                 format!("`{}` is not a valid variable name", name.value),
             )
-            .at(name.span, "invalid name")
-            .help("use letters, digits and `_`, not starting with a digit (e.g. LOG_LEVEL)"),
+            .at(name.span, "not an environment variable name")
+            .help(
+                "use letters, digits, `_`, `-` or `.`, not starting with a digit (e.g. LOG_LEVEL)",
+            ),
+        );
+    }
+}
+
+/// A Secret or ConfigMap key, checked as Kubernetes does (`IsConfigMapKey`).
+pub(super) fn check_key(name: &Spanned<String>, what: &str, out: &mut Findings) {
+    if !is_config_map_key(&name.value) {
+        out.push(
+            Finding::new("MC009", format!("`{}` is not a valid {what}", name.value))
+                .at(name.span, "not a Kubernetes key")
+                .help("a key is 1–253 letters, digits, `-`, `_` or `.` (e.g. `access-key`, `tls.crt`), not `.` or starting with `..`"),
+        );
+    }
+}
+
+/// A label or annotation key, checked as Kubernetes does (`IsQualifiedName`).
+pub(super) fn check_qualified_name(name: &Spanned<String>, what: &str, out: &mut Findings) {
+    if !is_qualified_name(&name.value) {
+        out.push(
+            Finding::new("MC009", format!("`{}` is not a valid {what}", name.value))
+                .at(name.span, "not a qualified name")
+                .help("write `[prefix/]name`: the name at most 63 letters, digits, `-`, `_` or `.` with a letter or digit at each end, the prefix a DNS subdomain (e.g. `app.kubernetes.io/name`)"),
+        );
+    }
+}
+
+/// A label value, checked as Kubernetes does (`IsValidLabelValue`).
+pub(super) fn check_label_value(value: &Spanned<String>, out: &mut Findings) {
+    if !is_label_value(&value.value) {
+        out.push(
+            Finding::new("MC009", format!("`{}` is not a valid label value", value.value))
+                .at(value.span, "not a label value")
+                .help("a label value is empty or at most 63 letters, digits, `-`, `_` or `.` with a letter or digit at each end"),
+        );
+    }
+}
+
+/// `NODE KEY VALUE`: a label, annotation, selector or node-selector pair.
+pub(super) fn read_pair(
+    node: &KdlNode,
+    label: bool,
+    out: &mut Findings,
+) -> Option<(Spanned<String>, Spanned<String>)> {
+    no_children(node, out);
+    let r = NodeReader::new(node, 2, &[], out);
+    let key = r.string_arg(0, "a key", out)?;
+    let value = r.string_arg(1, "a value", out);
+    if r.arg_count() < 2 && value.is_none() {
+        out.push(r.missing("a value"));
+    }
+    let value = value?;
+    check_qualified_name(
+        &key,
+        if label { "label key" } else { "annotation key" },
+        out,
+    );
+    if label {
+        check_label_value(&value, out);
+    }
+    Some((key, value))
+}
+
+/// A whole number that fits `u32` and `max`, e.g. seconds or an ID.
+pub(super) fn read_u32(
+    v: Spanned<i128>,
+    max: u32,
+    what: &str,
+    out: &mut Findings,
+) -> Option<Spanned<u32>> {
+    match u32::try_from(v.value) {
+        Ok(n) if n <= max => Some(Spanned::new(n, v.span)),
+        _ => {
+            out.push(
+                Finding::new("MC004", format!("{} is not {what}", v.value))
+                    .at(v.span, format!("expected 0–{max}")),
+            );
+            None
+        }
+    }
+}
+
+/// `run-as-user N`, `run-as-group N` or `fs-group N` into `identity`.
+pub(super) fn read_identity(node: &KdlNode, identity: &mut Identity, out: &mut Findings) {
+    no_children(node, out);
+    let Some(v) = NodeReader::new(node, 1, &[], out).int_arg(0, "an id", out) else {
+        return;
+    };
+    let Some(id) = read_u32(v, i32::MAX as u32, "a user or group id", out) else {
+        return;
+    };
+    match reader::name_of(node) {
+        "run-as-user" => identity.run_as_user = Some(id),
+        "run-as-group" => identity.run_as_group = Some(id),
+        _ => identity.fs_group = Some(id),
+    }
+}
+
+/// A path inside the container must be absolute.
+pub(super) fn check_absolute(path: &Spanned<String>, out: &mut Findings) {
+    if !path.value.starts_with('/') {
+        out.push(
+            Finding::new("MC004", format!("path `{}` is not absolute", path.value))
+                .at(path.span, "must start with /"),
         );
     }
 }

@@ -5,6 +5,7 @@
 
 mod common;
 mod environment;
+mod pod;
 mod quantity;
 mod reader;
 mod secret;
@@ -30,8 +31,16 @@ const PLATFORM: &[&str] = &[
     "node-ports",
     "kubernetes",
     "version",
+    "existing-namespaces",
+    "network-policies",
 ];
-const DEFAULTS: &[&str] = &["value", "resources"];
+const DEFAULTS: &[&str] = &[
+    "value",
+    "resources",
+    "run-as-user",
+    "run-as-group",
+    "fs-group",
+];
 pub const PULL_POLICIES: &[&str] = &["Always", "IfNotPresent", "Never"];
 
 /// The result of reading a spec: the model (when the document parsed at all) and findings.
@@ -139,6 +148,8 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
     let mut node_ports = None;
     let mut kubernetes = None;
     let mut version = None;
+    let mut existing_namespaces = Vec::new();
+    let mut network_policies = None;
     for child in children(pnode, PLATFORM, out) {
         no_children(child, out);
         match reader::name_of(child) {
@@ -159,6 +170,16 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
                 }
             }
             "node-ports" => node_ports = read_node_ports(child, out),
+            "existing-namespaces" => {
+                for ns in read_list(child, "a namespace", out) {
+                    check_dns_label(&ns, "namespace", out);
+                    existing_namespaces.push(ns);
+                }
+            }
+            "network-policies" => {
+                let r = NodeReader::new(child, 1, &[], out);
+                network_policies = node_bool(child, &r, out);
+            }
             _ => {}
         }
     }
@@ -173,6 +194,8 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
         kubernetes,
         version,
         defaults,
+        existing_namespaces,
+        network_policies,
         secrets,
         services,
         environments,
@@ -225,6 +248,9 @@ fn read_defaults(node: &KdlNode, out: &mut Findings) -> Defaults {
         match reader::name_of(child) {
             "value" => d.values.extend(read_value(child, out)),
             "resources" => d.resources = Some(read_resources(child, out)),
+            "run-as-user" | "run-as-group" | "fs-group" => {
+                read_identity(child, &mut d.identity, out);
+            }
             _ => {}
         }
     }

@@ -24,7 +24,7 @@ pub(super) fn read_secret(node: &KdlNode, out: &mut Findings) -> Option<Secret> 
                     out.push(kr.missing("a key name"));
                 }
                 for key in kr.string_args(0, "a key name", out) {
-                    check_env_name(&key, out);
+                    check_key(&key, "secret key", out);
                     if let Some(prev) = keys.iter().find(|k| k.value == key.value) {
                         out.push(duplicate("key", &key, prev.span));
                     } else {

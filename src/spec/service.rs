@@ -4,7 +4,7 @@ use kdl::KdlNode;
 use miette::SourceSpan;
 
 use super::common::*;
-use super::quantity;
+use super::pod;
 use super::reader::{self, NodeReader, children, name_span, no_children};
 use crate::diagnostic::{Finding, Findings};
 use crate::model::*;
@@ -28,6 +28,37 @@ const SERVICE: &[&str] = &[
     "config-prefix",
     "description",
     "run-as-user",
+    "run-as-group",
+    "fs-group",
+    "allow",
+    "writable",
+    "expose",
+    "service-type",
+    "label",
+    "annotation",
+    "selector",
+    "container-name",
+    "service-account",
+    "node-selector",
+    "toleration",
+    "priority-class",
+    "termination-grace-period",
+];
+
+/// Nodes a service may repeat; every other one is set once.
+const REPEATABLE: &[&str] = &[
+    "port",
+    "env",
+    "volume",
+    "depends-on",
+    "allow",
+    "writable",
+    "expose",
+    "label",
+    "annotation",
+    "selector",
+    "node-selector",
+    "toleration",
 ];
 
 pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service> {
@@ -54,13 +85,18 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
         namespace: None,
         config_prefix: None,
         description: None,
-        run_as_user: None,
+        identity: Identity::default(),
+        allows: Vec::new(),
+        writable: Vec::new(),
+        expose: Vec::new(),
+        service_type: None,
+        pod: PodSettings::default(),
     };
     let mut seen: Vec<(&str, SourceSpan)> = Vec::new();
     for child in children(node, SERVICE, out) {
         let cname = reader::name_of(child);
         // Repeatable nodes may appear many times; every other one once.
-        if !matches!(cname, "port" | "env" | "volume" | "depends-on") {
+        if !REPEATABLE.contains(&cname) {
             if let Some((_, first)) = seen.iter().find(|(n, _)| *n == cname) {
                 out.push(
                     Finding::new("MC006", format!("`{cname}` is set twice"))
@@ -126,19 +162,39 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
                 }
             }
             "replicas" => svc.replicas = read_replicas(child, out),
-            "run-as-user" => {
-                let v = NodeReader::new(child, 1, &[], out).int_arg(0, "a user id", out);
-                svc.run_as_user = v.and_then(|v| match u32::try_from(v.value) {
-                    Ok(uid) => Some(Spanned::new(uid, v.span)),
-                    Err(_) => {
-                        out.push(
-                            Finding::new("MC004", format!("{} is not a user id", v.value))
-                                .at(v.span, "expected 0 or a positive number")
-                                .help("e.g. `run-as-user 1000`"),
-                        );
-                        None
-                    }
-                });
+            "run-as-user" | "run-as-group" | "fs-group" => {
+                read_identity(child, &mut svc.identity, out);
+            }
+            "allow" => svc.allows.extend(pod::read_allow(child, &svc.allows, out)),
+            "writable" => {
+                for path in read_list(child, "a directory", out) {
+                    check_absolute(&path, out);
+                    svc.writable.push(path);
+                }
+            }
+            "expose" => svc.expose.extend(pod::read_expose(child, out)),
+            "service-type" => svc.service_type = pod::read_service_type(child, out),
+            "label" => svc.pod.labels.extend(read_pair(child, true, out)),
+            "annotation" => svc.pod.annotations.extend(read_pair(child, false, out)),
+            "selector" => svc.pod.selector.extend(read_pair(child, true, out)),
+            "node-selector" => svc.pod.node_selector.extend(read_pair(child, true, out)),
+            "toleration" => svc.pod.tolerations.extend(pod::read_toleration(child, out)),
+            "container-name" => {
+                svc.pod.container_name = single_string(child, "a container name", out);
+                if let Some(n) = &svc.pod.container_name {
+                    check_dns_label(n, "container name", out);
+                }
+            }
+            "service-account" => {
+                svc.pod.service_account = single_string(child, "a ServiceAccount name", out);
+            }
+            "priority-class" => {
+                svc.pod.priority_class = single_string(child, "a PriorityClass name", out);
+            }
+            "termination-grace-period" => {
+                let v = NodeReader::new(child, 1, &[], out).int_arg(0, "seconds", out);
+                svc.pod.termination_grace_period =
+                    v.and_then(|v| read_u32(v, 86_400, "a number of seconds", out));
             }
             "resources" => {
                 no_children(child, out);
@@ -165,9 +221,9 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
                     push_env(&mut svc.env, e, out);
                 }
             }
-            "health" => svc.health = read_health(child, out),
+            "health" => svc.health = pod::read_health(child, out),
             "volume" => {
-                if let Some(v) = read_volume(child, out) {
+                if let Some(v) = pod::read_volume(child, out) {
                     if let Some(prev) = svc.volumes.iter().find(|x| x.name.value == v.name.value) {
                         out.push(duplicate("volume", &v.name, prev.name.span));
                     } else {
@@ -247,23 +303,40 @@ pub(super) fn read_port(node: &KdlNode, out: &mut Findings) -> Option<Port> {
     })
 }
 
+/// The pod fields the downward API hands to an env var (`fieldRef.fieldPath`).
+const FIELD_PATHS: &[&str] = &[
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.uid",
+    "spec.nodeName",
+    "spec.serviceAccountName",
+    "status.hostIP",
+    "status.podIP",
+];
+
 pub(super) fn read_env(node: &KdlNode, out: &mut Findings) -> Option<EnvVar> {
-    let r = NodeReader::new(node, 2, &["secret", "key", "ref"], out);
+    let r = NodeReader::new(node, 2, &["secret", "key", "ref", "field"], out);
     let name = r.string_arg(0, "a variable name", out)?;
     check_env_name(&name, out);
     let secret = r.string_prop("secret", out);
     let key = r.string_prop("key", out);
     let reference = r.string_prop("ref", out);
+    let field = r.string_prop("field", out);
     let literal = if r.arg_count() > 1 {
         r.string_arg(1, "a value", out)
     } else {
         None
     };
-    let forms = [r.arg_count() > 1, r.has_prop("secret"), r.has_prop("ref")]
-        .iter()
-        .filter(|b| **b)
-        .count();
-    let how = "write `env NAME \"value\"`, `env NAME secret=\"s\" key=\"K\"` or `env NAME ref=\"SVC_PORT\"`";
+    let forms = [
+        r.arg_count() > 1,
+        r.has_prop("secret"),
+        r.has_prop("ref"),
+        r.has_prop("field"),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    let how = "write `env NAME \"value\"`, `env NAME secret=\"s\" key=\"K\"`, `env NAME ref=\"SVC_PORT\"` or `env NAME field=\"status.podIP\"`";
     if forms > 1 {
         out.push(
             Finding::new(
@@ -289,8 +362,14 @@ pub(super) fn read_env(node: &KdlNode, out: &mut Findings) -> Option<EnvVar> {
         }
     } else if let Some(reference) = reference {
         EnvValue::Ref(reference)
+    } else if let Some(field) = field {
+        if !FIELD_PATHS.contains(&field.value.as_str()) {
+            out.push(one_of(&field, "downward API field", FIELD_PATHS));
+            return None;
+        }
+        EnvValue::Field(field)
     } else {
-        if forms == 0 && !r.has_prop("ref") {
+        if forms == 0 && !r.has_prop("ref") && !r.has_prop("field") {
             out.push(r.missing("a value").help(how));
         }
         return None;
@@ -315,99 +394,4 @@ pub(super) fn push_env(list: &mut Vec<EnvVar>, e: EnvVar, out: &mut Findings) {
     } else {
         list.push(e);
     }
-}
-
-pub(super) fn read_health(node: &KdlNode, out: &mut Findings) -> Option<Health> {
-    let r = NodeReader::new(node, 0, &["http", "grpc", "tcp", "port"], out);
-    let http = r.string_prop("http", out);
-    let grpc = r.string_prop("grpc", out);
-    let tcp = r.string_prop("tcp", out);
-    let port = r.string_prop("port", out);
-    let kinds = [r.has_prop("http"), r.has_prop("grpc"), r.has_prop("tcp")]
-        .iter()
-        .filter(|b| **b)
-        .count();
-    let how =
-        "write `health http=\"/healthz\" port=http`, `health grpc=grpc` or `health tcp=PORTNAME`";
-    if kinds != 1 {
-        out.push(
-            Finding::new("MC004", "`health` needs exactly one of http=, grpc=, tcp=")
-                .at(node.span(), "one probe kind")
-                .help(how),
-        );
-        return None;
-    }
-    if let Some(path) = http {
-        if !path.value.starts_with('/') {
-            out.push(
-                Finding::new(
-                    "MC004",
-                    format!("HTTP probe path `{}` must start with /", path.value),
-                )
-                .at(path.span, "not a path")
-                .help(how),
-            );
-        }
-        let Some(port) = port else {
-            if !r.has_prop("port") {
-                out.push(r.missing("`port=` naming the port to probe").help(how));
-            }
-            return None;
-        };
-        return Some(Health::Http { path, port });
-    }
-    if r.has_prop("port") {
-        out.push(
-            Finding::new("MC004", "`port=` only goes with `http=`")
-                .at(node.span(), "name the port in grpc= or tcp=")
-                .help(how),
-        );
-    }
-    match (grpc, tcp) {
-        (Some(port), None) => Some(Health::Grpc { port }),
-        (None, Some(port)) => Some(Health::Tcp { port }),
-        _ => None,
-    }
-}
-
-pub(super) fn read_volume(node: &KdlNode, out: &mut Findings) -> Option<Volume> {
-    let r = NodeReader::new(node, 2, &["size"], out);
-    let name = r.string_arg(0, "a volume name", out)?;
-    check_dns_label(&name, "volume name", out);
-    let mount_path = r.string_arg(1, "a mount path", out)?;
-    if !mount_path.value.starts_with('/') {
-        out.push(
-            Finding::new(
-                "MC004",
-                format!("mount path `{}` is not absolute", mount_path.value),
-            )
-            .at(mount_path.span, "must start with /"),
-        );
-    }
-    let size = match r.string_prop("size", out) {
-        Some(s) if quantity::is_memory(&s.value) => s,
-        Some(s) => {
-            out.push(
-                Finding::new("MC004", format!("`{}` is not a storage size", s.value))
-                    .at(s.span, "not a Kubernetes quantity")
-                    .help("write sizes like \"10Gi\" or \"500Mi\""),
-            );
-            return None;
-        }
-        None => {
-            if !r.has_prop("size") {
-                out.push(
-                    r.missing("`size=`")
-                        .help("e.g. `volume data \"/data\" size=\"10Gi\"`"),
-                );
-            }
-            return None;
-        }
-    };
-    Some(Volume {
-        name,
-        mount_path,
-        size,
-        span: node.span(),
-    })
 }

@@ -45,6 +45,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("cronjobs.yaml", include_str!("templates/cronjobs.yaml")),
     ("services.yaml", include_str!("templates/services.yaml")),
     (
+        "serviceaccounts.yaml",
+        include_str!("templates/serviceaccounts.yaml"),
+    ),
+    (
         "networkpolicies.yaml",
         include_str!("templates/networkpolicies.yaml"),
     ),
@@ -93,11 +97,15 @@ fn values_yaml(c: &Compiled, v: &Value) -> Result<String, YamlError> {
     };
     out.push_str(&section(
         "global",
-        "Platform-wide: storage class of every claim, image pull policy, and whether the cluster runs the External Secrets operator.",
+        "Platform-wide: storage class of every claim, image pull policy, whether the cluster runs the External Secrets operator, and whether NetworkPolicies are emitted.",
     )?);
     out.push_str(&section(
         "namespaces",
         "Namespaces that run a workload; each gets the two ConfigMaps.",
+    )?);
+    out.push_str(&section(
+        "ownedNamespaces",
+        "Namespaces the chart creates (not `default`, `kube-*` or `existing-namespaces`), labelled with the Pod Security level all their pods meet.",
     )?);
     out.push_str(&section(
         "config",
@@ -107,7 +115,7 @@ fn values_yaml(c: &Compiled, v: &Value) -> Result<String, YamlError> {
         "secrets",
         "Secrets: keys only, never values; materialised in the namespaces whose workloads read them.",
     )?);
-    out.push_str("# Services, one block each. env entries take a literal `value`, a service-ports `configMapKey`, or a `secret` and `key`.\nservices:\n");
+    out.push_str("# Services, one block each. env entries take a literal `value`, a service-ports `configMapKey`, a downward-API `fieldPath`, or a `secret` and `key`.\n# podSecurityContext, securityContext, probes, podVolumes, volumeMounts and ingress (NetworkPolicy rules) are Kubernetes objects as maestroc derived them.\nservices:\n");
     if let Some(services) = v["services"].as_object() {
         for (name, sv) in services {
             let svc = p.services.iter().find(|s| &s.name.value == name);

@@ -6,8 +6,11 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::emit::config::{ports_data, workload_namespaces};
-use crate::model::{EnvValue, Health, Service, WorkloadKind, service_keys};
+use crate::emit::config::{namespace_levels, ports_data, workload_namespaces};
+use crate::emit::{pod, workload};
+use crate::model::{
+    EnvValue, Privilege, Service, ServiceType, WorkloadKind, expand_placeholders, service_keys,
+};
 use crate::target::Target;
 
 fn workload_name(k: WorkloadKind) -> &'static str {
@@ -35,7 +38,8 @@ fn env_list(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> Vec<Val
     for var in t.env(svc) {
         let name = &var.name.value;
         v.push(match &var.value {
-            EnvValue::Literal(l) => json!({"name": name, "value": l.value}),
+            EnvValue::Literal(l) => json!({"name": name, "value": expand_placeholders(&l.value)}),
+            EnvValue::Field(f) => json!({"name": name, "fieldPath": f.value}),
             EnvValue::Ref(key) => json!({"name": name, "configMapKey": key.value}),
             EnvValue::Secret { secret, key } => {
                 json!({"name": name, "secret": secret.value, "key": key.value})
@@ -45,52 +49,8 @@ fn env_list(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> Vec<Val
     v
 }
 
-fn resources(t: &Target<'_>, svc: &Service) -> Value {
-    let Some(r) = t.resources(svc) else {
-        return Value::Null;
-    };
-    let pair = |a: &Option<crate::model::Spanned<String>>,
-                b: &Option<crate::model::Spanned<String>>| {
-        let mut m = Map::new();
-        if let Some(v) = a {
-            m.insert("cpu".into(), json!(v.value));
-        }
-        if let Some(v) = b {
-            m.insert("memory".into(), json!(v.value));
-        }
-        m
-    };
-    let mut out = Map::new();
-    let req = pair(&r.cpu, &r.memory);
-    let lim = pair(&r.cpu_limit, &r.memory_limit);
-    if !req.is_empty() {
-        out.insert("requests".into(), Value::Object(req));
-    }
-    if !lim.is_empty() {
-        out.insert("limits".into(), Value::Object(lim));
-    }
-    Value::Object(out)
-}
-
-fn health(svc: &Service) -> Value {
-    if !svc.workload.value.is_long_running() {
-        return Value::Null;
-    }
-    let Some(h) = &svc.health else {
-        return Value::Null;
-    };
-    let number = svc
-        .ports
-        .iter()
-        .find(|p| p.name.value == h.port().value)
-        .map_or(0, |p| p.number.value.get());
-    match h {
-        Health::Http { path, port } => {
-            json!({"type": "http", "path": path.value, "port": port.value})
-        }
-        Health::Grpc { .. } => json!({"type": "grpc", "path": null, "port": number}),
-        Health::Tcp { port } => json!({"type": "tcp", "path": null, "port": port.value}),
-    }
+fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 fn service_values(
@@ -101,6 +61,10 @@ fn service_values(
 ) -> Value {
     let p = t.platform;
     let long = svc.workload.value.is_long_running();
+    let labels = pod::service_meta(p, svc, &svc.name.value).labels;
+    let annotations = pod::privilege_annotations(svc);
+    let [startup, readiness, liveness] = pod::probes(svc);
+    let (pod_volumes, mounts) = pod::volumes(svc);
     json!({
         "enabled": t.enabled(svc),
         "description": svc.description.as_ref().map(|d| d.value.clone()),
@@ -117,20 +81,45 @@ fn service_values(
             "servicePort": port.exposed().get(),
             "nodePort": t.node_port(svc, port),
         })).collect::<Vec<_>>(),
+        "serviceType": service_type_name(workload::service_type(t, svc)),
+        "governingService": workload::governing_service(svc),
         "env": env_list(t, svc, dependencies),
-        "resources": resources(t, svc),
-        "health": health(svc),
-        "runAsUser": svc.run_as_user.as_ref().map(|u| u.value),
-        "volumes": svc.volumes.iter().map(|v| json!({
+        "resources": to_json(&pod::resources(&t.resources(svc))),
+        "probes": {"startup": to_json(&startup), "readiness": to_json(&readiness), "liveness": to_json(&liveness)},
+        "labels": labels,
+        "annotations": (!annotations.is_empty()).then_some(annotations),
+        "selector": pod::selector_labels(p, svc),
+        "podLabels": pod::pod_labels(p, svc),
+        "podAnnotations": pod::pod_annotations(svc),
+        "containerName": pod::container_name(svc),
+        "serviceAccount": {
+            "name": pod::service_account_name(svc),
+            "create": svc.pod.service_account.is_none(),
+        },
+        "automountServiceAccountToken": svc.allowed(Privilege::ServiceAccountToken).is_some(),
+        "podSecurityContext": to_json(&pod::pod_security_context(p, svc)),
+        "securityContext": to_json(&pod::container_security_context(svc)),
+        "claims": svc.volumes.iter().filter_map(|v| Some(json!({
             "name": v.name.value,
-            "mountPath": v.mount_path.value,
-            "size": v.size.value,
-        })).collect::<Vec<_>>(),
-        "allowFrom": dependents.iter().filter(|d| t.runs(d)).map(|d| json!({
-            "name": d.name.value,
-            "namespace": d.namespace(p),
-        })).collect::<Vec<_>>(),
+            "size": v.claim_size()?.value,
+        }))).collect::<Vec<_>>(),
+        "podVolumes": to_json(&pod_volumes),
+        "volumeMounts": to_json(&mounts),
+        "nodeSelector": pod::node_selector(svc),
+        "tolerations": to_json(&pod::tolerations(svc)),
+        "priorityClassName": svc.pod.priority_class.as_ref().map(|c| c.value.clone()),
+        "terminationGracePeriodSeconds": svc.pod.termination_grace_period.as_ref().map(|s| s.value),
+        "ingress": to_json(&workload::ingress_rules(t, svc, dependents)),
     })
+}
+
+fn service_type_name(kind: ServiceType) -> &'static str {
+    match kind {
+        ServiceType::ClusterIp => "ClusterIP",
+        ServiceType::NodePort => "NodePort",
+        ServiceType::LoadBalancer => "LoadBalancer",
+        ServiceType::Headless => "Headless",
+    }
 }
 
 /// The full values tree of one target.
@@ -142,11 +131,7 @@ pub fn values(t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
             .services
             .iter()
             .filter(|svc| t.runs(svc))
-            .filter(|svc| {
-                t.env(svc).iter().any(|v| {
-                    matches!(&v.value, EnvValue::Secret { secret, .. } if secret.value == s.name.value)
-                })
-            })
+            .filter(|svc| t.uses_secret(svc, &s.name.value))
             .map(|svc| svc.namespace(p))
             .collect();
         namespaces.sort_unstable();
@@ -186,8 +171,13 @@ pub fn values(t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
             "storageClass": t.storage_class(),
             "imagePullPolicy": t.pull_policy(),
             "externalSecrets": t.external_secrets(),
+            "networkPolicies": p.network_policies(),
         },
         "namespaces": workload_namespaces(t).into_iter().collect::<Vec<_>>(),
+        "ownedNamespaces": namespace_levels(t)
+            .into_iter()
+            .map(|(ns, level)| (ns.to_string(), json!({"podSecurity": level.as_str()})))
+            .collect::<Map<String, Value>>(),
         "config": {
             "ports": ports_data(t),
             "defaults": defaults,

@@ -8,27 +8,6 @@ app.kubernetes.io/name: {{ . }}
 app.kubernetes.io/part-of: {{ .root.Values.global.platform }}
 {{- end }}
 
-{{- /* The labels that select a service's pods: minimal, since selectors are immutable. */ -}}
-{{- define "maestroc.selector" -}}
-app.kubernetes.io/name: {{ .name }}
-app.kubernetes.io/part-of: {{ .root.Values.global.platform }}
-{{- end }}
-
-{{- /* The action of a probe built from a service's health value. */ -}}
-{{- define "maestroc.probe" -}}
-{{- if eq .type "http" -}}
-httpGet:
-  path: {{ .path | quote }}
-  port: {{ .port }}
-{{- else if eq .type "grpc" -}}
-grpc:
-  port: {{ .port }}
-{{- else -}}
-tcpSocket:
-  port: {{ .port }}
-{{- end }}
-{{- end }}
-
 {{- /* A PersistentVolumeClaim spec for a volume value. */ -}}
 {{- define "maestroc.claimSpec" -}}
 accessModes:
@@ -41,17 +20,29 @@ storageClassName: {{ . }}
 {{- end }}
 {{- end }}
 
-{{- /* The pod template of a service: dict root, name, svc, restartPolicy. */ -}}
+{{- /* The pod template of a service: dict root, name, svc, restartPolicy. The pod-level
+fields maestroc derives (security contexts, volumes, probes) are value trees rendered as they
+are, so the chart and k8s/<env>/ cannot disagree on them. */ -}}
 {{- define "maestroc.podTemplate" -}}
 {{- $root := .root -}}
 {{- $svc := .svc -}}
 {{- $name := .name -}}
 metadata:
   labels:
-    {{- include "maestroc.labels" (dict "root" $root "name" $name) | nindent 4 }}
+    {{- toYaml $svc.podLabels | nindent 4 }}
+  {{- with $svc.podAnnotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 spec:
+  serviceAccountName: {{ $svc.serviceAccount.name }}
+  {{- if not $svc.automountServiceAccountToken }}
+  automountServiceAccountToken: false
+  {{- end }}
+  securityContext:
+    {{- toYaml $svc.podSecurityContext | nindent 4 }}
   containers:
-  - name: {{ $name }}
+  - name: {{ $svc.containerName }}
     image: {{ $svc.image | quote }}
     {{- with $root.Values.global.imagePullPolicy }}
     imagePullPolicy: {{ . }}
@@ -83,6 +74,10 @@ spec:
         configMapKeyRef:
           name: service-ports
           key: {{ .configMapKey }}
+      {{- else if hasKey . "fieldPath" }}
+      valueFrom:
+        fieldRef:
+          fieldPath: {{ .fieldPath }}
       {{- else }}
       valueFrom:
         secretKeyRef:
@@ -96,51 +91,49 @@ spec:
     - configMapRef:
         name: service-defaults
     {{- end }}
-    {{- with $svc.resources }}
     resources:
+      {{- toYaml $svc.resources | nindent 6 }}
+    {{- with $svc.probes.startup }}
+    startupProbe:
       {{- toYaml . | nindent 6 }}
     {{- end }}
-    {{- with $svc.health }}
-    startupProbe:
-      {{- include "maestroc.probe" . | nindent 6 }}
-      periodSeconds: 10
-      failureThreshold: 30
+    {{- with $svc.probes.readiness }}
     readinessProbe:
-      {{- include "maestroc.probe" . | nindent 6 }}
-      periodSeconds: 10
-      failureThreshold: 3
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with $svc.probes.liveness }}
     livenessProbe:
-      {{- include "maestroc.probe" . | nindent 6 }}
-      periodSeconds: 20
-      failureThreshold: 3
+      {{- toYaml . | nindent 6 }}
     {{- end }}
-    {{- with $svc.volumes }}
+    {{- with $svc.volumeMounts }}
     volumeMounts:
-    {{- range . }}
-    - name: {{ .name }}
-      mountPath: {{ .mountPath | quote }}
+      {{- toYaml . | nindent 6 }}
     {{- end }}
-    {{- end }}
-  {{- if and $svc.volumes (ne $svc.workload "statefulset") }}
+    securityContext:
+      {{- toYaml $svc.securityContext | nindent 6 }}
+  {{- with $svc.podVolumes }}
   volumes:
-  {{- range $svc.volumes }}
-  - name: {{ .name }}
-    persistentVolumeClaim:
-      claimName: {{ $name }}-{{ .name }}
+    {{- toYaml . | nindent 4 }}
   {{- end }}
+  {{- with $svc.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
   {{- end }}
-  {{- if ne (typeOf $svc.runAsUser) "<nil>" }}
-  securityContext:
-    runAsUser: {{ $svc.runAsUser }}
-    {{- if ne (int $svc.runAsUser) 0 }}
-    runAsNonRoot: true
-    {{- end }}
+  {{- with $svc.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $svc.priorityClassName }}
+  priorityClassName: {{ . }}
+  {{- end }}
+  {{- if ne (typeOf $svc.terminationGracePeriodSeconds) "<nil>" }}
+  terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds }}
   {{- end }}
   {{- if and (has $svc.workload (list "deployment" "statefulset")) (gt (int $svc.replicas) 1) }}
   topologySpreadConstraints:
   - labelSelector:
       matchLabels:
-        {{- include "maestroc.selector" (dict "root" $root "name" $name) | nindent 8 }}
+        {{- toYaml $svc.selector | nindent 8 }}
     maxSkew: 1
     topologyKey: kubernetes.io/hostname
     whenUnsatisfiable: ScheduleAnyway

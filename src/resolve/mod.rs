@@ -13,6 +13,8 @@ use crate::model::*;
 use crate::spec::{self, did_you_mean};
 use crate::target::Target;
 
+mod pod;
+
 /// A spec that passed every check: ready for the emitters.
 #[derive(Debug)]
 pub struct Compiled {
@@ -330,10 +332,12 @@ fn check_service(
     let injected = injected_keys(p, svc, services);
     for var in &svc.env {
         check_env_var(p, var, keys, out);
+        pod::check_placeholders(svc, var, keys, &injected, out);
         if injected.contains(&var.name.value) {
             out.push(injected_collision(var));
         }
     }
+    pod::check_pod(p, svc, out);
 }
 
 /// The `service-ports` keys a workload receives without asking: its own and its dependencies'.
@@ -367,7 +371,7 @@ fn check_env_var(
     out: &mut Findings,
 ) {
     match &var.value {
-        EnvValue::Literal(_) => {}
+        EnvValue::Literal(_) | EnvValue::Field(_) => {}
         EnvValue::Ref(key) => {
             if !keys.contains_key(&key.value) {
                 let mut known: Vec<&str> = keys.keys().map(String::as_str).collect();
@@ -542,6 +546,7 @@ fn check_environment(
         let injected = injected_keys(p, svc, services);
         for var in &o.env {
             check_env_var(p, var, keys, out);
+            pod::check_placeholders(svc, var, keys, &injected, out);
             if injected.contains(&var.name.value) {
                 out.push(injected_collision(var));
             }

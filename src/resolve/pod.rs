@@ -1,0 +1,124 @@
+//! Checks on a service's pod nodes that need more than the node itself: `{KEY}` placeholders,
+//! volumes' secrets and privileges, `expose` ports, and the Service type against NodePorts.
+
+use std::collections::HashMap;
+
+use miette::SourceSpan;
+
+use super::{unknown_ref, unknown_ref_as};
+use crate::diagnostic::{Finding, Findings};
+use crate::model::*;
+
+/// Each `{KEY}` in a literal value must be a `service-ports` key the container receives (its
+/// own or a dependency's), since the kubelet expands `$(KEY)` only from variables declared
+/// before it.
+pub(super) fn check_placeholders(
+    svc: &Service,
+    var: &EnvVar,
+    keys: &HashMap<String, (&Service, SourceSpan)>,
+    injected: &[String],
+    out: &mut Findings,
+) {
+    let EnvValue::Literal(value) = &var.value else {
+        return;
+    };
+    for (at, key) in placeholders(&value.value) {
+        // The value's span includes its opening quote; point at the key inside it.
+        let span = if value.span.len() >= value.value.len() + 2 {
+            SourceSpan::new((value.span.offset() + 1 + at).into(), key.len())
+        } else {
+            value.span
+        };
+        let named = Spanned::new(key.to_string(), span);
+        match keys.get(key) {
+            None => {
+                let mut known: Vec<&str> = keys.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                out.push(unknown_ref("service-ports key", &named, known));
+            }
+            Some((owner, _)) if !injected.iter().any(|k| k == key) => out.push(
+                Finding::new(
+                    "MC007",
+                    format!(
+                        "`{{{key}}}` is a key of `{}`, which `{}` does not depend on",
+                        owner.name.value, svc.name.value
+                    ),
+                )
+                .at(span, "not received by this container")
+                .help(format!(
+                    "add `depends-on {}`: the container then receives {key}, and the NetworkPolicy lets it connect",
+                    owner.name.value
+                )),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+pub(super) fn check_pod(p: &Platform, svc: &Service, out: &mut Findings) {
+    let name = &svc.name.value;
+    let mut mounts: HashMap<&str, SourceSpan> = HashMap::new();
+    for v in &svc.volumes {
+        if let Some(first) = mounts.insert(&v.mount_path.value, v.mount_path.span) {
+            out.push(
+                Finding::new(
+                    "MC006",
+                    format!("two volumes of `{name}` mount at `{}`", v.mount_path.value),
+                )
+                .at(v.mount_path.span, "mounted again here")
+                .also(first, "first mount")
+                .help("give each volume its own path"),
+            );
+        }
+        match &v.source {
+            VolumeSource::Secret { secret }
+                if !p.secrets.iter().any(|s| s.name.value == secret.value) =>
+            {
+                out.push(unknown_ref(
+                    "secret",
+                    secret,
+                    p.secrets.iter().map(|s| s.name.value.as_str()),
+                ));
+            }
+            VolumeSource::HostPath { path } if svc.allowed(Privilege::HostPath).is_none() => {
+                out.push(
+                    Finding::new(
+                        "MC013",
+                        format!("`{name}` mounts the node's `{}` without `allow \"host-path\"`", path.value),
+                    )
+                    .at(path.span, "a hostPath volume")
+                    .help("add `allow \"host-path\" reason=\"…\"` to the service, or use another volume kind"),
+                );
+            }
+            _ => {}
+        }
+    }
+    for e in &svc.expose {
+        for port in &e.ports {
+            if !svc.ports.iter().any(|x| x.name.value == port.value) {
+                out.push(unknown_ref_as(
+                    "MC007",
+                    &format!("port of `{name}`"),
+                    port,
+                    svc.ports.iter().map(|x| x.name.value.as_str()),
+                ));
+            }
+        }
+    }
+    if let Some(kind) = &svc.service_type {
+        let unpublished = matches!(kind.value, ServiceType::ClusterIp | ServiceType::Headless);
+        for port in &svc.ports {
+            if let Some(np) = port.node_port.as_ref().filter(|_| unpublished) {
+                out.push(
+                    Finding::new(
+                        "MC004",
+                        format!("`{name}` gives port `{}` a NodePort on a Service that publishes none", port.name.value),
+                    )
+                    .at(np.span, "never published")
+                    .also(kind.span, "this Service type")
+                    .help("remove `node-port=`, or use `service-type \"NodePort\"` or \"LoadBalancer\""),
+                );
+            }
+        }
+    }
+}
