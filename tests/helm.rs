@@ -103,6 +103,16 @@ fn forecasting_chart_renders_the_plain_yaml() {
     );
 }
 
+#[test]
+fn shop_chart_renders_the_plain_yaml() {
+    equivalent(include_str!("fixtures/shop/platform.kdl"), &["base"]);
+}
+
+#[test]
+fn widened_vocabulary_chart_renders_the_plain_yaml() {
+    equivalent(include_str!("fixtures/clean/near-misses.kdl"), &["dev"]);
+}
+
 /// Without environments, values.yaml alone renders k8s/base; YAML-1.1 words stay strings.
 #[test]
 fn base_chart_renders_the_plain_yaml() {

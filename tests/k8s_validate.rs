@@ -55,6 +55,21 @@ fn agent_fleet_validates_strictly() {
     validate(include_str!("fixtures/fleet/platform.kdl"), "fleet");
 }
 
+#[test]
+fn shop_validates_strictly() {
+    validate(include_str!("fixtures/shop/platform.kdl"), "shop");
+}
+
+/// Every node of the widened vocabulary at once (volumes of each kind, probes' timing,
+/// placeholders, scheduling, exposure, a LoadBalancer, capabilities).
+#[test]
+fn widened_vocabulary_validates_strictly() {
+    validate(
+        include_str!("fixtures/clean/near-misses.kdl"),
+        "near-misses",
+    );
+}
+
 /// YAML 1.1 reads `on`, `yes`, `y`, `NO`… as booleans; a ConfigMap value must stay a string.
 #[test]
 fn yaml_11_boolean_words_stay_strings() {

@@ -6,7 +6,7 @@
 
 use miette::SourceSpan;
 
-use super::{Platform, Service, config_key_stem};
+use super::{AddressForm, Platform, Service, config_key_stem};
 
 /// One `service-ports` entry and the spec text it comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,12 +44,18 @@ pub fn service_keys(platform: &Platform, svc: &Service) -> Vec<ConfigKey> {
     if let Some(primary) = svc.primary_port() {
         let host = match &svc.external {
             Some(host) => host.value.clone(),
-            None => format!(
-                "{}.{}.svc.{}",
-                svc.name.value,
-                svc.namespace(platform),
-                platform.cluster_domain.value
-            ),
+            None => match platform.address_form() {
+                AddressForm::Fqdn => format!(
+                    "{}.{}.svc.{}",
+                    svc.name.value,
+                    svc.namespace(platform),
+                    platform.cluster_domain.value
+                ),
+                AddressForm::Namespaced => {
+                    format!("{}.{}", svc.name.value, svc.namespace(platform))
+                }
+                AddressForm::Short => svc.name.value.clone(),
+            },
         };
         let port = if svc.is_external() {
             primary.number.value

@@ -56,11 +56,31 @@ pub struct Platform {
     /// `existing-namespaces "default" …`: namespaces the team does not own, so no `Namespace`
     /// object is emitted for them (`default` and `kube-*` never get one).
     pub existing_namespaces: Vec<Spanned<String>>,
+    /// `addresses "short"`: the host form of every `<SVC>_ADDRESS`.
+    pub addresses: Option<Spanned<AddressForm>>,
     /// `network-policies #false`: the cluster's CNI does not enforce them, so none are emitted.
     pub network_policies: Option<Spanned<bool>>,
     pub secrets: Vec<Secret>,
     pub services: Vec<Service>,
     pub environments: Vec<Environment>,
+}
+
+/// How `<SVC>_ADDRESS` names a host: `name.ns.svc.<domain>` (the default, valid from any
+/// namespace), `name.ns`, or `name` alone (what many teams' manifests already use; valid only
+/// from the service's own namespace, which `resolve` checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressForm {
+    Fqdn,
+    Namespaced,
+    Short,
+}
+
+impl AddressForm {
+    pub const ALL: [(&'static str, AddressForm); 3] = [
+        ("fqdn", AddressForm::Fqdn),
+        ("namespaced", AddressForm::Namespaced),
+        ("short", AddressForm::Short),
+    ];
 }
 
 /// The NodePort registry range declared by `node-ports LO HI`.
@@ -93,6 +113,12 @@ impl Platform {
         ns != "default"
             && !ns.starts_with("kube-")
             && self.existing_namespaces.iter().all(|e| e.value != ns)
+    }
+
+    pub fn address_form(&self) -> AddressForm {
+        self.addresses
+            .as_ref()
+            .map_or(AddressForm::Fqdn, |a| a.value)
     }
 
     pub fn network_policies(&self) -> bool {

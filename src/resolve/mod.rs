@@ -65,6 +65,7 @@ fn check(p: &Platform, out: &mut Findings) {
         check_service(p, svc, &services, &keys, out);
     }
     check_node_ports(p, out);
+    pod::check_short_addresses(p, &services, out);
     for env in &p.environments {
         check_environment(p, env, &services, &keys, out);
     }

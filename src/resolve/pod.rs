@@ -122,3 +122,45 @@ pub(super) fn check_pod(p: &Platform, svc: &Service, out: &mut Findings) {
         }
     }
 }
+
+/// With `addresses "short"`, a dependency in another namespace is unreachable by its address.
+pub(super) fn check_short_addresses(
+    p: &Platform,
+    services: &HashMap<&str, &Service>,
+    out: &mut Findings,
+) {
+    let Some(form) = p
+        .addresses
+        .as_ref()
+        .filter(|a| a.value != AddressForm::Fqdn)
+    else {
+        return;
+    };
+    if form.value != AddressForm::Short {
+        return;
+    }
+    for svc in p.services.iter().filter(|s| !s.is_external()) {
+        for dep in &svc.depends_on {
+            let Some(d) = services.get(dep.value.as_str()) else {
+                continue;
+            };
+            if !d.is_external() && d.namespace(p) != svc.namespace(p) {
+                out.push(
+                    Finding::new(
+                        "MC004",
+                        format!(
+                            "`{}` in namespace `{}` cannot reach `{}` in `{}` by a short address",
+                            svc.name.value,
+                            svc.namespace(p),
+                            d.name.value,
+                            d.namespace(p)
+                        ),
+                    )
+                    .at(dep.span, "in another namespace")
+                    .also(form.span, "addresses are short")
+                    .help("use `addresses \"namespaced\"` (name.namespace) or the default FQDN"),
+                );
+            }
+        }
+    }
+}

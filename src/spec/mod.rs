@@ -33,6 +33,7 @@ const PLATFORM: &[&str] = &[
     "version",
     "existing-namespaces",
     "network-policies",
+    "addresses",
 ];
 const DEFAULTS: &[&str] = &[
     "value",
@@ -150,6 +151,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
     let mut version = None;
     let mut existing_namespaces = Vec::new();
     let mut network_policies = None;
+    let mut addresses = None;
     for child in children(pnode, PLATFORM, out) {
         no_children(child, out);
         match reader::name_of(child) {
@@ -176,6 +178,18 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
                     existing_namespaces.push(ns);
                 }
             }
+            "addresses" => {
+                if let Some(v) = single_string(child, "an address form", out) {
+                    match AddressForm::ALL.iter().find(|(k, _)| *k == v.value) {
+                        Some((_, form)) => addresses = Some(Spanned::new(*form, v.span)),
+                        None => out.push(one_of(
+                            &v,
+                            "address form",
+                            &AddressForm::ALL.map(|(k, _)| k),
+                        )),
+                    }
+                }
+            }
             "network-policies" => {
                 let r = NodeReader::new(child, 1, &[], out);
                 network_policies = node_bool(child, &r, out);
@@ -195,6 +209,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
         version,
         defaults,
         existing_namespaces,
+        addresses,
         network_policies,
         secrets,
         services,

@@ -1,0 +1,388 @@
+//! Secure by default, judged from the emitted objects alone:
+//! - every pod is checked against the Pod Security Standards control by control (the published
+//!   baseline and restricted lists), and each owned Namespace enforces exactly the lowest level
+//!   its pods meet;
+//! - the (from-service, to-service, port) triples the NetworkPolicies admit between pods equal
+//!   the dependency graph's.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+fn docs(text: &str) -> Vec<Value> {
+    text.split("\n---\n")
+        .map(str::trim)
+        .filter(|d| d.lines().any(|l| !l.starts_with('#') && !l.is_empty()))
+        .map(|d| serde_saphyr::from_str::<Value>(d).unwrap_or_else(|e| panic!("{e}: {d}")))
+        .collect()
+}
+
+fn objects(spec: &str, env: &str) -> (maestroc::resolve::Compiled, Vec<Value>) {
+    let (compiled, findings) = maestroc::resolve::compile(spec);
+    let compiled = compiled.unwrap_or_else(|| panic!("{findings:#?}"));
+    let files = maestroc::emit::emit(&compiled).unwrap();
+    let prefix = format!("k8s/{env}/");
+    let objects = files
+        .iter()
+        .filter(|(p, _)| p.starts_with(&prefix))
+        .flat_map(|(_, t)| docs(t))
+        .collect();
+    (compiled, objects)
+}
+
+fn pod_spec(o: &Value) -> Option<&Value> {
+    match o["kind"].as_str()? {
+        "Deployment" | "StatefulSet" | "Job" => Some(&o["spec"]["template"]["spec"]),
+        "CronJob" => Some(&o["spec"]["jobTemplate"]["spec"]["template"]["spec"]),
+        _ => None,
+    }
+}
+
+const BASELINE_CAPS: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+const RESTRICTED_VOLUMES: &[&str] = &[
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+];
+
+/// The highest Pod Security Standard level the pod meets, with the controls it fails.
+fn pss_level(pod: &Value) -> (&'static str, Vec<String>) {
+    let mut baseline_fail = Vec::new();
+    let mut restricted_fail = Vec::new();
+    let containers: Vec<&Value> = ["containers", "initContainers", "ephemeralContainers"]
+        .iter()
+        .flat_map(|k| pod[*k].as_array().into_iter().flatten())
+        .collect();
+    // Baseline: host namespaces, privileged, capabilities, hostPath, hostPorts, seccomp.
+    for k in ["hostNetwork", "hostPID", "hostIPC"] {
+        if pod[k] == true {
+            baseline_fail.push(k.to_string());
+        }
+    }
+    for v in pod["volumes"].as_array().into_iter().flatten() {
+        if v.get("hostPath").is_some() {
+            baseline_fail.push("hostPath volume".into());
+        }
+        let kind = v
+            .as_object()
+            .and_then(|m| m.keys().find(|k| *k != "name"))
+            .cloned();
+        if !kind
+            .as_deref()
+            .is_some_and(|k| RESTRICTED_VOLUMES.contains(&k))
+        {
+            restricted_fail.push(format!("volume type {kind:?}"));
+        }
+    }
+    let pod_sc = &pod["securityContext"];
+    if pod_sc["seccompProfile"]["type"] == "Unconfined" {
+        baseline_fail.push("seccomp Unconfined".into());
+    }
+    for c in &containers {
+        let sc = &c["securityContext"];
+        if sc["privileged"] == true {
+            baseline_fail.push("privileged".into());
+        }
+        for p in c["ports"].as_array().into_iter().flatten() {
+            if p.get("hostPort").is_some_and(|h| h != 0) {
+                baseline_fail.push("hostPort".into());
+            }
+        }
+        let added: Vec<&str> = sc["capabilities"]["add"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        if added.iter().any(|c| !BASELINE_CAPS.contains(c)) {
+            baseline_fail.push(format!("capabilities {added:?}"));
+        }
+        // Restricted.
+        if sc["allowPrivilegeEscalation"] != false {
+            restricted_fail.push("allowPrivilegeEscalation".into());
+        }
+        let non_root = sc["runAsNonRoot"] == true
+            || (sc["runAsNonRoot"].is_null() && pod_sc["runAsNonRoot"] == true);
+        if !non_root {
+            restricted_fail.push("runAsNonRoot".into());
+        }
+        if sc["runAsUser"] == 0 || (sc["runAsUser"].is_null() && pod_sc["runAsUser"] == 0) {
+            restricted_fail.push("runAsUser 0".into());
+        }
+        let seccomp = if sc["seccompProfile"].is_null() {
+            &pod_sc["seccompProfile"]["type"]
+        } else {
+            &sc["seccompProfile"]["type"]
+        };
+        if seccomp != "RuntimeDefault" && seccomp != "Localhost" {
+            restricted_fail.push("seccompProfile".into());
+        }
+        let drops_all = sc["capabilities"]["drop"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|x| x == "ALL"));
+        if !drops_all {
+            restricted_fail.push("capabilities drop ALL".into());
+        }
+        if added.iter().any(|c| *c != "NET_BIND_SERVICE") {
+            restricted_fail.push(format!("capabilities add {added:?}"));
+        }
+    }
+    if !baseline_fail.is_empty() {
+        return ("privileged", baseline_fail);
+    }
+    if !restricted_fail.is_empty() {
+        return ("baseline", restricted_fail);
+    }
+    ("restricted", Vec::new())
+}
+
+fn rank(level: &str) -> u8 {
+    match level {
+        "privileged" => 0,
+        "baseline" => 1,
+        _ => 2,
+    }
+}
+
+/// Every pod meets the level its spec claims (restricted unless an `allow` lowers it), and
+/// every owned Namespace enforces the lowest level of its pods.
+fn check_pod_security(spec: &str, env: &str) {
+    let (compiled, objects) = objects(spec, env);
+    let p = &compiled.platform;
+    let mut lowest: BTreeMap<String, &str> = BTreeMap::new();
+    for o in &objects {
+        let Some(pod) = pod_spec(o) else { continue };
+        let name = o["metadata"]["name"].as_str().unwrap();
+        let ns = o["metadata"]["namespace"].as_str().unwrap().to_string();
+        let svc = p.services.iter().find(|s| s.name.value == name).unwrap();
+        let (level, failed) = pss_level(pod);
+        assert_eq!(
+            level,
+            svc.pod_security_level(p).as_str(),
+            "{name}: fails {failed:?}"
+        );
+        if svc.allows.is_empty()
+            && svc
+                .identity
+                .run_as_user
+                .as_ref()
+                .is_none_or(|u| u.value != 0)
+        {
+            assert_eq!(
+                level, "restricted",
+                "{name} says nothing and fails {failed:?}"
+            );
+        }
+        let slot = lowest.entry(ns).or_insert(level);
+        if rank(level) < rank(slot) {
+            *slot = level;
+        }
+    }
+    assert!(!lowest.is_empty());
+    for o in objects.iter().filter(|o| o["kind"] == "Namespace") {
+        let ns = o["metadata"]["name"].as_str().unwrap();
+        let labels = &o["metadata"]["labels"];
+        assert_eq!(
+            labels["pod-security.kubernetes.io/enforce"].as_str(),
+            lowest.get(ns).copied(),
+            "namespace {ns}"
+        );
+    }
+}
+
+#[test]
+fn bundled_pods_meet_pod_security_restricted() {
+    check_pod_security(include_str!("../platform.kdl"), "production");
+}
+
+#[test]
+fn fleet_pods_meet_pod_security_restricted() {
+    check_pod_security(include_str!("fixtures/fleet/platform.kdl"), "prod");
+}
+
+#[test]
+fn shop_and_widened_pods_meet_their_levels() {
+    check_pod_security(include_str!("fixtures/shop/platform.kdl"), "base");
+    check_pod_security(include_str!("fixtures/clean/near-misses.kdl"), "dev");
+}
+
+#[test]
+fn privileges_lower_the_level_and_the_namespace_label() {
+    let spec = r#"platform "logs" { namespace "logs" }
+service "promtail" {
+    image "grafana/promtail:3.2.0"
+    port http 9080
+    health http="/ready" port=http
+    volume pods "/var/log/pods" host-path="/var/log/pods" read-only=#true
+    allow "host-path" reason="reads every pod's log files"
+}
+service "db" {
+    namespace "data"
+    image "postgres:16.4"
+    port pg 5432
+    health tcp=pg
+    allow "root" reason="initialises its data dir as root"
+}
+service "api" {
+    namespace "data"
+    image "registry.local/api:1.0.0"
+    port http 8080
+    health http="/" port=http
+}
+"#;
+    check_pod_security(spec, "base");
+    let (_, objects) = objects(spec, "base");
+    let level = |ns: &str| {
+        objects
+            .iter()
+            .find(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == ns)
+            .map(|o| o["metadata"]["labels"]["pod-security.kubernetes.io/enforce"].clone())
+    };
+    assert_eq!(level("logs"), Some(Value::from("privileged")));
+    assert_eq!(level("data"), Some(Value::from("baseline")));
+}
+
+#[test]
+fn no_namespace_object_for_default_or_existing_ones() {
+    let spec = r#"platform "p" { namespace "default"; existing-namespaces "team-a" }
+service "a" { image "registry.local/a:1.0.0"; port http 8080; health http="/" port=http }
+service "b" { namespace "team-a"; image "registry.local/b:1.0.0"; port http 8080; health http="/" port=http }
+service "c" { namespace "ours"; image "registry.local/c:1.0.0"; port http 8080; health http="/" port=http }
+"#;
+    let (_, objects) = objects(spec, "base");
+    let namespaces: Vec<&str> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Namespace")
+        .filter_map(|o| o["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(namespaces, vec!["ours"]);
+    // The ConfigMaps still go to every namespace that runs a workload.
+    let config_namespaces: BTreeSet<&str> = objects
+        .iter()
+        .filter(|o| o["kind"] == "ConfigMap")
+        .filter_map(|o| o["metadata"]["namespace"].as_str())
+        .collect();
+    assert_eq!(
+        config_namespaces,
+        BTreeSet::from(["default", "ours", "team-a"])
+    );
+}
+
+/// (from, to, port) admitted between the platform's pods by the NetworkPolicies, derived from
+/// the policies and the pods' labels alone.
+fn admitted(objects: &[Value]) -> BTreeSet<(String, String, i64)> {
+    let pods: Vec<(String, String, &Value)> = objects
+        .iter()
+        .filter_map(|o| {
+            let pod = pod_spec(o)?;
+            let _ = pod;
+            let template = if o["kind"] == "CronJob" {
+                &o["spec"]["jobTemplate"]["spec"]["template"]
+            } else {
+                &o["spec"]["template"]
+            };
+            Some((
+                o["metadata"]["name"].as_str()?.to_string(),
+                o["metadata"]["namespace"].as_str()?.to_string(),
+                &template["metadata"]["labels"],
+            ))
+        })
+        .collect();
+    let selects = |sel: &Value, labels: &Value| {
+        sel["matchLabels"]
+            .as_object()
+            .is_some_and(|m| m.iter().all(|(k, v)| &labels[k] == v))
+    };
+    let mut triples = BTreeSet::new();
+    for np in objects.iter().filter(|o| o["kind"] == "NetworkPolicy") {
+        let ns = np["metadata"]["namespace"].as_str().unwrap();
+        let targets: Vec<&String> = pods
+            .iter()
+            .filter(|(_, pns, l)| pns == ns && selects(&np["spec"]["podSelector"], l))
+            .map(|(n, _, _)| n)
+            .collect();
+        for rule in np["spec"]["ingress"].as_array().into_iter().flatten() {
+            let ports: Vec<i64> = rule["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["port"].as_i64())
+                .collect();
+            for peer in rule["from"].as_array().into_iter().flatten() {
+                let (Some(nsel), Some(psel)) =
+                    (peer.get("namespaceSelector"), peer.get("podSelector"))
+                else {
+                    continue; // CIDRs and whole namespaces are exposure, not graph edges
+                };
+                for (from, fns, labels) in &pods {
+                    let ns_ok = nsel["matchLabels"]["kubernetes.io/metadata.name"] == fns.as_str();
+                    if ns_ok && selects(psel, labels) {
+                        for to in &targets {
+                            for port in &ports {
+                                triples.insert((from.clone(), (*to).clone(), *port));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    triples
+}
+
+fn check_policies_match_graph(spec: &str, env: &str) {
+    let (compiled, objects) = objects(spec, env);
+    let p = &compiled.platform;
+    let t = maestroc::target::Target::all(p)
+        .into_iter()
+        .find(|t| t.name() == env)
+        .unwrap();
+    let mut expected = BTreeSet::new();
+    for svc in p.services.iter().filter(|s| t.runs(s)) {
+        for dep in &svc.depends_on {
+            let d = p
+                .services
+                .iter()
+                .find(|x| x.name.value == dep.value)
+                .unwrap();
+            if !t.runs(d) {
+                continue;
+            }
+            for port in &d.ports {
+                expected.insert((
+                    svc.name.value.clone(),
+                    d.name.value.clone(),
+                    i64::from(port.number.value.get()),
+                ));
+            }
+        }
+    }
+    assert!(!expected.is_empty());
+    assert_eq!(admitted(&objects), expected);
+}
+
+#[test]
+fn network_policies_admit_exactly_the_dependency_graph() {
+    check_policies_match_graph(include_str!("../platform.kdl"), "production");
+    check_policies_match_graph(include_str!("fixtures/fleet/platform.kdl"), "prod");
+    check_policies_match_graph(include_str!("fixtures/shop/platform.kdl"), "base");
+}
