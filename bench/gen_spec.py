@@ -17,7 +17,7 @@ for i in range(n):
     out.append('    env MODE "serve"')
     out.append('    health http="/healthz" port=http')
     if i % 25 == 0:
-        out.append(f"    port admin 9{i % 1000:03d} node-port={30000 + i}")
+        out.append(f"    port admin 9{i % 1000:03d} node-port={30000 + i // 25}")
     out.append("}")
 out += ["", 'environment "dev" {', '    storage-class "standard"', '    image-pull-policy "IfNotPresent"', "}"]
 out += ['environment "prod" {', '    storage-class "gp3"', '    service "svc-0001" { replicas 3 }', "}"]

@@ -16,6 +16,16 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
 /// A span in the spec and what to say about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {

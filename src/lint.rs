@@ -200,8 +200,11 @@ fn missing_resources(p: &Platform, svc: &Service, out: &mut Findings) {
     if svc.resources.is_none() && p.defaults.resources.is_none() {
         out.push(
             Finding::new("MC403", format!("`{}` has no resources", svc.name.value))
-                .at(svc.name.span, "no requests or limits")
-                .help("set `resources` here or once in `defaults`"),
+                .at(
+                    svc.name.span,
+                    "gets maestroc's fallback: 100m/128Mi, limits 500m/512Mi",
+                )
+                .help("size it: set `resources` here or once in `defaults`"),
         );
     }
 }

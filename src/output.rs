@@ -82,10 +82,15 @@ fn collect(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<(), Outpu
         let path = entry.path();
         // symlink_metadata: never follow links out of (or in loops through) the output tree.
         let ty = entry.file_type().map_err(io_err(&path))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        // A staging file of a build that was killed: ours, whatever it holds (it may be
+        // empty). Only listed while the output lock is held, so no live build owns it.
+        let leftover = name.starts_with(".maestroc-") && name.ends_with(".tmp");
         if ty.is_dir() {
             collect(root, &path, found)?;
         } else if ty.is_file()
-            && is_generated(&path).map_err(io_err(&path))?
+            && (leftover || is_generated(&path).map_err(io_err(&path))?)
             && let Ok(rel) = path.strip_prefix(root)
         {
             found.push(rel.to_string_lossy().replace('\\', "/"));
@@ -134,7 +139,9 @@ pub fn write(out: &Path, files: &Files, scope: &[String]) -> Result<Written, Out
             .map_err(io_err(dir))?;
         tmp.write_all(content.as_bytes()).map_err(io_err(&path))?;
         tmp.as_file().sync_all().map_err(io_err(&path))?;
-        staged.push((tmp, path, rel.clone()));
+        // Close it now (the path still deletes itself if we stop): thousands of staged files
+        // must not hold thousands of descriptors.
+        staged.push((tmp.into_temp_path(), path, rel.clone()));
     }
     for (tmp, path, rel) in staged {
         tmp.persist(&path).map_err(|e| io_err(&path)(e.error))?;
@@ -166,6 +173,30 @@ pub enum Drift {
         expected: String,
         found: String,
     },
+}
+
+/// Holds the output directory for one build: an exclusive `flock` on the directory itself (no
+/// lock file to leave behind or to show up in a diff). Released when dropped, and by the
+/// kernel when the process dies, so a killed build never blocks the next.
+#[derive(Debug)]
+pub struct OutputLock {
+    _dir: fs::File,
+}
+
+/// Locks `out` (creating it), waiting while another build holds it; `waiting` is called once
+/// if it has to wait, to say so.
+pub fn lock(out: &Path, waiting: impl FnOnce()) -> Result<OutputLock, OutputError> {
+    fs::create_dir_all(out).map_err(io_err(out))?;
+    let dir = fs::File::open(out).map_err(io_err(out))?;
+    match dir.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            waiting();
+            dir.lock().map_err(io_err(out))?;
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(io_err(out)(e)),
+    }
+    Ok(OutputLock { _dir: dir })
 }
 
 /// Compares `files` with what is under `out` (scoped like `write`), without writing.

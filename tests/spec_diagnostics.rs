@@ -21,7 +21,7 @@ fn render(path: &Path, only: Option<&str>) -> (Vec<&'static str>, String, bool) 
         .collect();
     (
         codes,
-        report::human(&shown, &source, false),
+        report::human(&shown, &source, false, true),
         compiled.is_some(),
     )
 }

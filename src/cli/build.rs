@@ -50,6 +50,22 @@ pub fn run(args: &BuildArgs) -> u8 {
         scope = vec![prefix];
     }
     let out_dir = args.spec.out_dir(&config);
+    // Two builds into one output/ would remove each other's staging files: the second waits.
+    let _lock = match output::lock(&out_dir, || {
+        eprintln!(
+            "maestroc: another build holds {}; waiting for it to finish",
+            out_dir.display()
+        )
+    }) {
+        Ok(lock) => lock,
+        Err(e) => {
+            print_finding(
+                Finding::new("MC091", e.to_string())
+                    .help("nothing was replaced; fix the path or permissions and build again"),
+            );
+            return EXIT_INPUT;
+        }
+    };
     match output::write(&out_dir, &files, &scope) {
         Ok(w) => {
             let _ = writeln!(

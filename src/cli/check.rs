@@ -176,7 +176,7 @@ fn output_drift(out_dir: &std::path::Path, files: &crate::emit::Files, findings:
 fn print(format: Format, findings: &[Finding], source: &SourceFile) {
     let text = match format {
         Format::Human => {
-            let mut t = report::human(findings, source, use_color());
+            let mut t = report::human(findings, source, use_color(), super::input::verbose());
             let s = report::summary(findings);
             t.push_str(&format!(
                 "maestroc check: {} error{}, {} warning{}\n",

@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::config::Config;
 use crate::diagnostic::Finding;
@@ -38,12 +39,23 @@ pub fn use_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// `--verbose`: every finding in full, none grouped. Set once, from the command line.
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
+
+pub fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
 /// Prints findings for a person on stderr.
 pub fn print_findings(findings: &[Finding], source: &SourceFile) {
     if findings.is_empty() {
         return;
     }
-    let text = report::human(findings, source, use_color());
+    let text = report::human(findings, source, use_color(), verbose());
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 

@@ -26,6 +26,9 @@ pub const EXIT_INPUT: u8 = 2;
     about = "Compile platform.kdl into Kubernetes manifests and keep the repository in line with it"
 )]
 pub struct Cli {
+    /// Show every finding in full instead of grouping repeats of one rule.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -59,6 +62,7 @@ pub fn main() -> u8 {
             return code;
         }
     };
+    input::set_verbose(cli.verbose);
     match cli.command {
         Command::Build(args) => build::run(&args),
         Command::Check(args) => check::run(&args),

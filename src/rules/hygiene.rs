@@ -33,9 +33,11 @@ Fix: `health http=\"/healthz\" port=http` (or `grpc=NAME`, `tcp=NAME`).",
         severity: Warning,
         summary: "a workload with no resources and no platform default",
         explanation: "What it does: flags a deployed service without `resources` when `defaults` sets \
-none either.\n\
-Why it matters: pods without requests are scheduled blindly and evicted first; without limits \
-one leak starves the node.\n\
+none either. Every container still gets requests and limits — each field from the environment, \
+the service, `defaults`, else maestroc's fallback (cpu 100m, memory 128Mi, limits 500m and \
+512Mi) — so nothing is unbounded, but the fallback is a guess.\n\
+Why it matters: requests too small get pods evicted or throttled, too large waste the node; \
+only the team knows the right size.\n\
 Example: no `resources` anywhere in the spec.\n\
 Fix: `defaults { resources cpu=\"100m\" memory=\"128Mi\" cpu-limit=\"500m\" memory-limit=\"512Mi\" }`.",
     },
