@@ -18,6 +18,7 @@ pub fn run(p: &Platform, out: &mut Findings) {
             if let EnvValue::Literal(value) = &var.value {
                 secret_literal_value(&var.name.value, value, out);
                 default_credential(&var.name.value, value, out);
+                literal_address(p, value, out);
             }
         }
         if !svc.is_external() {
@@ -312,6 +313,96 @@ fn root_user(svc: &Service, out: &mut Findings) {
                 .at(uid.span, "UID 0")
                 .help("run as an unprivileged user (`run-as-user 10001`), or say why it needs root: `allow \"root\" reason=\"…\"`"),
         );
+    }
+}
+
+/// MC409, and MC201 when the port is wrong: a literal `host:port` of a spec service. The host
+/// must be the service's name, optionally followed by its namespace, `.svc` and the cluster
+/// domain, so `redis:7` (an image tag of a service named redis) is only taken for an address
+/// when 7 could be a port of it — a wrong port is reported only for a host with a dot or a
+/// scheme, or a name alone whose port has as many digits as one of the service's.
+fn literal_address(p: &Platform, value: &crate::model::Spanned<String>, out: &mut Findings) {
+    static ADDRESS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = ADDRESS.get_or_init(|| {
+        regex::Regex::new(
+            r"(?:\b([a-z][a-z0-9+.-]*)://)?\b([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*):([0-9]{1,5})\b",
+        )
+        .unwrap_or_else(|_| unreachable!("a constant regex"))
+    });
+    for caps in re.captures_iter(&value.value) {
+        let (Some(host), Some(port)) = (caps.get(2), caps.get(3)) else {
+            continue;
+        };
+        let mut labels = host.as_str().splitn(2, '.');
+        let name = labels.next().unwrap_or_default();
+        let rest = labels.next();
+        let Some(svc) = p
+            .services
+            .iter()
+            .find(|s| s.name.value == name && !s.is_external())
+        else {
+            continue;
+        };
+        let ns = svc.namespace(p);
+        let domain = &p.cluster_domain.value;
+        let qualified = match rest {
+            None => false,
+            Some(r) => r == ns || r == format!("{ns}.svc") || r == format!("{ns}.svc.{domain}"),
+        };
+        if rest.is_some() && !qualified {
+            continue;
+        }
+        let Ok(n) = port.as_str().parse::<u32>() else {
+            continue;
+        };
+        let exposed: Vec<u32> = svc
+            .ports
+            .iter()
+            .map(|x| u32::from(x.exposed().get()))
+            .collect();
+        // Inside the quoted value: skip the opening quote when the span includes it.
+        let base = value.span.offset() + usize::from(value.span.len() >= value.value.len() + 2);
+        let m = caps.get(0).map_or(host, |m| m);
+        let span = miette::SourceSpan::new((base + m.start()).into(), m.len());
+        let key = format!("{}_ADDRESS", crate::model::key_prefix(svc));
+        if exposed.contains(&n) {
+            out.push(
+                Finding::new(
+                    "MC409",
+                    format!("the address of `{}` is written out", svc.name.value),
+                )
+                .at(span, "a literal address")
+                .help(format!(
+                    "use `ref=\"{key}\"`, or `{{{key}}}` inside the value, so the port comes from one place"
+                )),
+            );
+            continue;
+        }
+        let plausible = qualified
+            || caps.get(1).is_some()
+            || exposed
+                .iter()
+                .any(|e| e.to_string().len() == port.as_str().len());
+        if plausible && n <= 65535 {
+            let list = exposed
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(
+                Finding::new(
+                    "MC201",
+                    format!(
+                        "`{}` is dialled on port {n}, but its Service exposes {list}",
+                        svc.name.value
+                    ),
+                )
+                .at(span, "wrong port")
+                .help(format!(
+                    "use `{{{key}}}` inside the value (or `ref=\"{key}\"`) instead of a literal"
+                )),
+            );
+        }
     }
 }
 

@@ -13,7 +13,8 @@ pub(super) static RULES: &[Rule] = &[
         explanation: "What it does: finds addresses of spec services (`host:port`, `host.ns.svc…`, \
 `scheme://host:port`), assignments of service-ports keys (`ORCHESTRATOR_PORT = 50052`), and, \
 inside a service's own `source` directory, its binds (`PORT = N`, `listen(N)`, `EXPOSE N`, \
-`--port N`), and reports each whose port is not the one the spec declares.\n\
+`--port N`), and reports each whose port is not the one the spec declares. Literal env \
+values in platform.kdl itself are checked the same way (`env DB_URL \"ledger-db:5433\"`).\n\
 Why it matters: this is the bug maestroc exists for: a monitoring client dialled \
 `orchestrator…:50052` while the orchestrator listened on 50055, found by hand after it broke.\n\
 Example: `os.getenv(\"ORCHESTRATOR_ADDRESS\", \"orchestrator.swe-ai-fleet.svc.cluster.local:50052\")`.\n\

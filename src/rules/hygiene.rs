@@ -105,4 +105,18 @@ Example: `allow \"writable-root\"`.\n\
 Fix: `allow \"writable-root\" reason=\"nginx writes its pid file to /var/run\"` — or better, \
 declare the directory with `writable \"/var/run\"` and drop the allow.",
     },
+    Rule {
+        code: "MC409",
+        name: "literal-address",
+        severity: Warning,
+        summary: "an env value in the spec that spells out a spec service's address",
+        explanation: "What it does: flags a literal env value holding `host:port` of a service \
+the spec declares (`ledger-db:5432`, `http://cart.shop.svc.cluster.local:7070/x`) with the \
+port that service exposes. With another port it is MC201 port-drift, an error.\n\
+Why it matters: the port is then written twice; when the service moves, the literal does not, \
+and the 50052 outage happens inside the spec itself.\n\
+Example: `env SPRING_DATASOURCE_URL \"jdbc:postgresql://ledger-db:5432/db\"`.\n\
+Fix: `ref=\"LEDGER_DB_ADDRESS\"` for the whole value, or a placeholder inside it: \
+`\"jdbc:postgresql://{LEDGER_DB_ADDRESS}/db\"`.",
+    },
 ];
