@@ -5,6 +5,9 @@
 //! environments) → `graph` (dependencies, order) → `emit` (model → files) → `output` (the only
 //! writer). `rules` is the catalogue of codes; `diagnostic` and `report` carry findings.
 
+// values.schema.json is one `serde_json::json!` literal, deeper than the default limit.
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

@@ -32,7 +32,7 @@ fn objects(spec: &str, env: &str) -> (maestroc::resolve::Compiled, Vec<Value>) {
 
 fn pod_spec(o: &Value) -> Option<&Value> {
     match o["kind"].as_str()? {
-        "Deployment" | "StatefulSet" | "Job" => Some(&o["spec"]["template"]["spec"]),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "Job" => Some(&o["spec"]["template"]["spec"]),
         "CronJob" => Some(&o["spec"]["jobTemplate"]["spec"]["template"]["spec"]),
         _ => None,
     }

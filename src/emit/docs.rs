@@ -192,6 +192,7 @@ fn workload_name(kind: WorkloadKind) -> &'static str {
     match kind {
         WorkloadKind::Deployment => "Deployment",
         WorkloadKind::StatefulSet => "StatefulSet",
+        WorkloadKind::DaemonSet => "DaemonSet",
         WorkloadKind::Job => "Job",
         WorkloadKind::CronJob => "CronJob",
     }

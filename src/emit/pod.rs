@@ -342,8 +342,17 @@ pub fn env(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> Vec<EnvV
         );
     }
     for var in t.env(svc) {
-        let name = var.name.value.as_str();
-        vars.push(match &var.value {
+        vars.push(env_var(var));
+    }
+    vars
+}
+
+/// One spec env var as the container's: literals with placeholders expanded, refs to
+/// `service-ports`, secret keys, downward-API fields.
+fn env_var(var: &crate::model::EnvVar) -> EnvVar {
+    let name = var.name.value.as_str();
+    {
+        match &var.value {
             EnvValue::Literal(v) => EnvVar {
                 name: name.to_string(),
                 value: Some(expand_placeholders(&v.value)),
@@ -373,9 +382,8 @@ pub fn env(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> Vec<EnvV
                 }),
                 ..Default::default()
             },
-        });
+        }
     }
-    vars
 }
 
 pub fn resources(r: &Resources) -> ResourceRequirements {
@@ -416,16 +424,13 @@ fn container(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> Contai
         .collect();
     let (_, mounts) = volumes(svc);
     let has_defaults = !t.default_values().is_empty();
-    let list = |v: &[crate::model::Spanned<String>]| {
-        (!v.is_empty()).then(|| v.iter().map(|s| s.value.clone()).collect())
-    };
     let [startup_probe, readiness_probe, liveness_probe] = probes(svc);
     Container {
         name: container_name(svc),
         image: t.image(svc).map(str::to_string),
         image_pull_policy: t.pull_policy().map(str::to_string),
-        command: list(&svc.command),
-        args: list(&svc.args),
+        command: words(&svc.command),
+        args: words(&svc.args),
         ports: (!ports.is_empty()).then_some(ports),
         env: Some(env(t, svc, dependencies)).filter(|e| !e.is_empty()),
         env_from: has_defaults.then(|| {
@@ -517,7 +522,11 @@ pub fn pod_template(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) ->
             ..Default::default()
         }),
         spec: Some(PodSpec {
-            containers: vec![container(t, svc, dependencies)],
+            containers: std::iter::once(container(t, svc, dependencies))
+                .chain(extra_containers(t, svc, &svc.sidecars))
+                .collect(),
+            init_containers: Some(extra_containers(t, svc, &svc.init_containers))
+                .filter(|c| !c.is_empty()),
             volumes: (!vols.is_empty()).then_some(vols),
             security_context: Some(pod_security_context(p, svc)),
             service_account_name: Some(service_account_name(svc)),
@@ -534,8 +543,7 @@ pub fn pod_template(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) ->
                 .as_ref()
                 .map(|s| i64::from(s.value)),
             // Replicas on one node share its fate: spread them where the cluster allows.
-            topology_spread_constraints: (svc.workload.value.is_long_running()
-                && t.replicas(svc) > 1)
+            topology_spread_constraints: (svc.workload.value.has_replicas() && t.replicas(svc) > 1)
                 .then(|| {
                     vec![TopologySpreadConstraint {
                         max_skew: 1,
@@ -548,4 +556,76 @@ pub fn pod_template(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) ->
             ..Default::default()
         }),
     }
+}
+
+/// Init containers or sidecars: each with the pod's privileges and writable directories, its
+/// own resources (else the fallback), and its env — a `service-ports` key it names in a
+/// `{KEY}` placeholder is declared first so the kubelet can expand it.
+pub fn extra_containers(
+    t: &Target<'_>,
+    svc: &Service,
+    list: &[crate::model::ExtraContainer],
+) -> Vec<Container> {
+    let (_, mounts) = volumes(svc);
+    // Only the writable directories: the service's own volumes belong to its main container.
+    let writable: Vec<VolumeMount> = mounts
+        .into_iter()
+        .filter(|m| m.name.starts_with("rw-"))
+        .collect();
+    list.iter()
+        .map(|c| {
+            // Keys its placeholders name (in env, command or args) are declared first.
+            let mut env: Vec<EnvVar> = Vec::new();
+            let literals = c
+                .env
+                .iter()
+                .filter_map(|v| match &v.value {
+                    EnvValue::Literal(l) => Some(l),
+                    _ => None,
+                })
+                .chain(&c.command)
+                .chain(&c.args);
+            for text in literals {
+                for (_, key) in crate::model::placeholders(&text.value) {
+                    let declared = env.iter().any(|e| e.name == key)
+                        || c.env.iter().any(|e| e.name.value == key);
+                    if !declared {
+                        env.push(from_ports_configmap(key, key));
+                    }
+                }
+            }
+            env.extend(c.env.iter().map(env_var));
+            let own = c.resources.clone().unwrap_or_default();
+            let [cpu, memory, cpu_limit, memory_limit] = crate::target::FALLBACK_RESOURCES;
+            let pick = |v: &Option<crate::model::Spanned<String>>, fallback: &str| {
+                Some(v.clone().unwrap_or_else(|| {
+                    crate::model::Spanned::new(fallback.to_string(), c.name.span)
+                }))
+            };
+            let res = Resources {
+                cpu: pick(&own.cpu, cpu),
+                memory: pick(&own.memory, memory),
+                cpu_limit: pick(&own.cpu_limit, cpu_limit),
+                memory_limit: pick(&own.memory_limit, memory_limit),
+                span: None,
+            };
+            Container {
+                name: c.name.value.clone(),
+                image: c.image.as_ref().map(|i| i.value.clone()),
+                image_pull_policy: t.pull_policy().map(str::to_string),
+                command: words(&c.command),
+                args: words(&c.args),
+                env: (!env.is_empty()).then_some(env),
+                resources: Some(resources(&res)),
+                volume_mounts: (!writable.is_empty()).then(|| writable.clone()),
+                security_context: Some(container_security_context(svc)),
+                ..Default::default()
+            }
+        })
+        .collect()
+}
+
+/// Command words or arguments, `{KEY}` placeholders turned into `$(KEY)` as in env values.
+fn words(v: &[crate::model::Spanned<String>]) -> Option<Vec<String>> {
+    (!v.is_empty()).then(|| v.iter().map(|s| expand_placeholders(&s.value)).collect())
 }

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::apps::v1::{
+    DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec,
+};
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
     PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, Service as K8sService,
@@ -96,6 +98,20 @@ pub fn service_file(
                         service_name: Some(governing_service(svc)),
                         template,
                         volume_claim_templates: (!claims.is_empty()).then_some(claims),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            )?;
+        }
+        WorkloadKind::DaemonSet => {
+            file.push(
+                "DaemonSet",
+                &DaemonSet {
+                    metadata: workload_meta,
+                    spec: Some(DaemonSetSpec {
+                        selector: selector(p, svc),
+                        template,
                         ..Default::default()
                     }),
                     ..Default::default()

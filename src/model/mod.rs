@@ -155,20 +155,38 @@ pub struct SecretStore {
 pub enum WorkloadKind {
     Deployment,
     StatefulSet,
+    /// One pod per node (log collectors such as Promtail); no replicas, no claims.
+    DaemonSet,
     Job,
     CronJob,
 }
 
 impl WorkloadKind {
-    pub const ALL: [(&'static str, WorkloadKind); 4] = [
+    pub const ALL: [(&'static str, WorkloadKind); 5] = [
         ("deployment", WorkloadKind::Deployment),
         ("statefulset", WorkloadKind::StatefulSet),
+        ("daemonset", WorkloadKind::DaemonSet),
         ("job", WorkloadKind::Job),
         ("cronjob", WorkloadKind::CronJob),
     ];
     /// Long-running workloads get probes, Services and NetworkPolicies; batch ones do not.
     pub fn is_long_running(self) -> bool {
+        matches!(
+            self,
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet
+        )
+    }
+
+    /// Whether `replicas` means anything: a DaemonSet runs one pod per node, a job runs once.
+    pub fn has_replicas(self) -> bool {
         matches!(self, WorkloadKind::Deployment | WorkloadKind::StatefulSet)
+    }
+
+    pub fn keyword(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("deployment", |(n, _)| n)
     }
 }
 
@@ -202,6 +220,10 @@ pub struct Service {
     pub expose: Vec<Expose>,
     pub service_type: Option<Spanned<ServiceType>>,
     pub pod: PodSettings,
+    /// `init-container "name" { … }`: run to completion, in order, before the main container.
+    pub init_containers: Vec<ExtraContainer>,
+    /// `sidecar "name" { … }`: run beside the main container for the pod's lifetime.
+    pub sidecars: Vec<ExtraContainer>,
 }
 
 impl Service {

@@ -195,3 +195,16 @@ pub struct PodSettings {
     pub priority_class: Option<Spanned<String>>,
     pub termination_grace_period: Option<Spanned<u32>>,
 }
+
+/// An init container or a sidecar: its own image, command, env and resources; it shares the
+/// pod's identity, privileges and writable directories.
+#[derive(Debug, Clone)]
+pub struct ExtraContainer {
+    pub name: Spanned<String>,
+    pub image: Option<Spanned<String>>,
+    pub command: Vec<Spanned<String>>,
+    pub args: Vec<Spanned<String>>,
+    pub env: Vec<super::EnvVar>,
+    pub resources: Option<super::Resources>,
+    pub span: SourceSpan,
+}

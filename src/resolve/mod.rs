@@ -304,18 +304,36 @@ fn check_service(
             ))
         }
     }
-    if !kind.is_long_running()
-        && svc.replicas.is_some()
+    if !kind.has_replicas()
         && let Some(r) = &svc.replicas
     {
+        let (what, why) = if kind == WorkloadKind::DaemonSet {
+            ("a daemonset", "one pod per node")
+        } else {
+            ("a batch workload", "jobs have no replicas")
+        };
         out.push(
-            Finding::new(
-                "MC004",
-                format!("`{name}` is a batch workload with replicas"),
-            )
-            .at(r.span, "jobs have no replicas")
-            .help("remove `replicas`"),
+            Finding::new("MC004", format!("`{name}` is {what} with replicas"))
+                .at(r.span, why)
+                .help("remove `replicas`"),
         );
+    }
+    if kind == WorkloadKind::DaemonSet {
+        for v in &svc.volumes {
+            if let Some(size) = v.claim_size() {
+                out.push(
+                    Finding::new(
+                        "MC004",
+                        format!("daemonset `{name}` has a claim `{}`", v.name.value),
+                    )
+                    .at(
+                        size.span,
+                        "one ReadWriteOnce claim cannot follow a pod onto every node",
+                    )
+                    .help("use `empty-dir=#true`, or `host-path=` with `allow \"host-path\"`"),
+                );
+            }
+        }
     }
     // Dependencies.
     for dep in &svc.depends_on {
@@ -339,6 +357,18 @@ fn check_service(
         }
     }
     pod::check_pod(p, svc, out);
+    for word in svc.command.iter().chain(&svc.args) {
+        pod::check_placeholders_in(svc, word, keys, &injected, out);
+    }
+    for c in svc.init_containers.iter().chain(&svc.sidecars) {
+        for var in &c.env {
+            check_env_var(p, var, keys, out);
+            pod::check_placeholders(svc, var, keys, &injected, out);
+        }
+        for word in c.command.iter().chain(&c.args) {
+            pod::check_placeholders_in(svc, word, keys, &injected, out);
+        }
+    }
 }
 
 /// The `service-ports` keys a workload receives without asking: its own and its dependencies'.
@@ -524,7 +554,7 @@ fn check_environment(
                 .help("only `enabled=` applies to an external service"),
             );
         }
-        if let (Some(r), false) = (&o.replicas, svc.workload.value.is_long_running()) {
+        if let (Some(r), false) = (&o.replicas, svc.workload.value.has_replicas()) {
             out.push(
                 Finding::new(
                     "MC004",

@@ -19,9 +19,19 @@ pub(super) fn check_placeholders(
     injected: &[String],
     out: &mut Findings,
 ) {
-    let EnvValue::Literal(value) = &var.value else {
-        return;
-    };
+    if let EnvValue::Literal(value) = &var.value {
+        check_placeholders_in(svc, value, keys, injected, out);
+    }
+}
+
+/// The same for a command word or argument: the kubelet expands `$(KEY)` there too.
+pub(super) fn check_placeholders_in(
+    svc: &Service,
+    value: &Spanned<String>,
+    keys: &HashMap<String, (&Service, SourceSpan)>,
+    injected: &[String],
+    out: &mut Findings,
+) {
     for (at, key) in placeholders(&value.value) {
         // The value's span includes its opening quote; point at the key inside it.
         let span = if value.span.len() >= value.value.len() + 2 {
@@ -57,6 +67,27 @@ pub(super) fn check_placeholders(
 
 pub(super) fn check_pod(p: &Platform, svc: &Service, out: &mut Findings) {
     let name = &svc.name.value;
+    // Container names are unique in a pod: the main one, init containers and sidecars.
+    let main = svc
+        .pod
+        .container_name
+        .clone()
+        .unwrap_or_else(|| svc.name.clone());
+    let mut containers: HashMap<&str, SourceSpan> =
+        HashMap::from([(main.value.as_str(), main.span)]);
+    for c in svc.init_containers.iter().chain(&svc.sidecars) {
+        if let Some(first) = containers.insert(&c.name.value, c.name.span) {
+            out.push(
+                Finding::new(
+                    "MC006",
+                    format!("container `{}` appears twice in `{name}`", c.name.value),
+                )
+                .at(c.name.span, "again here")
+                .also(first, "first here")
+                .help("give each container of the pod its own name"),
+            );
+        }
+    }
     let mut mounts: HashMap<&str, SourceSpan> = HashMap::new();
     for v in &svc.volumes {
         if let Some(first) = mounts.insert(&v.mount_path.value, v.mount_path.span) {

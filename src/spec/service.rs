@@ -43,6 +43,8 @@ const SERVICE: &[&str] = &[
     "toleration",
     "priority-class",
     "termination-grace-period",
+    "init-container",
+    "sidecar",
 ];
 
 /// Nodes a service may repeat; every other one is set once.
@@ -59,6 +61,8 @@ const REPEATABLE: &[&str] = &[
     "selector",
     "node-selector",
     "toleration",
+    "init-container",
+    "sidecar",
 ];
 
 pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service> {
@@ -91,6 +95,8 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
         expose: Vec::new(),
         service_type: None,
         pod: PodSettings::default(),
+        init_containers: Vec::new(),
+        sidecars: Vec::new(),
     };
     let mut seen: Vec<(&str, SourceSpan)> = Vec::new();
     for child in children(node, SERVICE, out) {
@@ -108,7 +114,7 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
             }
             seen.push((cname, name_span(child)));
         }
-        if cname != "resources" {
+        if !matches!(cname, "resources" | "init-container" | "sidecar") {
             no_children(child, out);
         }
         match cname {
@@ -179,6 +185,8 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
             "selector" => svc.pod.selector.extend(read_pair(child, true, out)),
             "node-selector" => svc.pod.node_selector.extend(read_pair(child, true, out)),
             "toleration" => svc.pod.tolerations.extend(pod::read_toleration(child, out)),
+            "init-container" => svc.init_containers.extend(read_extra_container(child, out)),
+            "sidecar" => svc.sidecars.extend(read_extra_container(child, out)),
             "container-name" => {
                 svc.pod.container_name = single_string(child, "a container name", out);
                 if let Some(n) = &svc.pod.container_name {
@@ -394,4 +402,48 @@ pub(super) fn push_env(list: &mut Vec<EnvVar>, e: EnvVar, out: &mut Findings) {
     } else {
         list.push(e);
     }
+}
+
+const EXTRA_CONTAINER: &[&str] = &["image", "command", "args", "env", "resources"];
+
+/// `init-container "name" { image …; command …; args …; env …; resources … }` (or `sidecar`).
+fn read_extra_container(node: &KdlNode, out: &mut Findings) -> Option<ExtraContainer> {
+    let r = NodeReader::new(node, 1, &[], out);
+    let name = r.string_arg(0, "a container name", out)?;
+    check_dns_label(&name, "container name", out);
+    let mut c = ExtraContainer {
+        name,
+        image: None,
+        command: Vec::new(),
+        args: Vec::new(),
+        env: Vec::new(),
+        resources: None,
+        span: node.span(),
+    };
+    for child in children(node, EXTRA_CONTAINER, out) {
+        no_children(child, out);
+        match reader::name_of(child) {
+            "image" => c.image = single_string(child, "an image reference", out),
+            "command" => c.command = read_list(child, "a command word", out),
+            "args" => c.args = read_list(child, "an argument", out),
+            "env" => {
+                if let Some(e) = read_env(child, out) {
+                    push_env(&mut c.env, e, out);
+                }
+            }
+            "resources" => c.resources = Some(read_resources(child, out)),
+            _ => {}
+        }
+    }
+    if c.image.is_none() {
+        out.push(
+            Finding::new(
+                "MC005",
+                format!("{} `{}` has no image", reader::name_of(node), c.name.value),
+            )
+            .at(c.name.span, "no `image` inside")
+            .help("add `image \"registry/name:tag\"`"),
+        );
+    }
+    Some(c)
 }

@@ -41,6 +41,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "statefulsets.yaml",
         include_str!("templates/statefulsets.yaml"),
     ),
+    ("daemonsets.yaml", include_str!("templates/daemonsets.yaml")),
     ("jobs.yaml", include_str!("templates/jobs.yaml")),
     ("cronjobs.yaml", include_str!("templates/cronjobs.yaml")),
     ("services.yaml", include_str!("templates/services.yaml")),

@@ -28,7 +28,7 @@ fn service() -> Value {
             "enabled": {"type": "boolean"},
             "description": nullable("string"),
             "namespace": {"type": "string", "minLength": 1},
-            "workload": {"enum": ["deployment", "statefulset", "job", "cronjob"]},
+            "workload": {"enum": ["deployment", "statefulset", "daemonset", "job", "cronjob"]},
             "image": {"type": "string", "minLength": 1},
             "replicas": {"type": ["integer", "null"], "minimum": 0},
             "schedule": nullable("string"),
@@ -89,6 +89,8 @@ fn service() -> Value {
             "podLabels": string_map(),
             "podAnnotations": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
             "containerName": {"type": "string", "minLength": 1},
+            "initContainers": {"type": "array", "items": {"type": "object"}},
+            "sidecars": {"type": "array", "items": {"type": "object"}},
             "serviceAccount": {
                 "type": "object",
                 "required": ["name", "create"],

@@ -17,6 +17,7 @@ fn workload_name(k: WorkloadKind) -> &'static str {
     match k {
         WorkloadKind::Deployment => "deployment",
         WorkloadKind::StatefulSet => "statefulset",
+        WorkloadKind::DaemonSet => "daemonset",
         WorkloadKind::Job => "job",
         WorkloadKind::CronJob => "cronjob",
     }
@@ -60,7 +61,6 @@ fn service_values(
     dependents: &[&Service],
 ) -> Value {
     let p = t.platform;
-    let long = svc.workload.value.is_long_running();
     let labels = pod::service_meta(p, svc, &svc.name.value).labels;
     let annotations = pod::privilege_annotations(svc);
     let [startup, readiness, liveness] = pod::probes(svc);
@@ -71,10 +71,10 @@ fn service_values(
         "namespace": svc.namespace(p),
         "workload": workload_name(svc.workload.value),
         "image": t.image(svc),
-        "replicas": if long { json!(t.replicas(svc)) } else { Value::Null },
+        "replicas": if svc.workload.value.has_replicas() { json!(t.replicas(svc)) } else { Value::Null },
         "schedule": svc.schedule.as_ref().map(|s| s.value.clone()),
-        "command": svc.command.iter().map(|c| c.value.clone()).collect::<Vec<_>>(),
-        "args": svc.args.iter().map(|c| c.value.clone()).collect::<Vec<_>>(),
+        "command": svc.command.iter().map(|c| expand_placeholders(&c.value)).collect::<Vec<_>>(),
+        "args": svc.args.iter().map(|c| expand_placeholders(&c.value)).collect::<Vec<_>>(),
         "ports": svc.ports.iter().map(|port| json!({
             "name": port.name.value,
             "port": port.number.value.get(),
@@ -92,6 +92,8 @@ fn service_values(
         "podLabels": pod::pod_labels(p, svc),
         "podAnnotations": pod::pod_annotations(svc),
         "containerName": pod::container_name(svc),
+        "initContainers": to_json(&pod::extra_containers(t, svc, &svc.init_containers)),
+        "sidecars": to_json(&pod::extra_containers(t, svc, &svc.sidecars)),
         "serviceAccount": {
             "name": pod::service_account_name(svc),
             "create": svc.pod.service_account.is_none(),

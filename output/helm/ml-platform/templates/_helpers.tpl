@@ -41,6 +41,10 @@ spec:
   {{- end }}
   securityContext:
     {{- toYaml $svc.podSecurityContext | nindent 4 }}
+  {{- with $svc.initContainers }}
+  initContainers:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   containers:
   - name: {{ $svc.containerName }}
     image: {{ $svc.image | quote }}
@@ -111,6 +115,9 @@ spec:
     {{- end }}
     securityContext:
       {{- toYaml $svc.securityContext | nindent 6 }}
+  {{- with $svc.sidecars }}
+    {{- toYaml . | nindent 2 }}
+  {{- end }}
   {{- with $svc.podVolumes }}
   volumes:
     {{- toYaml . | nindent 4 }}
