@@ -1,0 +1,148 @@
+//! Bounded property tests, run on every commit (a few seconds): the invariants fuzzing
+//! guards, on stable Rust.
+//! - any text, and any mutation of a real spec, gives a model or coded findings — never a
+//!   panic — and every finding's spans lie inside the text;
+//! - a spec that compiles is formatted by `fmt` into one that compiles to the same output;
+//! - the emitters never fail on a spec that compiled.
+
+use proptest::prelude::*;
+
+const SEEDS: [&str; 4] = [
+    include_str!("../platform.kdl"),
+    include_str!("fixtures/fleet/platform.kdl"),
+    include_str!("fixtures/shop/platform.kdl"),
+    include_str!("fixtures/clean/near-misses.kdl"),
+];
+
+/// Pieces a person half-typing a spec leaves behind.
+const FRAGMENTS: [&str; 16] = [
+    "{",
+    "}",
+    "\"",
+    "=",
+    "#true",
+    "-1",
+    "99999",
+    "port",
+    "service \"x\" {",
+    "depends-on ",
+    "\n",
+    "/-",
+    "env A ",
+    "{API_PORT}",
+    "volume v \"/v\" ",
+    "allow \"root\"",
+];
+
+#[derive(Debug, Clone)]
+enum Edit {
+    Delete { at: usize, len: usize },
+    Insert { at: usize, piece: usize },
+    Duplicate { at: usize, len: usize },
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<usize>(), 1usize..40).prop_map(|(at, len)| Edit::Delete { at, len }),
+        (any::<usize>(), 0usize..FRAGMENTS.len())
+            .prop_map(|(at, piece)| Edit::Insert { at, piece }),
+        (any::<usize>(), 1usize..200).prop_map(|(at, len)| Edit::Duplicate { at, len }),
+    ]
+}
+
+fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut s = text.to_string();
+    // A start anywhere in the text; an end clamped to it. Both on char boundaries.
+    let boundary = |s: &str, i: usize| floor(s, i % s.len().max(1));
+    let end = |s: &str, i: usize| floor(s, i.min(s.len()));
+    for e in edits {
+        match e {
+            Edit::Delete { at, len } => {
+                let a = boundary(&s, *at);
+                let b = end(&s, a + len);
+                if b > a {
+                    s.replace_range(a..b, "");
+                }
+            }
+            Edit::Insert { at, piece } => {
+                let a = boundary(&s, *at);
+                s.insert_str(a, FRAGMENTS[*piece]);
+            }
+            Edit::Duplicate { at, len } => {
+                let a = boundary(&s, *at);
+                let b = end(&s, a + len);
+                let copy = s[a..b].to_string();
+                s.insert_str(b, &copy);
+            }
+        }
+    }
+    s
+}
+
+fn floor(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Compiles `text`, emits when it compiled, and checks every span is inside the text.
+fn front_end(text: &str) {
+    let (compiled, findings) = maestroc::resolve::compile(text);
+    for f in findings.iter() {
+        for l in &f.labels {
+            assert!(
+                l.span.offset() + l.span.len() <= text.len(),
+                "{} span {:?} outside a {}-byte text",
+                f.rule.code,
+                l.span,
+                text.len()
+            );
+        }
+    }
+    if let Some(c) = compiled {
+        maestroc::emit::emit(&c).expect("a compiled spec always emits");
+    }
+}
+
+proptest! {
+    // Failures print their minimal input; no regression files are written into the tree.
+    #![proptest_config(ProptestConfig {
+        // PROPTEST_CASES=50000 turns this into a longer fuzzing session.
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn mutated_specs_give_output_or_coded_findings(
+        seed in 0usize..SEEDS.len(),
+        edits in proptest::collection::vec(edit(), 1..6),
+    ) {
+        front_end(&apply(SEEDS[seed], &edits));
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,300}") {
+        front_end(&text);
+        let _ = maestroc::fmt::format(&text);
+    }
+
+    #[test]
+    fn formatting_keeps_what_a_spec_builds(
+        seed in 0usize..SEEDS.len(),
+        edits in proptest::collection::vec(edit(), 0..3),
+    ) {
+        let text = apply(SEEDS[seed], &edits);
+        let (Some(before), _) = maestroc::resolve::compile(&text) else {
+            return Ok(());
+        };
+        let formatted = maestroc::fmt::format(&text).expect("a spec that compiles formats");
+        let (after, findings) = maestroc::resolve::compile(&formatted);
+        let after = after.unwrap_or_else(|| panic!("formatting broke the spec: {findings:#?}"));
+        prop_assert_eq!(
+            maestroc::emit::emit(&before).unwrap(),
+            maestroc::emit::emit(&after).unwrap()
+        );
+    }
+}
