@@ -256,9 +256,11 @@ fn render(finding: &Finding, spec: &SourceFile) -> Rendered {
                     *span,
                 )];
                 if !finding.labels.is_empty() {
+                    // miette heads a related report with its severity and code: the code names
+                    // the spec file, so the line never reads as an empty `Advice:`.
                     r.related.push(Rendered {
-                        message: "the spec says".to_string(),
-                        code: None,
+                        message: "what the spec declares".to_string(),
+                        code: Some(spec.name.clone()),
                         severity: miette::Severity::Advice,
                         help: None,
                         source: Some(spec_source()),

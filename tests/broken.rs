@@ -58,7 +58,7 @@ fn spans_point_at_the_offending_bytes() {
         ("zero-port", "MC102", 4, 15, 1),
         ("unknown-dependency", "MC007", 9, 16, 4),
         ("unknown-placeholder", "MC007", 10, 22, 10),
-        ("type-expose-bad-cidr", "MC004", 5, 22, 13),
+        ("type-expose-bad-cidr", "MC004", 5, 17, 23),
         ("duplicate-mount-paths", "MC006", 5, 14, 7),
         ("crlf-line-ends", "MC102", 8, 15, 5),
         ("bom-prefix", "MC000", 0, 0, 0),

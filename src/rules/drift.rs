@@ -96,4 +96,26 @@ Example: a 50 MB SQL dump, a Latin-1 encoded script, a file without read permiss
 Fix: nothing, if the file holds no addresses; otherwise re-encode it as UTF-8, fix its \
 permissions, or exclude it with .gitignore.",
     },
+    Rule {
+        code: "MC208",
+        name: "suppression-without-reason",
+        severity: Warning,
+        summary: "a `maestroc: ignore[…]` comment that does not say why",
+        explanation: "What it does: flags an inline suppression with nothing after its codes.\n\
+Why it matters: a suppression is a decision that a finding is intended; without the reason, \
+the next reader cannot tell an exception from a hidden bug.\n\
+Example: `addr = os.getenv(\"OTEL_ADDR\")  # maestroc: ignore[MC203]`.\n\
+Fix: `# maestroc: ignore[MC203] read only when ENABLE_TRACING=1`.",
+    },
+    Rule {
+        code: "MC209",
+        name: "unused-suppression",
+        severity: Warning,
+        summary: "a `maestroc: ignore[…]` comment that silences nothing",
+        explanation: "What it does: flags an inline suppression on a line (or above a line) where \
+none of its codes is reported, as ruff's RUF100 does.\n\
+Why it matters: a stale suppression hides the next real finding on that line.\n\
+Example: `# maestroc: ignore[MC201] legacy port` above a line that no longer has a port.\n\
+Fix: remove the comment.",
+    },
 ];

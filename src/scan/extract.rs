@@ -66,17 +66,34 @@ static ENV_READS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         re(&format!(
             r#"process\.env\[\s*["']{NAME}["']\s*\](?:\s*(?:\?\?|\|\|)\s*{LIT})?"#
         )),
-        // Java
+        // Java: System.getenv("X"), System.getenv().getOrDefault("X", "d")
         re(&format!(r#"System\.getenv\(\s*"{NAME}"\s*\)()"#)),
+        re(&format!(
+            r#"System\.getenv\(\s*\)\.getOrDefault\(\s*"{NAME}"\s*,\s*{LIT}\s*\)"#
+        )),
+        // Spring placeholders: "${X}", "${X:default}" (@Value, application.properties/yaml)
+        re(&format!(r#"\$\{{{NAME}(?::([^-}}\n][^}}\n]*))?\}}"#)),
+        // C#: Environment.GetEnvironmentVariable("X"), Configuration["X"] (ASP.NET reads env)
+        re(&format!(
+            r#"Environment\.GetEnvironmentVariable\(\s*"{NAME}"\s*\)()"#
+        )),
+        re(&format!(r#"Configuration\[\s*"{NAME}"\s*\]()"#)),
+        // Go helpers that wrap os.Getenv: mustMapEnv(&x, "X"), getEnv("X", "d"), envOr…
+        re(&format!(
+            r#"\b(?:mustMapEnv|mustGetenv|MustGetenv|getEnv|GetEnv|envOr|EnvOr|getEnvOrDefault)\(\s*(?:&[A-Za-z_.]+\s*,\s*)?"{NAME}"\s*(?:,\s*{LIT}\s*)?\)"#
+        )),
         // Shell: ${X:-default} / ${X-default}
         re(&format!(r#"\$\{{{NAME}:?-([^}}\n]*)\}}"#)),
     ]
 });
 
 static PORT_ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
-    // FOO_PORT = 8080, PORT: "8080", port=5000, "port": 5000, --port=5000 handled by BIND.
+    // FOO_PORT = 8080, PORT: "8080", port=5000, "port": 5000, listenPort := "5050",
+    // grpc_port = 50051, server.port=8081 (Spring); --port=5000 is a BIND; `${PORT:8081}` is an
+    // env read with a default, not an assignment (hence no `{` before the name). A name must end in
+    // `_PORT`, `_port` or `Port`, or be `port`/`PORT` itself: `transport`, `support` are not.
     re(
-        r#"(?m)(?:^|[^A-Za-z0-9_.-])["']?([A-Za-z][A-Za-z0-9_]*_PORT|PORT|port)["']?\s*(?::=|=|:)\s*["']?([0-9]{1,5})\b"#,
+        r#"(?m)(?:^|[^A-Za-z0-9_.{-])["']?([A-Za-z][A-Za-z0-9_]*(?:_PORT|_port|Port)|PORT|port|server\.port)["']?\s*(?::=|=|:)\s*["']?([0-9]{1,5})\b"#,
     )
 });
 
@@ -86,8 +103,18 @@ static BIND: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         re(
             r#"(?:Listen|ListenAndServe|ListenAndServeTLS|add_insecure_port|add_secure_port|bind)\(\s*(?:"tcp"\s*,\s*)?["'][^"'\n]*:([0-9]{2,5})["']"#,
         ),
-        re(r"(?m)^\s*EXPOSE\s+([0-9]{1,5})\b"),
+        // `^[ \t]*`, not `^\s*`: `\s` would start the match at the previous line's newline.
+        re(r"(?m)^[ \t]*EXPOSE\s+([0-9]{1,5})\b"),
         re(r"--port[= ]([0-9]{1,5})\b"),
+        // gunicorn/uvicorn: -b :8081, --bind 0.0.0.0:8081, --bind=[::]:8081
+        re(
+            r#"(?:-b|--bind)(?:=|\s+|["']\s*,\s*)["']?(?:[0-9.]*|\[[0-9a-f:]*\]|[a-z0-9.-]*):([0-9]{2,5})\b"#,
+        ),
+        // Java: System.setProperty("server.port", "8081"); jib: <port>8081</port>
+        re(r#"System\.setProperty\(\s*"server\.port"\s*,\s*"([0-9]{2,5})""#),
+        re(r"<port>\s*([0-9]{2,5})\s*</port>"),
+        // Dockerfile: ENV PORT 8081 (ENV PORT=8081 is an assignment)
+        re(r"(?m)^[ \t]*ENV\s+PORT\s+([0-9]{2,5})\b"),
     ]
 });
 
@@ -167,9 +194,11 @@ pub fn binds(text: &str, out: &mut Vec<Fact>) {
                 continue;
             };
             if let Some(port) = port_of(num.as_str()) {
+                // Indentation is not part of the fact.
+                let lead = all.as_str().len() - all.as_str().trim_start().len();
                 out.push(Fact::Bind {
                     port,
-                    span: all.range(),
+                    span: all.start() + lead..all.end(),
                 });
             }
         }
@@ -261,6 +290,29 @@ mod tests {
             (r#"process.env.API_URL || 'x'"#, "API_URL", Some("x")),
             (r#"System.getenv("DB_HOST")"#, "DB_HOST", None),
             (
+                r#"System.getenv().getOrDefault("PORT", "9555")"#,
+                "PORT",
+                Some("9555"),
+            ),
+            (
+                r#"@Value("http://${BALANCES_API_ADDR}/balances")"#,
+                "BALANCES_API_ADDR",
+                None,
+            ),
+            (r#"server.port=${PORT:8081}"#, "PORT", Some("8081")),
+            (r#"Configuration["REDIS_ADDR"]"#, "REDIS_ADDR", None),
+            (
+                r#"Environment.GetEnvironmentVariable("REDIS_ADDR")"#,
+                "REDIS_ADDR",
+                None,
+            ),
+            (
+                r#"mustMapEnv(&svc.cartSvcAddr, "CART_SERVICE_ADDR")"#,
+                "CART_SERVICE_ADDR",
+                None,
+            ),
+            (r#"os.LookupEnv("LISTEN_ADDR")"#, "LISTEN_ADDR", None),
+            (
                 r#"${NATS_URL:-nats://nats:4222}"#,
                 "NATS_URL",
                 Some("nats://nats:4222"),
@@ -291,7 +343,31 @@ mod tests {
         assert_eq!(facts("  port: 8080\n", port_assignments).len(), 1);
         assert_eq!(facts("app.run(port=5000)", port_assignments).len(), 1);
         assert!(facts("MAX_QUEUE_ITEMS = 50052\n", port_assignments).is_empty());
+        for t in [
+            "listenPort = \"5050\"",
+            "defaultPort := 5050",
+            "GRPC_PORT=5050",
+            "server.port = 5050",
+            "grpc_port: 5050",
+        ] {
+            let v = facts(t, port_assignments);
+            assert!(
+                matches!(v.as_slice(), [Fact::PortAssign { port: 5050, .. }]),
+                "{t}: {v:?}"
+            );
+        }
         assert!(facts("transport = 5\nsupport: 9\n", port_assignments).is_empty());
+    }
+
+    /// EXPOSE's span starts at the keyword, on its own line (not at the newline before it).
+    #[test]
+    fn expose_is_reported_on_its_line() {
+        let text = "FROM x\n  EXPOSE 50051\n";
+        let v = facts(text, super::binds);
+        let [Fact::Bind { span, .. }] = v.as_slice() else {
+            panic!("{v:?}")
+        };
+        assert_eq!(&text[span.clone()], "EXPOSE 50051");
     }
 
     #[test]
@@ -304,6 +380,11 @@ mod tests {
             "EXPOSE 8080",
             "exec app --port 8080",
             "exec app --port=8080",
+            r#"CMD ["gunicorn", "-b", ":8080", "app:app"]"#,
+            "CMD gunicorn --bind 0.0.0.0:8080 app:app",
+            r#"System.setProperty("server.port", "8080");"#,
+            "<port>8080</port>",
+            "ENV PORT 8080",
         ] {
             let v = facts(t, super::binds);
             assert_eq!(v.len(), 1, "{t}");

@@ -130,6 +130,14 @@ impl<'a> Knowledge<'a> {
     }
 
     /// Whether `svc` declares `depends-on` the service `other`.
+    /// Whether any service of the spec sets an env var of this name (`env X ref=…`).
+    pub fn mapped_anywhere(&self, name: &str) -> bool {
+        self.platform
+            .services
+            .iter()
+            .any(|s| s.env.iter().any(|v| v.name.value == name))
+    }
+
     pub fn depends_on(&self, svc: usize, other: usize) -> bool {
         let target = &self.service(other).name.value;
         self.service(svc)

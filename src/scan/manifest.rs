@@ -18,26 +18,48 @@ pub struct ManifestDrift<'a> {
     kind: String,
     field: &'static str,
     value: i64,
-    expected: String,
+    /// What the spec says instead: a port list, or why there is none to compare with.
+    expected: Expected,
     span: std::ops::Range<usize>,
+}
+
+enum Expected {
+    /// The spec's ports for this field.
+    Ports(String),
+    /// The manifest names a port (`monitoring`) the spec does not declare.
+    Undeclared { name: String, declared: String },
 }
 
 impl ManifestDrift<'_> {
     pub fn into_finding(self, file: &str, text: &Arc<String>) -> Finding {
-        let mut f = Finding::new(
-            "MC206",
-            format!(
-                "{} `{}` has {}: {}, but the spec says {}",
-                self.kind, self.svc.name.value, self.field, self.value, self.expected
+        let (kind, name) = (&self.kind, &self.svc.name.value);
+        let message = match &self.expected {
+            Expected::Ports(p) if p.is_empty() => format!(
+                "{kind} `{name}` has {}: {}, but the spec declares no port for it",
+                self.field, self.value
             ),
-        )
-        .in_text(
-            file,
-            text,
-            self.span,
-            format!("{}: {}", self.field, self.value),
-        )
-        .help("generate this manifest with `maestroc build`, or make it agree with platform.kdl");
+            Expected::Ports(p) => format!(
+                "{kind} `{name}` has {}: {}, but the spec says {p}",
+                self.field, self.value
+            ),
+            Expected::Undeclared {
+                name: port,
+                declared,
+            } => format!(
+                "{kind} `{name}` has port `{port}` ({}), which is not declared in the spec (it declares {declared})",
+                self.value
+            ),
+        };
+        let mut f = Finding::new("MC206", message)
+            .in_text(
+                file,
+                text,
+                self.span,
+                format!("{}: {}", self.field, self.value),
+            )
+            .help(
+                "generate this manifest with `maestroc build`, or make it agree with platform.kdl",
+            );
         f = f.with_ports_of(self.svc);
         f
     }
@@ -47,18 +69,69 @@ fn as_i64(v: &Value) -> Option<i64> {
     v.as_i64()
 }
 
-/// Where `field: value` first appears in the text (the report's line).
-fn locate(text: &str, field: &str, value: i64) -> std::ops::Range<usize> {
+/// Where `field: value` appears inside the document `within` (after its `ports:` when there
+/// is one, so a probe's `port: 8080` above is not taken for the Service's port).
+fn locate(
+    text: &str,
+    within: std::ops::Range<usize>,
+    field: &str,
+    value: i64,
+) -> std::ops::Range<usize> {
+    let doc = &text[within.clone()];
+    let from = if field == "port" || field == "targetPort" || field == "nodePort" {
+        doc.find("ports:").unwrap_or(0)
+    } else {
+        0
+    };
     Regex::new(&format!(r#"\b{field}\s*:\s*["']?{value}\b"#))
         .ok()
-        .and_then(|re| re.find(text).map(|m| m.range()))
-        .unwrap_or(0..0)
+        .and_then(|re| {
+            re.find(&doc[from..]).or_else(|| re.find(doc)).map(|m| {
+                let base = within.start
+                    + if re.find(&doc[from..]).is_some() {
+                        from
+                    } else {
+                        0
+                    };
+                base + m.start()..base + m.end()
+            })
+        })
+        .unwrap_or(within.start..within.start)
+}
+
+/// The byte range of each YAML document of `text` (split at `---` lines), skipping ones
+/// holding only comments or blanks, so they line up with the parsed documents.
+fn document_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" || line.starts_with("--- ") {
+            ranges.push(start..pos);
+            start = pos + line.len();
+        }
+        pos += line.len();
+    }
+    ranges.push(start..text.len());
+    ranges
+        .into_iter()
+        .filter(|r| {
+            text[r.clone()]
+                .lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .collect()
+}
+
+/// Whether a file is a Kubernetes manifest maestroc reads as one (and never as code).
+pub fn is_manifest(rel: &Path, text: &str) -> bool {
+    rel.extension().is_some_and(|e| e == "yaml" || e == "yml")
+        && text.contains("kind:")
+        && text.contains("apiVersion:")
 }
 
 pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift<'a>> {
-    let yaml = rel.extension().is_some_and(|e| e == "yaml" || e == "yml");
-    if !yaml || !text.contains("kind:") || !text.contains("apiVersion:") || text.starts_with(HEADER)
-    {
+    if !is_manifest(rel, text) || text.starts_with(HEADER) {
         return Vec::new();
     }
     // Helm templates and other non-YAML are not manifests we can read: skipped quietly.
@@ -67,7 +140,14 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
     };
     let p = k.platform;
     let mut out = Vec::new();
-    for doc in docs {
+    let ranges = document_ranges(text);
+    let aligned = ranges.len() == docs.len();
+    for (d, doc) in docs.into_iter().enumerate() {
+        let within = if aligned {
+            ranges[d].clone()
+        } else {
+            0..text.len()
+        };
         let kind = doc["kind"].as_str().unwrap_or_default().to_string();
         let Some(name) = doc["metadata"]["name"].as_str() else {
             continue;
@@ -96,15 +176,33 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let mut push = |field: &'static str, value: i64, expected: String| {
+        let mut push = |field: &'static str, value: i64, expected: Expected| {
             out.push(ManifestDrift {
                 svc,
                 kind: kind.clone(),
                 field,
                 value,
                 expected,
-                span: locate(text, field, value),
+                span: locate(text, within.clone(), field, value),
             });
+        };
+        let declared = || {
+            svc.ports
+                .iter()
+                .map(|x| format!("{} {}", x.name.value, x.number.value))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        // A port the manifest names: compared with the spec's port of that name, or reported
+        // as undeclared when the spec has none of that name.
+        let named = |port: &Value| -> Option<Result<&crate::model::Port, String>> {
+            let n = port["name"].as_str()?;
+            Some(
+                svc.ports
+                    .iter()
+                    .find(|x| x.name.value == n)
+                    .ok_or_else(|| n.to_string()),
+            )
         };
         match kind.as_str() {
             "Deployment" | "StatefulSet" | "DaemonSet" | "Pod" => {
@@ -115,16 +213,59 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                 };
                 for c in pod["containers"].as_array().into_iter().flatten() {
                     for port in c["ports"].as_array().into_iter().flatten() {
-                        if let Some(n) = as_i64(&port["containerPort"])
-                            && !container_ports.contains(&n)
-                        {
-                            push("containerPort", n, expected_ports());
+                        let Some(n) = as_i64(&port["containerPort"]) else {
+                            continue;
+                        };
+                        match named(port) {
+                            Some(Ok(x)) if i64::from(x.number.value.get()) != n => push(
+                                "containerPort",
+                                n,
+                                Expected::Ports(x.number.value.to_string()),
+                            ),
+                            Some(Ok(_)) => {}
+                            Some(Err(name)) => push(
+                                "containerPort",
+                                n,
+                                Expected::Undeclared {
+                                    name,
+                                    declared: declared(),
+                                },
+                            ),
+                            None if !container_ports.contains(&n) => {
+                                push("containerPort", n, Expected::Ports(expected_ports()))
+                            }
+                            None => {}
                         }
                     }
                 }
             }
             "Service" => {
                 for port in doc["spec"]["ports"].as_array().into_iter().flatten() {
+                    match (named(port), as_i64(&port["port"])) {
+                        (Some(Err(name)), Some(n)) => {
+                            push(
+                                "port",
+                                n,
+                                Expected::Undeclared {
+                                    name,
+                                    declared: declared(),
+                                },
+                            );
+                            continue;
+                        }
+                        (Some(Ok(x)), Some(n)) => {
+                            if i64::from(x.exposed().get()) != n {
+                                push("port", n, Expected::Ports(x.exposed().to_string()));
+                            }
+                            if let Some(t) = as_i64(&port["targetPort"])
+                                && i64::from(x.number.value.get()) != t
+                            {
+                                push("targetPort", t, Expected::Ports(x.number.value.to_string()));
+                            }
+                            continue;
+                        }
+                        _ => {}
+                    }
                     if let Some(n) = as_i64(&port["port"]) {
                         let exposed: Vec<i64> = svc
                             .ports
@@ -137,13 +278,13 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                                 .map(i64::to_string)
                                 .collect::<Vec<_>>()
                                 .join(", ");
-                            push("port", n, e);
+                            push("port", n, Expected::Ports(e));
                         }
                     }
                     if let Some(n) = as_i64(&port["targetPort"])
                         && !container_ports.contains(&n)
                     {
-                        push("targetPort", n, expected_ports());
+                        push("targetPort", n, Expected::Ports(expected_ports()));
                     }
                     if let Some(n) = as_i64(&port["nodePort"]) {
                         let nps: Vec<i64> = svc
@@ -160,7 +301,7 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                                     .collect::<Vec<_>>()
                                     .join(", ")
                             };
-                            push("nodePort", n, e);
+                            push("nodePort", n, Expected::Ports(e));
                         }
                     }
                 }

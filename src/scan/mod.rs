@@ -169,19 +169,28 @@ fn check_file(
     if let Some(re) = address_re {
         extract::addresses(&text, re, &mut facts);
     }
-    if text.contains("PORT") || text.contains("port") {
+    // A Kubernetes object is read as a manifest, never as code: its `port: 80` is a Service
+    // port, not a listen port, even inside a service's source directory.
+    let is_manifest = manifest::is_manifest(rel, &text);
+    if !is_manifest && (text.contains("PORT") || text.contains("port") || text.contains("Port")) {
         extract::port_assignments(&text, &mut facts);
     }
-    if owner.is_some() {
+    if owner.is_some() && !is_manifest {
         extract::binds(&text, &mut facts);
     }
-    if text.contains("env") || text.contains("${") {
+    if !is_manifest
+        && (text.contains("env")
+            || text.contains("Env")
+            || text.contains("${")
+            || text.contains("Configuration["))
+    {
         extract::env_reads(&text, &mut facts);
     }
     let manifest = manifest::check(k, rel, &text);
     if facts.is_empty() && manifest.is_empty() {
         return out;
     }
+    let lang = Lang::of(rel);
     let file = display(rel);
     let text = Arc::new(text);
     let mut warned_undeclared: Vec<usize> = Vec::new();
@@ -203,19 +212,20 @@ fn check_file(
                             || (!svc.is_external() && p.exposed().get() == port)
                     });
                     if !known {
-                        let mut f = Finding::new(
-                            "MC201",
-                            format!(
-                                "`{}` is addressed on port {port}, but the spec gives it {}",
-                                svc.name.value,
-                                ports_text(svc)
-                            ),
-                        )
-                        .in_text(&file, &text, span.clone(), format!("port {port}"))
-                        .help(format!(
-                            "read the address from the environment (`{}_ADDRESS` from the service-ports ConfigMap) instead of hardcoding it",
-                            crate::model::key_prefix(svc)
-                        ));
+                        let mut f =
+                            Finding::new(
+                                "MC201",
+                                format!(
+                                    "`{}` is addressed on port {port}, but the spec gives it {}",
+                                    svc.name.value,
+                                    ports_text(svc)
+                                ),
+                            )
+                            .in_text(&file, &text, span.clone(), format!("port {port}"))
+                            .help(lang.read_instead(&format!(
+                                "{}_ADDRESS",
+                                crate::model::key_prefix(svc)
+                            )));
                         f = f.with_ports_of(svc);
                         out.push(f);
                     }
@@ -254,20 +264,15 @@ fn check_file(
                             )
                             .in_text(&file, &text, span, format!("{port}"))
                             .at(key.span, format!("{name} = {}", key.value))
-                            .help(format!("read {name} from the environment; the service-ports ConfigMap provides it")),
+                            .help(lang.read_instead(&name)),
                         );
                     }
                     continue;
                 }
                 let Some(o) = owner else { continue };
                 let me = k.service(o);
-                let own_key = format!("{}_PORT", crate::model::key_prefix(me));
-                if !(name == "PORT"
-                    || name == "port"
-                    || name.starts_with(&own_key[..own_key.len() - 5]))
-                {
-                    continue;
-                }
+                // In its own source every port-named constant (`listenPort`, `GRPC_PORT`,
+                // `server.port`) is a listen port of it or of a dependency.
                 // In its own source, a port may be its own or a dependency's.
                 let mut allowed: Vec<u16> = me.ports.iter().map(|p| p.number.value.get()).collect();
                 for dep in &me.depends_on {
@@ -285,14 +290,14 @@ fn check_file(
                     }
                 }
                 if !me.ports.is_empty() && !allowed.contains(&port) {
-                    out.push(own_port_finding(me, &file, &text, span, port));
+                    out.push(own_port_finding(me, &file, &text, span, port, lang));
                 }
             }
             Fact::Bind { port, span } => {
                 let Some(o) = owner else { continue };
                 let me = k.service(o);
                 if !me.ports.is_empty() && !me.ports.iter().any(|p| p.number.value.get() == port) {
-                    out.push(own_port_finding(me, &file, &text, span, port));
+                    out.push(own_port_finding(me, &file, &text, span, port, lang));
                 }
             }
             Fact::EnvRead {
@@ -300,14 +305,172 @@ fn check_file(
                 fallback,
                 span,
             } => {
-                env_read(k, owner, &file, &text, &name, fallback, span, &mut out);
+                env_read(
+                    k, owner, &file, &text, &name, fallback, span, lang, &mut out,
+                );
             }
         }
     }
     for m in manifest {
         out.push(m.into_finding(&file, &text));
     }
-    out
+    suppress(&file, &text, out)
+}
+
+/// `maestroc: ignore[MC203] reason` in a comment on a finding's line (or alone on the line
+/// above it) silences findings of those codes there. A suppression without a reason is
+/// reported (MC208), and so is one that silenced nothing (MC209), as ruff's RUF100 does.
+fn suppress(file: &str, text: &Arc<String>, findings: Vec<Finding>) -> Vec<Finding> {
+    const MARK: &str = "maestroc: ignore[";
+    if !text.contains(MARK) {
+        return findings;
+    }
+    struct Suppression {
+        applies_to: usize,
+        codes: Vec<String>,
+        span: std::ops::Range<usize>,
+        used: bool,
+    }
+    let mut sups = Vec::new();
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if let Some(at) = line.find(MARK) {
+            let rest = &line[at + MARK.len()..];
+            if let Some(close) = rest.find(']') {
+                let codes = rest[..close]
+                    .split(',')
+                    .map(|c| c.trim().to_ascii_uppercase())
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                let before = line[..at].trim();
+                // A comment alone on its line speaks for the next line.
+                let alone = before.chars().all(|c| "#/-*<!;".contains(c));
+                let span = offset + at..offset + at + MARK.len() + close + 1;
+                sups.push(Suppression {
+                    applies_to: if alone { i + 2 } else { i + 1 },
+                    codes,
+                    span,
+                    used: false,
+                });
+            }
+        }
+        offset += line.len();
+    }
+    let mut kept = Vec::new();
+    for f in findings {
+        let line = f.location.as_ref().map(|l| l.line);
+        let hit = sups
+            .iter_mut()
+            .find(|s| Some(s.applies_to) == line && s.codes.iter().any(|c| c == f.rule.code));
+        match hit {
+            Some(s) => s.used = true,
+            None => kept.push(f),
+        }
+    }
+    // Re-read for the reports: a missing reason, an unused suppression.
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(at) = line.find(MARK) {
+            let rest = &line[at + MARK.len()..];
+            if let Some(close) = rest.find(']') {
+                let reason = rest[close + 1..]
+                    .trim()
+                    .trim_end_matches(['*', '/', '-', '>', '#'])
+                    .trim();
+                let span = offset + at..offset + at + MARK.len() + close + 1;
+                if reason.is_empty() {
+                    kept.push(
+                        Finding::new("MC208", "a suppression without a reason")
+                            .in_text(file, text, span.clone(), "why is this fine?")
+                            .help("say why after the codes: `maestroc: ignore[MC203] read only when tracing is on`"),
+                    );
+                }
+                if let Some(s) = sups.iter().find(|s| s.span == span && !s.used) {
+                    kept.push(
+                        Finding::new(
+                            "MC209",
+                            format!("suppression of {} silences nothing", s.codes.join(", ")),
+                        )
+                        .in_text(file, text, span, "no such finding here")
+                        .help("remove it: the finding it was for is gone (or on another line)"),
+                    );
+                }
+            }
+        }
+        offset += line.len();
+    }
+    kept
+}
+
+/// The language of a scanned file, so that help says what to write in it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    Python,
+    Go,
+    Js,
+    Java,
+    CSharp,
+    Rust,
+    Shell,
+    Dockerfile,
+    Yaml,
+    Properties,
+    Other,
+}
+
+impl Lang {
+    fn of(rel: &Path) -> Lang {
+        let name = rel
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if name == "dockerfile" || name.starts_with("dockerfile.") || name.ends_with(".dockerfile")
+        {
+            return Lang::Dockerfile;
+        }
+        match rel.extension().and_then(|e| e.to_str()).unwrap_or("") {
+            "py" => Lang::Python,
+            "go" => Lang::Go,
+            "js" | "mjs" | "cjs" | "ts" | "tsx" | "jsx" => Lang::Js,
+            "java" | "kt" => Lang::Java,
+            "cs" => Lang::CSharp,
+            "rs" => Lang::Rust,
+            "sh" | "bash" | "env" => Lang::Shell,
+            "yaml" | "yml" => Lang::Yaml,
+            "properties" => Lang::Properties,
+            _ => Lang::Other,
+        }
+    }
+
+    /// How to read `var` from the environment in this language, as a help sentence.
+    fn read_instead(self, var: &str) -> String {
+        let how = match self {
+            Lang::Python => format!("`os.environ[\"{var}\"]`"),
+            Lang::Go => format!("`os.Getenv(\"{var}\")` (and fail when it is empty)"),
+            Lang::Js => format!("`process.env.{var}` (and fail when it is unset)"),
+            Lang::Java => format!("`System.getenv(\"{var}\")`"),
+            Lang::CSharp => format!("`Environment.GetEnvironmentVariable(\"{var}\")`"),
+            Lang::Rust => format!("`std::env::var(\"{var}\")?`"),
+            Lang::Shell => format!("`${{{var}:?}}`"),
+            Lang::Properties => format!("`${{{var}}}`"),
+            Lang::Dockerfile => {
+                return format!(
+                    "don't bake it into the image: {var} comes from the service-ports ConfigMap at run time; remove the literal"
+                );
+            }
+            Lang::Yaml => {
+                return format!(
+                    "reference it instead of a literal: `valueFrom: {{configMapKeyRef: {{name: service-ports, key: {var}}}}}` — or let `maestroc build` generate this manifest"
+                );
+            }
+            Lang::Other => {
+                return format!(
+                    "read {var} from the environment (the service-ports ConfigMap provides it) instead of a literal"
+                );
+            }
+        };
+        format!("read it with {how}: the service-ports ConfigMap provides {var}")
+    }
 }
 
 fn own_port_finding(
@@ -316,6 +479,7 @@ fn own_port_finding(
     text: &Arc<String>,
     span: std::ops::Range<usize>,
     port: u16,
+    lang: Lang,
 ) -> Finding {
     let mut f = Finding::new(
         "MC201",
@@ -326,10 +490,18 @@ fn own_port_finding(
         ),
     )
     .in_text(file, text, span, format!("port {port}"))
-    .help(format!(
-        "bind the port from `{}_PORT` (service-ports), or change the spec if {port} is right",
-        crate::model::key_prefix(me)
-    ));
+    .help(if lang == Lang::Dockerfile {
+        format!(
+            "write the spec's port (`EXPOSE {}`): the server binds `{}_PORT` from the service-ports ConfigMap — or change the spec if {port} is right",
+            me.primary_port().map_or(0, |p| p.number.value.get()),
+            crate::model::key_prefix(me)
+        )
+    } else {
+        format!(
+            "{} — or change the spec if {port} is right",
+            lang.read_instead(&format!("{}_PORT", crate::model::key_prefix(me)))
+        )
+    });
     f = f.with_ports_of(me);
     f
 }
@@ -343,6 +515,7 @@ fn env_read(
     name: &str,
     fallback: Option<(String, std::ops::Range<usize>)>,
     span: std::ops::Range<usize>,
+    lang: Lang,
     out: &mut Vec<Finding>,
 ) {
     let key = k.keys.get(name);
@@ -369,6 +542,27 @@ fn env_read(
     let Some(o) = owner else { return };
     let me = k.service(o);
     if k.provided[o].contains(name) {
+        // A default that disagrees with what the manifest provides is drift, not style: when
+        // the wiring breaks, the service silently listens or dials elsewhere.
+        if key.is_none()
+            && let (Some((value, fspan)), Some(provided)) = (&fallback, k.provided_value(o, name))
+            && value.parse::<u16>().is_ok()
+            && *value != provided
+        {
+            out.push(
+                Finding::new(
+                    "MC201",
+                    format!(
+                        "the default of {name} is {value}, but the manifest of `{}` gives {provided}",
+                        me.name.value
+                    ),
+                )
+                .in_text(file, text, fspan.clone(), value.to_string())
+                .at(me.name.span, "service declared here")
+                .help(lang.read_instead(name)),
+            );
+            return;
+        }
         if let Some((value, fspan)) = fallback {
             let mut f = Finding::new(
                 "MC202",
@@ -376,7 +570,8 @@ fn env_read(
             )
             .in_text(file, text, fspan, "this default hides a missing variable")
             .help(format!(
-                "make {name} required (e.g. `os.environ[\"{name}\"]`): a default like `{value}` silently wins when wiring breaks"
+                "make {name} required — {} — a default like `{value}` silently wins when wiring breaks",
+                lang.read_instead(name)
             ));
             if let Some(key) = key {
                 f = f.at(key.span, format!("{name} comes from here"));
@@ -388,6 +583,10 @@ fn env_read(
     if !is_wiring_name(name) {
         return;
     }
+    // An error needs evidence that ties the variable to the spec: a service-ports key, a
+    // variable the spec maps for some service, or a name that spells a spec service. Anything
+    // else (a tracing collector, the service's own bind address) is at most information.
+    let tied = key.is_some() || k.mapped_anywhere(name) || names_a_service(k, name);
     let mut f = Finding::new(
         "MC203",
         format!(
@@ -410,5 +609,40 @@ fn env_read(
             me.name.value
         )),
     };
+    if !tied {
+        f.severity = crate::diagnostic::Severity::Info;
+        f.help = Some(format!(
+            "{name} names nothing in the spec, so this is information only; it becomes an error when a spec service's address or key is meant (map it with `env {name} ref=…`), and `[scan] optional-env` or `maestroc: ignore[MC203] reason` records that it is optional"
+        ));
+    }
     out.push(f);
+}
+
+/// `CART_SERVICE_ADDR`, `CARTSERVICE_HOST`, `LEDGER_DB_URL` spell a spec service's name once
+/// the wiring suffix and underscores are dropped.
+fn names_a_service(k: &Knowledge<'_>, name: &str) -> bool {
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    let stem = [
+        "_ADDRESS",
+        "_ADDR",
+        "_HOST",
+        "_URL",
+        "_URI",
+        "_ENDPOINT",
+        "_PORT",
+    ]
+    .iter()
+    .find_map(|s| name.strip_suffix(s))
+    .unwrap_or(name);
+    let stem = squash(stem);
+    !stem.is_empty()
+        && k.platform.services.iter().any(|s| {
+            let n = squash(&s.name.value);
+            n == stem || format!("{n}service") == stem || n == format!("{stem}service")
+        })
 }
