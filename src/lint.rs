@@ -18,6 +18,7 @@ pub fn run(p: &Platform, out: &mut Findings) {
             if let EnvValue::Literal(value) = &var.value {
                 secret_literal_value(&var.name.value, value, out);
                 default_credential(&var.name.value, value, out);
+                credential_in_uri(&var.name.value, value, out);
                 literal_address(p, value, out);
             }
         }
@@ -47,7 +48,7 @@ pub fn run(p: &Platform, out: &mut Findings) {
     }
 }
 
-fn says_secret(name: &str) -> bool {
+pub(crate) fn says_secret(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     [
         "PASSWORD",
@@ -62,7 +63,7 @@ fn says_secret(name: &str) -> bool {
         || n.ends_with("_KEY")
 }
 
-fn says_credential(name: &str) -> bool {
+pub(crate) fn says_credential(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     says_secret(&n)
         || ["USER", "PASS", "AUTH", "LOGIN"]
@@ -115,13 +116,57 @@ fn secret_literal_value(name: &str, value: &crate::model::Spanned<String>, out: 
 /// MC302: values every scanner tries first. `minioadmin` and `changeme` are flagged anywhere;
 /// the generic words only on a variable whose name says it is a credential, so that
 /// `env ROLE "admin"` is not a false alarm.
-fn default_credential(name: &str, value: &crate::model::Spanned<String>, out: &mut Findings) {
-    let v = value.value.to_ascii_lowercase();
+/// A value every scanner tries first: `minioadmin`, `change-me`… anywhere, and `admin`,
+/// `password`, `root`… on a credential-named variable.
+pub(crate) fn is_default_credential(name: &str, value: &str) -> bool {
+    let v = value.to_ascii_lowercase();
     let always = ["minioadmin", "changeme", "change-me", "change_me"];
     let credential_words = ["admin", "password", "root", "secret", "guest", "postgres"];
-    if always.contains(&v.as_str())
+    always.contains(&v.as_str())
+        || v.ends_with("-change-me")
+        || v.ends_with("-changeme")
         || (says_credential(name) && credential_words.contains(&v.as_str()))
-    {
+}
+
+/// The password in a URI's user-info (`scheme://user:password@host`), when it is a literal:
+/// `$(X)`, `${X}`, `{KEY}`, `%s` and masks are placeholders. The range is the password's.
+pub(crate) fn uri_passwords(text: &str) -> Vec<std::ops::Range<usize>> {
+    static URI: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = URI.get_or_init(|| {
+        regex::Regex::new(r#"\b[a-z][a-z0-9+.-]*://[^\s:/@"'`]+:([^\s@/"'`]+)@[A-Za-z0-9.-]"#)
+            .unwrap_or_else(|_| unreachable!("a constant regex"))
+    });
+    re.captures_iter(text)
+        .filter_map(|c| c.get(1))
+        .filter(|m| {
+            let p = m.as_str();
+            !(p.starts_with('$')
+                || p.starts_with('{')
+                || p.starts_with('%')
+                || p.starts_with('<')
+                || p.chars().all(|c| c == '*' || c == 'x' || c == 'X'))
+        })
+        .map(|m| m.range())
+        .collect()
+}
+
+/// MC306 on a spec value.
+fn credential_in_uri(name: &str, value: &crate::model::Spanned<String>, out: &mut Findings) {
+    let base = value.span.offset() + usize::from(value.span.len() >= value.value.len() + 2);
+    for r in uri_passwords(&value.value) {
+        out.push(
+            Finding::new("MC306", format!("`{name}` carries a password inside its URI"))
+                .at(
+                    miette::SourceSpan::new((base + r.start).into(), r.len()),
+                    "a literal password",
+                )
+                .help("keep it in a secret (`env DB_PASSWORD secret=\"db\"`) and write `$(DB_PASSWORD)` in its place"),
+        );
+    }
+}
+
+fn default_credential(name: &str, value: &crate::model::Spanned<String>, out: &mut Findings) {
+    if is_default_credential(name, &value.value) {
         out.push(
             Finding::new(
                 "MC302",

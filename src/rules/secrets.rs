@@ -50,4 +50,30 @@ Why it matters: the pod stays in CreateContainerConfigError until someone notice
 Example: `key DB_PASSWORD` declared, `key=\"DB_PASWORD\"` referenced.\n\
 Fix: use a declared key, or add the key to the secret.",
     },
+    Rule {
+        code: "MC305",
+        name: "private-key-committed",
+        severity: Error,
+        summary: "a private key in a file of the repository (`check --scan`)",
+        explanation: "What it does: finds `-----BEGIN … PRIVATE KEY-----` in any scanned file — a \
+manifest's Secret, a config file, a test fixture.\n\
+Why it matters: whoever can read the repository can impersonate the service; rotating the key \
+is the only fix once it is pushed.\n\
+Example: a Secret manifest with `jwtRS256.key: |` and the key inline.\n\
+Fix: remove it (and rotate it), keep it in the secret store, and declare it with `secret \
+\"jwt\" { key jwtRS256.key }` mounted by `volume … secret=\"jwt\"`.",
+    },
+    Rule {
+        code: "MC306",
+        name: "credential-in-uri",
+        severity: Error,
+        summary: "a password inside a connection URI (`scheme://user:password@host`)",
+        explanation: "What it does: flags a URI whose user-info carries a literal password, in an \
+env value of the spec or in any scanned file; placeholders (`$(DB_PASSWORD)`, `${PASS}`, \
+`{KEY}`) are not literals.\n\
+Why it matters: the password travels with every copy of the URI — logs, ConfigMaps, Git.\n\
+Example: `postgresql://admin:password@db:5432/mlflow`.\n\
+Fix: keep the password in a secret (`env DB_PASSWORD secret=\"db\"`) and build the URI from \
+it at run time, e.g. `postgresql://admin:$(DB_PASSWORD)@db:5432/mlflow` after that env var.",
+    },
 ];

@@ -1,10 +1,12 @@
 //! The drift scanner: reads the repository around the spec and reports every place that
-//! disagrees with it (MC201–MC204, MC206), plus files it had to skip (MC207).
+//! disagrees with it (MC201–MC204, MC206), credentials committed with the code (MC302, MC305,
+//! MC306), plus files it had to skip (MC207).
 //!
 //! `walk` enumerates files in parallel; `extract` finds port facts in text; this module
 //! judges each fact against `knowledge` (what the spec says). Findings come back sorted by
 //! file and line, so the report is the same on every run.
 
+mod credentials;
 mod extract;
 mod knowledge;
 mod manifest;
@@ -187,7 +189,8 @@ fn check_file(
         extract::env_reads(&text, &mut facts);
     }
     let manifest = manifest::check(k, rel, &text);
-    if facts.is_empty() && manifest.is_empty() {
+    let secrets = credentials::find(&text);
+    if facts.is_empty() && manifest.is_empty() && secrets.is_empty() {
         return out;
     }
     let lang = Lang::of(rel);
@@ -313,6 +316,9 @@ fn check_file(
     }
     for m in manifest {
         out.push(m.into_finding(&file, &text));
+    }
+    for c in secrets {
+        out.push(c.into_finding(&file, &text));
     }
     suppress(&file, &text, out)
 }
