@@ -287,6 +287,97 @@ service "c" { namespace "ours"; image "registry.local/c:1.0.0"; port http 8080; 
     );
 }
 
+/// (from, to, port) a pod may send to under `egress "restricted"`, derived from the egress
+/// rules and the pods' labels alone; DNS reported as ("…", "dns", 53).
+fn egress_allowed(objects: &[Value]) -> BTreeSet<(String, String, i64)> {
+    let pods: Vec<(String, String, Value)> = objects
+        .iter()
+        .filter(|o| pod_spec(o).is_some())
+        .map(|o| {
+            (
+                o["metadata"]["name"].as_str().unwrap().to_string(),
+                o["metadata"]["namespace"].as_str().unwrap().to_string(),
+                o["spec"]["template"]["metadata"]["labels"].clone(),
+            )
+        })
+        .collect();
+    let selects = |sel: &Value, labels: &Value| {
+        sel["matchLabels"]
+            .as_object()
+            .is_some_and(|m| m.iter().all(|(k, v)| &labels[k] == v))
+    };
+    let mut out = BTreeSet::new();
+    for np in objects.iter().filter(|o| o["kind"] == "NetworkPolicy") {
+        let ns = np["metadata"]["namespace"].as_str().unwrap();
+        for (from, _, _) in pods
+            .iter()
+            .filter(|(_, pns, l)| pns == ns && selects(&np["spec"]["podSelector"], l))
+        {
+            for rule in np["spec"]["egress"].as_array().into_iter().flatten() {
+                let ports: Vec<i64> = rule["ports"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p["port"].as_i64())
+                    .collect();
+                for peer in rule["to"].as_array().into_iter().flatten() {
+                    if peer["podSelector"]["matchLabels"]["k8s-app"] == "kube-dns" {
+                        out.insert((from.clone(), "dns".to_string(), 53));
+                        continue;
+                    }
+                    for (to, tns, labels) in &pods {
+                        if peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                            == tns.as_str()
+                            && selects(&peer["podSelector"], labels)
+                        {
+                            for port in &ports {
+                                out.insert((from.clone(), to.clone(), *port));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn restricted_egress_allows_exactly_dns_and_the_dependencies() {
+    let spec = include_str!("fixtures/shop/platform.kdl");
+    let (compiled, objects) = objects(spec, "base");
+    let p = &compiled.platform;
+    let mut expected = BTreeSet::new();
+    for svc in &p.services {
+        expected.insert((svc.name.value.clone(), "dns".to_string(), 53));
+        for dep in &svc.depends_on {
+            let d = p
+                .services
+                .iter()
+                .find(|x| x.name.value == dep.value)
+                .unwrap();
+            for port in &d.ports {
+                expected.insert((
+                    svc.name.value.clone(),
+                    d.name.value.clone(),
+                    i64::from(port.number.value.get()),
+                ));
+            }
+        }
+    }
+    assert_eq!(egress_allowed(&objects), expected);
+    // And the namespace denies both directions by default.
+    let deny = objects
+        .iter()
+        .find(|o| o["kind"] == "NetworkPolicy" && o["metadata"]["name"] == "default-deny")
+        .expect("a default-deny policy");
+    assert_eq!(
+        deny["spec"]["policyTypes"],
+        serde_json::json!(["Ingress", "Egress"])
+    );
+    assert_eq!(deny["spec"]["podSelector"], serde_json::json!({}));
+}
+
 /// (from, to, port) admitted between the platform's pods by the NetworkPolicies, derived from
 /// the policies and the pods' labels alone.
 fn admitted(objects: &[Value]) -> BTreeSet<(String, String, i64)> {

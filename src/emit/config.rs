@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::meta::{DEFAULTS_CONFIGMAP, PORTS_CONFIGMAP, meta};
 use super::yaml::{YamlError, YamlFile};
@@ -70,9 +72,26 @@ pub fn namespaces(t: &Target<'_>) -> Result<YamlFile, YamlError> {
                 ..Default::default()
             },
         )?;
+        // Whatever no policy admits is denied, also for pods maestroc does not emit.
+        if t.platform.network_policies() {
+            file.push(
+                "NetworkPolicy",
+                &NetworkPolicy {
+                    metadata: meta(t.platform, DEFAULT_DENY, Some(ns), None),
+                    spec: Some(NetworkPolicySpec {
+                        pod_selector: Some(LabelSelector::default()),
+                        policy_types: Some(super::workload::policy_types(t.platform)),
+                        ..Default::default()
+                    }),
+                },
+            )?;
+        }
     }
     Ok(file)
 }
+
+/// The per-namespace NetworkPolicy that denies what no other policy admits.
+pub const DEFAULT_DENY: &str = "default-deny";
 
 pub fn config_maps(t: &Target<'_>) -> Result<YamlFile, YamlError> {
     let ports = ports_data(t);

@@ -12,8 +12,8 @@ use k8s_openapi::api::core::v1::{
     ServicePort, ServiceSpec, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
-    IPBlock, NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
-    NetworkPolicySpec,
+    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -159,7 +159,10 @@ pub fn service_file(
     }
     // Every pod gets a policy: one that listens on nothing is denied all ingress.
     if p.network_policies() {
-        file.push("NetworkPolicy", &network_policy(t, svc, dependents))?;
+        file.push(
+            "NetworkPolicy",
+            &network_policy(t, svc, dependencies, dependents),
+        )?;
     }
     Ok(file)
 }
@@ -384,15 +387,82 @@ pub fn ingress_rules(
     rules
 }
 
-fn network_policy(t: &Target<'_>, svc: &Service, dependents: &[&Service]) -> NetworkPolicy {
+/// With `egress "restricted"`: DNS (kube-dns in kube-system), then each dependency's pods on
+/// its ports; an external dependency, which no selector reaches, on its ports anywhere.
+pub fn egress_rules(t: &Target<'_>, dependencies: &[&Service]) -> Vec<NetworkPolicyEgressRule> {
+    let p = t.platform;
+    let port = |n: u16, proto: &str| NetworkPolicyPort {
+        port: Some(IntOrString::Int(i32::from(n))),
+        protocol: Some(proto.to_string()),
+        ..Default::default()
+    };
+    let mut rules = vec![NetworkPolicyEgressRule {
+        to: Some(vec![NetworkPolicyPeer {
+            namespace_selector: Some(namespace_peer("kube-system")),
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(BTreeMap::from([(
+                    "k8s-app".to_string(),
+                    "kube-dns".to_string(),
+                )])),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }]),
+        ports: Some(vec![port(53, "UDP"), port(53, "TCP")]),
+    }];
+    for d in dependencies.iter().filter(|d| !d.ports.is_empty()) {
+        if d.is_external() {
+            rules.push(NetworkPolicyEgressRule {
+                to: None,
+                ports: Some(
+                    d.ports
+                        .iter()
+                        .map(|x| port(x.number.value.get(), "TCP"))
+                        .collect(),
+                ),
+            });
+        } else if t.runs(d) {
+            rules.push(NetworkPolicyEgressRule {
+                to: Some(vec![NetworkPolicyPeer {
+                    namespace_selector: Some(namespace_peer(d.namespace(p))),
+                    pod_selector: Some(selector(p, d)),
+                    ..Default::default()
+                }]),
+                ports: Some(
+                    d.ports
+                        .iter()
+                        .map(|x| port(x.number.value.get(), "TCP"))
+                        .collect(),
+                ),
+            });
+        }
+    }
+    rules
+}
+
+/// `Ingress`, plus `Egress` when the platform restricts it.
+pub fn policy_types(p: &Platform) -> Vec<String> {
+    let mut types = vec!["Ingress".to_string()];
+    if p.egress_restricted() {
+        types.push("Egress".to_string());
+    }
+    types
+}
+
+fn network_policy(
+    t: &Target<'_>,
+    svc: &Service,
+    dependencies: &[&Service],
+    dependents: &[&Service],
+) -> NetworkPolicy {
     let p: &Platform = t.platform;
     NetworkPolicy {
         metadata: service_meta(p, svc, &svc.name.value),
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(selector(p, svc)),
-            policy_types: Some(vec!["Ingress".to_string()]),
+            policy_types: Some(policy_types(p)),
             ingress: Some(ingress_rules(t, svc, dependents)),
-            ..Default::default()
+            egress: p.egress_restricted().then(|| egress_rules(t, dependencies)),
         }),
     }
 }

@@ -60,6 +60,8 @@ pub struct Platform {
     pub addresses: Option<Spanned<AddressForm>>,
     /// `network-policies #false`: the cluster's CNI does not enforce them, so none are emitted.
     pub network_policies: Option<Spanned<bool>>,
+    /// `egress "restricted"`: pods may reach only DNS and their dependencies.
+    pub egress_restricted: Option<Spanned<bool>>,
     pub secrets: Vec<Secret>,
     pub services: Vec<Service>,
     pub environments: Vec<Environment>,
@@ -123,6 +125,10 @@ impl Platform {
 
     pub fn network_policies(&self) -> bool {
         self.network_policies.as_ref().is_none_or(|b| b.value)
+    }
+
+    pub fn egress_restricted(&self) -> bool {
+        self.network_policies() && self.egress_restricted.as_ref().is_some_and(|b| b.value)
     }
 }
 

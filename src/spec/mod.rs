@@ -34,6 +34,7 @@ const PLATFORM: &[&str] = &[
     "existing-namespaces",
     "network-policies",
     "addresses",
+    "egress",
 ];
 const DEFAULTS: &[&str] = &[
     "value",
@@ -152,6 +153,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
     let mut existing_namespaces = Vec::new();
     let mut network_policies = None;
     let mut addresses = None;
+    let mut egress_restricted = None;
     for child in children(pnode, PLATFORM, out) {
         no_children(child, out);
         match reader::name_of(child) {
@@ -190,6 +192,15 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
                     }
                 }
             }
+            "egress" => {
+                if let Some(v) = single_string(child, "an egress mode", out) {
+                    match v.value.as_str() {
+                        "open" => egress_restricted = Some(Spanned::new(false, v.span)),
+                        "restricted" => egress_restricted = Some(Spanned::new(true, v.span)),
+                        _ => out.push(one_of(&v, "egress mode", &["open", "restricted"])),
+                    }
+                }
+            }
             "network-policies" => {
                 let r = NodeReader::new(child, 1, &[], out);
                 network_policies = node_bool(child, &r, out);
@@ -211,6 +222,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
         existing_namespaces,
         addresses,
         network_policies,
+        egress_restricted,
         secrets,
         services,
         environments,

@@ -115,7 +115,8 @@ fn service() -> Value {
             "tolerations": {"type": ["array", "null"], "items": {"type": "object"}},
             "priorityClassName": nullable("string"),
             "terminationGracePeriodSeconds": {"type": ["integer", "null"], "minimum": 0},
-            "ingress": {"type": "array", "items": {"type": "object"}}
+            "ingress": {"type": "array", "items": {"type": "object"}},
+            "egress": {"type": ["array", "null"], "items": {"type": "object"}}
         }
     })
 }
@@ -138,7 +139,8 @@ pub fn schema() -> String {
                     "storageClass": nullable("string"),
                     "imagePullPolicy": {"enum": ["Always", "IfNotPresent", "Never", null]},
                     "externalSecrets": {"type": "boolean"},
-                    "networkPolicies": {"type": "boolean"}
+                    "networkPolicies": {"type": "boolean"},
+                    "policyTypes": strings()
                 }
             },
             "namespaces": strings(),

@@ -112,6 +112,7 @@ fn service_values(
         "priorityClassName": svc.pod.priority_class.as_ref().map(|c| c.value.clone()),
         "terminationGracePeriodSeconds": svc.pod.termination_grace_period.as_ref().map(|s| s.value),
         "ingress": to_json(&workload::ingress_rules(t, svc, dependents)),
+        "egress": if p.egress_restricted() { to_json(&workload::egress_rules(t, dependencies)) } else { Value::Null },
     })
 }
 
@@ -174,6 +175,7 @@ pub fn values(t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
             "imagePullPolicy": t.pull_policy(),
             "externalSecrets": t.external_secrets(),
             "networkPolicies": p.network_policies(),
+            "policyTypes": workload::policy_types(p),
         },
         "namespaces": workload_namespaces(t).into_iter().collect::<Vec<_>>(),
         "ownedNamespaces": namespace_levels(t)
