@@ -10,6 +10,7 @@ mod fmt;
 mod graph;
 mod input;
 mod ports;
+mod secrets;
 
 use std::path::PathBuf;
 
@@ -49,6 +50,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Explain a rule: what it catches, why, how to fix it, an example.
     Explain(explain::ExplainArgs),
+    /// Print an environment's Secrets filled from a local file, for `kubectl apply -f -`.
+    Secrets(secrets::SecretsArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -71,6 +74,7 @@ pub fn main() -> u8 {
         Command::Ports(args) => ports::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Secrets(args) => secrets::run(&args),
     }
 }
 

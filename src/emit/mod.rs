@@ -7,7 +7,7 @@ pub mod graph;
 pub mod helm;
 mod meta;
 pub mod pod;
-mod secrets;
+pub mod secrets;
 pub mod workload;
 pub mod yaml;
 

@@ -63,7 +63,7 @@ struct RemoteRef {
 pub const REQUIRED_KEYS_ANNOTATION: &str = "maestroc.dev/required-keys";
 
 /// Secret name → namespaces whose running workloads reference it.
-fn usage<'a>(t: &Target<'a>) -> BTreeMap<&'a str, BTreeSet<&'a str>> {
+pub fn usage<'a>(t: &Target<'a>) -> BTreeMap<&'a str, BTreeSet<&'a str>> {
     let mut used: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for svc in t.platform.services.iter().filter(|s| t.runs(s)) {
         for secret in &t.platform.secrets {
@@ -146,4 +146,52 @@ fn push_secret(t: &Target<'_>, s: &Secret, ns: &str, file: &mut YamlFile) -> Res
             )
         }
     }
+}
+
+/// The Secrets of one target filled from `values` (`(secret, key)` → value), for
+/// `maestroc secrets`: printed for `kubectl apply -f -`, never written under `output/`. `Err`
+/// lists the `secret.key` pairs the target needs and `values` lacks.
+pub fn filled(
+    t: &Target<'_>,
+    values: &BTreeMap<(String, String), String>,
+) -> Result<String, Vec<String>> {
+    let used = usage(t);
+    let mut missing = Vec::new();
+    let mut file = YamlFile::default();
+    let mut declared: Vec<&Secret> = t.platform.secrets.iter().collect();
+    declared.sort_by(|a, b| a.name.value.cmp(&b.name.value));
+    for secret in declared {
+        let Some(namespaces) = used.get(secret.name.value.as_str()) else {
+            continue;
+        };
+        let mut data = BTreeMap::new();
+        for key in &secret.keys {
+            match values.get(&(secret.name.value.clone(), key.value.clone())) {
+                Some(v) => {
+                    data.insert(key.value.clone(), v.clone());
+                }
+                None => missing.push(format!("{}.{}", secret.name.value, key.value)),
+            }
+        }
+        for ns in namespaces {
+            let obj = K8sSecret {
+                metadata: meta(t.platform, &secret.name.value, Some(ns), None),
+                type_: Some("Opaque".to_string()),
+                string_data: Some(data.clone()),
+                ..Default::default()
+            };
+            if file.push("Secret", &obj).is_err() {
+                missing.push(format!("{} (could not serialise)", secret.name.value));
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    // Not a generated file: no header, nothing for `build` to own.
+    Ok(file
+        .finish()
+        .strip_prefix(super::yaml::HEADER)
+        .unwrap_or_default()
+        .to_string())
 }

@@ -1,0 +1,121 @@
+//! `maestroc secrets`: a development cluster without a secret store gets its Secrets from a
+//! local file, printed for `kubectl apply -f -` and valid for Kubernetes; no value ever lands
+//! in `output/` or in a message.
+
+mod common;
+use common::maestroc;
+
+use std::fs;
+use std::process::Command;
+
+const VALUES: &str = "\
+# local only: never committed
+mlflow-db.POSTGRES_USER=mlflow
+mlflow-db.POSTGRES_PASSWORD=Hunter2-mlflow-db
+airflow-db.POSTGRES_USER=airflow
+airflow-db.POSTGRES_PASSWORD=Hunter2-airflow-db
+minio-root.MINIO_ROOT_USER=minio
+minio-root.MINIO_ROOT_PASSWORD=Hunter2-minio
+grafana-admin.GF_SECURITY_ADMIN_PASSWORD=Hunter2-grafana
+";
+
+fn output_files(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    for e in walk(&dir.join("output")) {
+        v.push((e.clone(), fs::read_to_string(&e).unwrap_or_default()));
+    }
+    v.sort();
+    v
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.to_string_lossy().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn secrets_are_printed_valid_and_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("platform.kdl"),
+        include_str!("../platform.kdl"),
+    )
+    .unwrap();
+    fs::write(dir.path().join(".env.local"), VALUES).unwrap();
+    assert!(maestroc(dir.path(), &["build"]).status.success());
+    let before = output_files(dir.path());
+    let o = maestroc(
+        dir.path(),
+        &["secrets", "--env", "minikube", "--from", ".env.local"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let yaml = String::from_utf8(o.stdout).unwrap();
+    // Each used secret in each namespace that reads it, with its values.
+    assert_eq!(yaml.matches("kind: Secret").count(), 4, "{yaml}");
+    assert!(
+        yaml.contains("POSTGRES_PASSWORD: Hunter2-airflow-db"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("namespace: airflow"));
+    // Nothing under output/ changed, and no value is in it.
+    let after = output_files(dir.path());
+    assert_eq!(before, after);
+    assert!(after.iter().all(|(_, text)| !text.contains("Hunter2")));
+    // kubernetes-validate accepts what is printed.
+    let file = dir.path().join("secrets.yaml");
+    fs::write(&file, &yaml).unwrap();
+    let v = Command::new("kubernetes-validate")
+        .args(["--strict", "-k", "1.33.0"])
+        .arg(&file)
+        .output()
+        .expect("kubernetes-validate: run the tests with `bash scripts/test`");
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+}
+
+#[test]
+fn a_missing_or_unknown_value_is_refused_without_echoing_values() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("platform.kdl"),
+        include_str!("../platform.kdl"),
+    )
+    .unwrap();
+    let partial: String = VALUES
+        .lines()
+        .filter(|l| !l.starts_with("grafana"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    fs::write(dir.path().join("partial.env"), &partial).unwrap();
+    let o = maestroc(
+        dir.path(),
+        &["secrets", "--env", "minikube", "--from", "partial.env"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("grafana-admin.GF_SECURITY_ADMIN_PASSWORD"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    fs::write(
+        dir.path().join("typo.env"),
+        format!("{VALUES}mlflow-db.POSTGRES_PASWORD=Hunter2-typo\n"),
+    )
+    .unwrap();
+    let o = maestroc(
+        dir.path(),
+        &["secrets", "--env", "minikube", "--from", "typo.env"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("mlflow-db.POSTGRES_PASWORD"), "{err}");
+    assert!(!err.contains("Hunter2"), "{err}");
+}
