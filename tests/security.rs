@@ -477,3 +477,48 @@ fn network_policies_admit_exactly_the_dependency_graph() {
     check_policies_match_graph(include_str!("fixtures/fleet/platform.kdl"), "prod");
     check_policies_match_graph(include_str!("fixtures/shop/platform.kdl"), "base");
 }
+
+/// Every ExternalSecret of the bundled platform validates against the vendored schema of the
+/// operator's CRD fields (schemas/externalsecret.v1.schema.json, judged by Python's
+/// jsonschema); a broken one is refused, so the check can fail.
+#[test]
+fn external_secrets_validate_against_the_crd_schema() {
+    let (_, objects) = objects(include_str!("../platform.kdl"), "production");
+    let secrets: Vec<&Value> = objects
+        .iter()
+        .filter(|o| o["kind"] == "ExternalSecret")
+        .collect();
+    assert!(secrets.len() >= 4, "{}", secrets.len());
+    let mut broken = secrets[0].clone();
+    broken["spec"]["data"][0]["secretKey"] = Value::from("not a key");
+    let dir = tempfile::tempdir().unwrap();
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/externalsecret.v1.schema.json"
+    );
+    let check = |docs: &[&Value]| {
+        let path = dir.path().join("docs.json");
+        std::fs::write(&path, serde_json::to_string(docs).unwrap()).unwrap();
+        std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import json,sys,jsonschema\ns=json.load(open(sys.argv[1]))\nfor d in json.load(open(sys.argv[2])): jsonschema.validate(d, s, cls=jsonschema.Draft202012Validator)",
+                schema,
+            ])
+            .arg(&path)
+            .output()
+            .expect("python3 with jsonschema: run the tests with `bash scripts/test`")
+    };
+    let ok = check(&secrets);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let bad = check(&[&broken]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("secretKey")
+            || String::from_utf8_lossy(&bad.stderr).contains("not a key")
+    );
+}
