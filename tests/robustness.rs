@@ -103,3 +103,108 @@ fn ten_thousand_services_build() {
     let files = walk(&dir.path().join("output/k8s/base"));
     assert_eq!(files.len(), 10_000 + 2);
 }
+
+/// Every file under `dir`, relative, with its bytes.
+fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walk(dir)
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(&dir.to_string_lossy().to_string())
+                .unwrap_or(&p)
+                .to_string();
+            let bytes = std::fs::read(&p).unwrap();
+            (rel, bytes)
+        })
+        .collect()
+}
+
+/// SIGKILL at points spread over a whole build, many times: `output/` is always the complete
+/// previous set or the complete new one — never a mix, never a truncated file — and the
+/// hand-written file in it survives every time.
+#[test]
+fn a_killed_build_leaves_the_old_set_or_the_new_one() {
+    let a = platform(300);
+    let b = a.replace("registry.local/big/svc:1.0.", "registry.local/big/svc:2.0.");
+    // The two complete sets, built once each.
+    let reference = |spec: &str| {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("platform.kdl"), spec).unwrap();
+        assert!(maestroc(d.path(), &["build"]).status.success());
+        std::fs::write(d.path().join("output/NOTES.md"), "hand-written\n").unwrap();
+        snapshot(&d.path().join("output"))
+    };
+    let (set_a, set_b) = (reference(&a), reference(&b));
+    assert_ne!(set_a, set_b);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("platform.kdl"), &a).unwrap();
+    assert!(maestroc(dir.path(), &["build"]).status.success());
+    std::fs::write(dir.path().join("output/NOTES.md"), "hand-written\n").unwrap();
+    // How long one build takes here, to spread the kills over it.
+    std::fs::write(dir.path().join("platform.kdl"), &b).unwrap();
+    let start = std::time::Instant::now();
+    assert!(maestroc(dir.path(), &["build"]).status.success());
+    let full = start.elapsed();
+    let mut current = &b;
+    let (mut saw_old, mut saw_new) = (0, 0);
+    let rounds = 24;
+    for i in 0..rounds {
+        let next = if std::ptr::eq(current, &a) { &b } else { &a };
+        std::fs::write(dir.path().join("platform.kdl"), next).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_maestroc"))
+            .arg("build")
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(full.mul_f64(f64::from(i) / f64::from(rounds) * 1.2));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = snapshot(&dir.path().join("output"));
+        let (old_set, new_set) = if std::ptr::eq(next, &a) {
+            (&set_b, &set_a)
+        } else {
+            (&set_a, &set_b)
+        };
+        if &now == new_set {
+            saw_new += 1;
+            current = next;
+        } else if &now == old_set {
+            saw_old += 1;
+        } else {
+            let differing: Vec<&String> = now
+                .keys()
+                .filter(|k| old_set.get(*k) != now.get(*k) && new_set.get(*k) != now.get(*k))
+                .take(5)
+                .collect();
+            panic!("round {i}: a mix of old and new files: {differing:?}");
+        }
+    }
+    // Kills landed both before and after the swap.
+    assert!(saw_old > 0 && saw_new > 0, "old {saw_old}, new {saw_new}");
+    // The next build cleans whatever staging a kill left beside the output.
+    assert!(maestroc(dir.path(), &["build"]).status.success());
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".maestroc-"))
+        .count();
+    assert_eq!(leftovers, 0);
+}
+
+/// A file where the output directory should be: exit 2, a clear message, the file intact.
+#[test]
+fn a_file_in_place_of_the_output_dir_is_refused_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("platform.kdl"), platform(2)).unwrap();
+    std::fs::write(dir.path().join("output"), "not a directory\n").unwrap();
+    let o = maestroc(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("MC091") && err.contains("output"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("output")).unwrap(),
+        "not a directory\n"
+    );
+}

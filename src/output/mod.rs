@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::emit::{Files, HEADER, JSON_HEADER, MARKDOWN_HEADER, TEMPLATE_HEADER};
 
+#[cfg(target_os = "linux")]
+mod swap;
+
 /// Subdirectories of the output directory that maestroc owns files in.
 const MANAGED_DIRS: &[&str] = &["k8s", "helm", "docs"];
 
@@ -26,7 +29,7 @@ pub enum OutputError {
     Io { path: PathBuf, source: io::Error },
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     move |source| OutputError::Io {
         path: path.to_path_buf(),
         source,
@@ -46,7 +49,7 @@ pub struct Written {
 const HEADERS: [&str; 4] = [HEADER, MARKDOWN_HEADER, TEMPLATE_HEADER, JSON_HEADER];
 
 /// True when the file at `path` was written by maestroc.
-fn is_generated(path: &Path) -> io::Result<bool> {
+pub(crate) fn is_generated(path: &Path) -> io::Result<bool> {
     let mut f = fs::File::open(path)?;
     let mut buf = vec![0u8; HEADERS.iter().map(|h| h.len()).max().unwrap_or(0)];
     let mut read = 0;
@@ -99,11 +102,25 @@ fn collect(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<(), Outpu
     Ok(())
 }
 
-/// Writes `files` under `out`. Checks every target first, stages every changed file as a
-/// synced temp file, and only then renames them into place, so an error or a kill before the
-/// rename phase leaves the previous output untouched, and every file is always whole. Stale
-/// generated files are removed only under the `scope` prefixes (one environment for `--env`).
+/// Writes `files` under `out`, replacing the whole set at once where the platform allows: on
+/// Linux the new tree is staged beside `out` (unchanged and hand-written files hard-linked,
+/// changed ones written and synced) and swapped in with one `renameat2(RENAME_EXCHANGE)`, so
+/// a reader or a kill sees the old set or the new one, never a mix. Elsewhere, and for an
+/// output directory that holds a repository or a spec, files are replaced one by one.
+/// Stale generated files are removed only under the `scope` prefixes (one environment for
+/// `--env`); files without the generated-file header are never modified or removed.
 pub fn write(out: &Path, files: &Files, scope: &[String]) -> Result<Written, OutputError> {
+    #[cfg(target_os = "linux")]
+    if swap::suitable(out) {
+        return swap::write(out, files, scope);
+    }
+    write_in_place(out, files, scope)
+}
+
+/// Per-file atomic writes: checks every target first, stages every changed file as a synced
+/// temp file, and only then renames them into place, so an error or a kill before the rename
+/// phase leaves the previous output untouched, and every file is always whole.
+fn write_in_place(out: &Path, files: &Files, scope: &[String]) -> Result<Written, OutputError> {
     let mut written = Written::default();
     // Listed before staging, so our own temp files are not mistaken for stale ones, while a
     // temp file left by a killed build is.
@@ -175,26 +192,41 @@ pub enum Drift {
     },
 }
 
-/// Holds the output directory for one build: an exclusive `flock` on the directory itself (no
-/// lock file to leave behind or to show up in a diff). Released when dropped, and by the
-/// kernel when the process dies, so a killed build never blocks the next.
+/// Holds the output directory for one build: an exclusive `flock` on the directory that
+/// contains it (the output directory itself is swapped out from under its inode; no lock file
+/// to leave behind or to show up in a diff). Released when dropped, and by the kernel when the
+/// process dies, so a killed build never blocks the next.
 #[derive(Debug)]
 pub struct OutputLock {
     _dir: fs::File,
 }
 
-/// Locks `out` (creating it), waiting while another build holds it; `waiting` is called once
-/// if it has to wait, to say so.
+/// The directory that contains `out` (`.` for a bare name).
+pub fn parent_of(out: &Path) -> PathBuf {
+    match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Locks the output location of `out`, waiting while another build holds it; `waiting` is
+/// called once if it has to wait, to say so.
 pub fn lock(out: &Path, waiting: impl FnOnce()) -> Result<OutputLock, OutputError> {
-    fs::create_dir_all(out).map_err(io_err(out))?;
-    let dir = fs::File::open(out).map_err(io_err(out))?;
+    let parent = parent_of(out);
+    fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+    if out.exists() && !out.is_dir() {
+        return Err(OutputError::Foreign {
+            path: out.to_path_buf(),
+        });
+    }
+    let dir = fs::File::open(&parent).map_err(io_err(&parent))?;
     match dir.try_lock() {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => {
             waiting();
-            dir.lock().map_err(io_err(out))?;
+            dir.lock().map_err(io_err(&parent))?;
         }
-        Err(fs::TryLockError::Error(e)) => return Err(io_err(out)(e)),
+        Err(fs::TryLockError::Error(e)) => return Err(io_err(&parent)(e)),
     }
     Ok(OutputLock { _dir: dir })
 }
