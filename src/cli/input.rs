@@ -106,6 +106,14 @@ pub fn compile_spec(path: &Path, config: &Config) -> Result<(Compiled, Files), u
     };
     match crate::emit::emit(&compiled) {
         Ok(files) => Ok((compiled, files)),
+        // The spec's own mistake (an invalid `patch`): shown at its span, like any finding.
+        Err(crate::emit::YamlError {
+            finding: Some(f), ..
+        }) => {
+            print_findings(&[*f], &source);
+            eprintln!("the spec has errors; nothing was written");
+            Err(super::EXIT_INPUT)
+        }
         Err(e) => {
             print_finding(Finding::new("MC091", e.to_string()));
             Err(super::EXIT_INPUT)

@@ -6,6 +6,7 @@ mod docs;
 pub mod graph;
 pub mod helm;
 mod meta;
+pub mod patch;
 pub mod pod;
 pub mod secrets;
 pub mod workload;
@@ -53,6 +54,7 @@ pub fn emit(c: &Compiled) -> Result<Files, YamlError> {
                     Err(YamlError {
                         what: "output".into(),
                         message: "an emitter thread panicked".into(),
+                        finding: None,
                     })
                 })
             })

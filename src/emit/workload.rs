@@ -33,6 +33,49 @@ pub fn service_file(
     dependencies: &[&Service],
     dependents: &[&Service],
 ) -> Result<YamlFile, YamlError> {
+    service_file_into(t, svc, dependencies, dependents, &mut None)
+}
+
+/// Patched objects by kind, as JSON: what the chart's values carry for a patched service.
+pub type PatchedObjects = BTreeMap<String, serde_json::Value>;
+
+/// The objects of a service's `patch` kinds after patching, for the chart.
+pub fn patched_objects(
+    t: &Target<'_>,
+    svc: &Service,
+    dependencies: &[&Service],
+    dependents: &[&Service],
+) -> PatchedObjects {
+    let mut sink = Some(PatchedObjects::new());
+    let _ = service_file_into(t, svc, dependencies, dependents, &mut sink);
+    sink.unwrap_or_default()
+}
+
+/// `obj` with the service's patches of `kind` applied; recorded in `sink` when it is patched.
+fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(
+    svc: &Service,
+    kind: &str,
+    obj: T,
+    sink: &mut Option<PatchedObjects>,
+) -> Result<T, YamlError> {
+    let has = svc.patches.iter().any(|p| p.kind.value == kind);
+    let obj = super::patch::apply(svc, kind, obj)?;
+    if has && let Some(sink) = sink.as_mut() {
+        sink.insert(
+            kind.to_string(),
+            serde_json::to_value(&obj).unwrap_or(serde_json::Value::Null),
+        );
+    }
+    Ok(obj)
+}
+
+fn service_file_into(
+    t: &Target<'_>,
+    svc: &Service,
+    dependencies: &[&Service],
+    dependents: &[&Service],
+    sink: &mut Option<PatchedObjects>,
+) -> Result<YamlFile, YamlError> {
     let p = t.platform;
     let name = svc.name.value.as_str();
     let mut file = YamlFile::default();
@@ -60,16 +103,21 @@ pub fn service_file(
         WorkloadKind::Deployment => {
             file.push(
                 "Deployment",
-                &Deployment {
-                    metadata: workload_meta,
-                    spec: Some(DeploymentSpec {
-                        replicas: Some(t.replicas(svc) as i32),
-                        selector: selector(p, svc),
-                        template,
+                &patched(
+                    svc,
+                    "Deployment",
+                    Deployment {
+                        metadata: workload_meta,
+                        spec: Some(DeploymentSpec {
+                            replicas: Some(t.replicas(svc) as i32),
+                            selector: selector(p, svc),
+                            template,
+                            ..Default::default()
+                        }),
                         ..Default::default()
-                    }),
-                    ..Default::default()
-                },
+                    },
+                    sink,
+                )?,
             )?;
         }
         WorkloadKind::StatefulSet => {
@@ -90,69 +138,89 @@ pub fn service_file(
                 .collect::<Vec<_>>();
             file.push(
                 "StatefulSet",
-                &StatefulSet {
-                    metadata: workload_meta,
-                    spec: Some(StatefulSetSpec {
-                        replicas: Some(t.replicas(svc) as i32),
-                        selector: selector(p, svc),
-                        service_name: Some(governing_service(svc)),
-                        template,
-                        volume_claim_templates: (!claims.is_empty()).then_some(claims),
+                &patched(
+                    svc,
+                    "StatefulSet",
+                    StatefulSet {
+                        metadata: workload_meta,
+                        spec: Some(StatefulSetSpec {
+                            replicas: Some(t.replicas(svc) as i32),
+                            selector: selector(p, svc),
+                            service_name: Some(governing_service(svc)),
+                            template,
+                            volume_claim_templates: (!claims.is_empty()).then_some(claims),
+                            ..Default::default()
+                        }),
                         ..Default::default()
-                    }),
-                    ..Default::default()
-                },
+                    },
+                    sink,
+                )?,
             )?;
         }
         WorkloadKind::DaemonSet => {
             file.push(
                 "DaemonSet",
-                &DaemonSet {
-                    metadata: workload_meta,
-                    spec: Some(DaemonSetSpec {
-                        selector: selector(p, svc),
-                        template,
+                &patched(
+                    svc,
+                    "DaemonSet",
+                    DaemonSet {
+                        metadata: workload_meta,
+                        spec: Some(DaemonSetSpec {
+                            selector: selector(p, svc),
+                            template,
+                            ..Default::default()
+                        }),
                         ..Default::default()
-                    }),
-                    ..Default::default()
-                },
+                    },
+                    sink,
+                )?,
             )?;
         }
         WorkloadKind::Job => {
             file.push(
                 "Job",
-                &Job {
-                    metadata: workload_meta,
-                    spec: Some(job_spec(template)),
-                    ..Default::default()
-                },
+                &patched(
+                    svc,
+                    "Job",
+                    Job {
+                        metadata: workload_meta,
+                        spec: Some(job_spec(template)),
+                        ..Default::default()
+                    },
+                    sink,
+                )?,
             )?;
         }
         WorkloadKind::CronJob => {
             file.push(
                 "CronJob",
-                &CronJob {
-                    metadata: workload_meta,
-                    spec: Some(CronJobSpec {
-                        schedule: svc
-                            .schedule
-                            .as_ref()
-                            .map(|s| s.value.clone())
-                            .unwrap_or_default(),
-                        concurrency_policy: Some("Forbid".to_string()),
-                        job_template: JobTemplateSpec {
-                            metadata: None,
-                            spec: Some(job_spec(template)),
-                        },
+                &patched(
+                    svc,
+                    "CronJob",
+                    CronJob {
+                        metadata: workload_meta,
+                        spec: Some(CronJobSpec {
+                            schedule: svc
+                                .schedule
+                                .as_ref()
+                                .map(|s| s.value.clone())
+                                .unwrap_or_default(),
+                            concurrency_policy: Some("Forbid".to_string()),
+                            job_template: JobTemplateSpec {
+                                metadata: None,
+                                spec: Some(job_spec(template)),
+                            },
+                            ..Default::default()
+                        }),
                         ..Default::default()
-                    }),
-                    ..Default::default()
-                },
+                    },
+                    sink,
+                )?,
             )?;
         }
     }
     if long_running && !svc.ports.is_empty() {
-        file.push("Service", &service(t, svc))?;
+        file.push("Service", &patched(svc, "Service", service(t, svc), sink)?)?;
         if needs_headless_companion(svc) {
             file.push("Service", &headless_service(t, svc))?;
         }

@@ -20,6 +20,18 @@ pub const MARKDOWN_HEADER: &str =
 pub struct YamlError {
     pub what: String,
     pub message: String,
+    /// Set when the error is the spec's (an invalid `patch`): the finding, with its spans.
+    pub finding: Option<Box<crate::diagnostic::Finding>>,
+}
+
+impl From<Box<crate::diagnostic::Finding>> for YamlError {
+    fn from(f: Box<crate::diagnostic::Finding>) -> Self {
+        YamlError {
+            what: "a patched object".to_string(),
+            message: f.message.clone(),
+            finding: Some(f),
+        }
+    }
 }
 
 /// Builds one multi-document YAML file.
@@ -37,6 +49,7 @@ impl YamlFile {
         let text = serde_saphyr::to_string_with_options(obj, opts).map_err(|e| YamlError {
             what: what.to_string(),
             message: e.to_string(),
+            finding: None,
         })?;
         self.docs.push(text);
         Ok(())

@@ -230,6 +230,8 @@ pub struct Service {
     pub init_containers: Vec<ExtraContainer>,
     /// `sidecar "name" { … }`: run beside the main container for the pod's lifetime.
     pub sidecars: Vec<ExtraContainer>,
+    /// `patch "Kind" { … }`: the typed escape hatch for what the vocabulary cannot say.
+    pub patches: Vec<Patch>,
 }
 
 impl Service {

@@ -208,3 +208,46 @@ pub struct ExtraContainer {
     pub resources: Option<super::Resources>,
     pub span: SourceSpan,
 }
+
+/// `patch "Deployment" { spec { template { spec { affinity { … } } } } }`: merged into the
+/// object maestroc emits for the service (maps merge, lists of named items merge by `name`,
+/// other lists replace, `#null` removes), then checked by deserialising the result into its
+/// typed Kubernetes object.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    pub kind: Spanned<String>,
+    pub body: serde_json::Value,
+    /// The span of every node of the body, by its JSON path (`spec/template/spec/affinity`).
+    pub spans: Vec<(String, SourceSpan)>,
+    pub span: SourceSpan,
+}
+
+impl Patch {
+    /// The kinds a patch can target: a service's workload and its Service.
+    pub const KINDS: [&'static str; 6] = [
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+        "Service",
+    ];
+
+    /// The span of the patch node that best matches a path of the patched object (list
+    /// indexes ignored: named items merge by name, so positions differ).
+    pub fn span_of(&self, path: &str) -> SourceSpan {
+        let keys = |p: &str| -> Vec<String> {
+            p.split('/')
+                .filter(|s| !s.is_empty() && !s.chars().all(|c| c.is_ascii_digit()))
+                .map(str::to_string)
+                .collect()
+        };
+        let want = keys(path);
+        self.spans
+            .iter()
+            .map(|(p, span)| (keys(p), span))
+            .filter(|(k, _)| want.starts_with(k))
+            .max_by_key(|(k, _)| k.len())
+            .map_or(self.span, |(_, s)| *s)
+    }
+}

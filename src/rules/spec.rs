@@ -160,6 +160,21 @@ Example: `volume pods \"/var/log/pods\" host-path=\"/var/log/pods\" read-only=#t
 Fix: add `allow \"host-path\" reason=\"reads every pod's logs\"`, or use another volume kind.",
     },
     Rule {
+        code: "MC014",
+        name: "invalid-patch",
+        severity: Error,
+        summary: "a `patch` that leaves the object invalid or changes what identifies it",
+        explanation: "What it does: merges each `patch` into the object maestroc built, \
+deserialises the result into its Kubernetes type and flags a field the type does not have, a \
+value of the wrong type, or a change to the object's name, namespace, kind or selector.\n\
+Why it matters: `kubectl apply` drops unknown fields without a word, so a misspelt \
+`resurces` ships a pod without limits; a changed selector cannot be applied over the live \
+Deployment at all.\n\
+Example: `patch \"Deployment\" { spec { template { spec { nodeSelecter { gpu \"true\" } } } } }`.\n\
+Fix: spell the field as the API does (`kubectl explain deployment.spec.template.spec`), or use \
+the spec's own node where there is one (`node-selector`, `selector`, `container-name`).",
+    },
+    Rule {
         code: "MC090",
         name: "unreadable-input",
         severity: Error,

@@ -5,6 +5,7 @@
 
 mod common;
 mod environment;
+mod patch;
 mod pod;
 mod quantity;
 mod reader;

@@ -45,6 +45,7 @@ const SERVICE: &[&str] = &[
     "termination-grace-period",
     "init-container",
     "sidecar",
+    "patch",
 ];
 
 /// Nodes a service may repeat; every other one is set once.
@@ -63,6 +64,7 @@ const REPEATABLE: &[&str] = &[
     "toleration",
     "init-container",
     "sidecar",
+    "patch",
 ];
 
 pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service> {
@@ -97,6 +99,7 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
         pod: PodSettings::default(),
         init_containers: Vec::new(),
         sidecars: Vec::new(),
+        patches: Vec::new(),
     };
     let mut seen: Vec<(&str, SourceSpan)> = Vec::new();
     for child in children(node, SERVICE, out) {
@@ -114,7 +117,7 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
             }
             seen.push((cname, name_span(child)));
         }
-        if !matches!(cname, "resources" | "init-container" | "sidecar") {
+        if !matches!(cname, "resources" | "init-container" | "sidecar" | "patch") {
             no_children(child, out);
         }
         match cname {
@@ -187,6 +190,7 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
             "toleration" => svc.pod.tolerations.extend(pod::read_toleration(child, out)),
             "init-container" => svc.init_containers.extend(read_extra_container(child, out)),
             "sidecar" => svc.sidecars.extend(read_extra_container(child, out)),
+            "patch" => svc.patches.extend(super::patch::read_patch(child, out)),
             "container-name" => {
                 svc.pod.container_name = single_string(child, "a container name", out);
                 if let Some(n) = &svc.pod.container_name {

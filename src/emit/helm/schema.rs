@@ -116,7 +116,8 @@ fn service() -> Value {
             "priorityClassName": nullable("string"),
             "terminationGracePeriodSeconds": {"type": ["integer", "null"], "minimum": 0},
             "ingress": {"type": "array", "items": {"type": "object"}},
-            "egress": {"type": ["array", "null"], "items": {"type": "object"}}
+            "egress": {"type": ["array", "null"], "items": {"type": "object"}},
+            "patched": {"type": ["object", "null"], "additionalProperties": {"type": "object"}}
         }
     })
 }

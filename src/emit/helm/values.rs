@@ -112,6 +112,10 @@ fn service_values(
         "priorityClassName": svc.pod.priority_class.as_ref().map(|c| c.value.clone()),
         "terminationGracePeriodSeconds": svc.pod.termination_grace_period.as_ref().map(|s| s.value),
         "ingress": to_json(&workload::ingress_rules(t, svc, dependents)),
+        // A patched object is carried whole: a generic template cannot replay a merge.
+        "patched": if svc.patches.is_empty() { Value::Null } else {
+            json!(workload::patched_objects(t, svc, dependencies, dependents))
+        },
         "egress": if p.egress_restricted() { to_json(&workload::egress_rules(t, dependencies)) } else { Value::Null },
     })
 }

@@ -1,0 +1,167 @@
+//! Applies a service's `patch` nodes to the typed object maestroc built, and proves the result
+//! is still that type: the merged JSON is deserialised into the k8s-openapi struct and
+//! serialised back, so a misspelt field (it would vanish) or a wrong type (it would not
+//! deserialise) is a finding with the patch's span — never a silently invalid manifest. A
+//! patch may not change what identifies the object or selects its pods.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::diagnostic::Finding;
+use crate::model::{Patch, Service};
+
+/// Merges `patch` into `target`: maps key by key (`null` removes), lists of objects that all
+/// carry a `name` item by item by name (containers, env, ports, volumes), other lists replace.
+pub fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(p)) if named(p) && named(t) => {
+            for item in p {
+                match t.iter_mut().find(|x| x["name"] == item["name"]) {
+                    Some(x) => merge(x, item),
+                    None => t.push(item.clone()),
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+fn named(items: &[Value]) -> bool {
+    items
+        .iter()
+        .all(|i| i.get("name").is_some_and(Value::is_string))
+}
+
+/// The first path present in `patched` but not in `typed` (a field the type does not have).
+fn unknown_field(patched: &Value, typed: &Value, path: &str) -> Option<String> {
+    match (patched, typed) {
+        (Value::Object(p), Value::Object(t)) => p.iter().find_map(|(k, v)| {
+            let here = format!("{path}/{k}");
+            match t.get(k) {
+                None if !v.is_null() => Some(here),
+                None => None,
+                Some(tv) => unknown_field(v, tv, &here),
+            }
+        }),
+        (Value::Array(p), Value::Array(t)) => p
+            .iter()
+            .zip(t)
+            .enumerate()
+            .find_map(|(i, (pv, tv))| unknown_field(pv, tv, &format!("{path}/{i}"))),
+        _ => None,
+    }
+}
+
+/// What identifies an object or selects its pods: a patch changing it breaks `kubectl apply`
+/// over the live object, or the Service's reach.
+const INVARIANTS: [&str; 5] = [
+    "/apiVersion",
+    "/kind",
+    "/metadata/name",
+    "/metadata/namespace",
+    "/spec/selector",
+];
+
+/// `obj` with every patch of `kind` applied, or the finding that says why it cannot be.
+pub fn apply<T: Serialize + DeserializeOwned>(
+    svc: &Service,
+    kind: &str,
+    obj: T,
+) -> Result<T, Box<Finding>> {
+    let patches: Vec<&Patch> = svc
+        .patches
+        .iter()
+        .filter(|p| p.kind.value == kind)
+        .collect();
+    if patches.is_empty() {
+        return Ok(obj);
+    }
+    let fail = |patch: &Patch, path: &str, msg: String, help: &str| {
+        Box::new(
+            Finding::new("MC014", msg)
+                .at(patch.span_of(path), "here")
+                .also(patch.kind.span, format!("patch of the {kind}"))
+                .help(help.to_string()),
+        )
+    };
+    let original = serde_json::to_value(&obj).map_err(|e| {
+        Box::new(Finding::new(
+            "MC091",
+            format!("{kind} `{}`: {e}", svc.name.value),
+        ))
+    })?;
+    let mut value = original.clone();
+    let mut last = patches[0];
+    for patch in &patches {
+        merge(&mut value, &patch.body);
+        last = patch;
+    }
+    let typed: T = serde_path_to_error::deserialize(&value).map_err(|e| {
+        let path = format!("/{}", e.path().to_string().replace('.', "/"));
+        fail(
+            last,
+            &path,
+            format!(
+                "patch of `{}` makes `{}` invalid: {}",
+                svc.name.value,
+                e.path(),
+                e.inner()
+            ),
+            "write the value with the type Kubernetes expects there (a list is `field { - … }`, a number unquoted)",
+        )
+    })?;
+    let back = serde_json::to_value(&typed).unwrap_or(Value::Null);
+    if let Some(path) = unknown_field(&value, &back, "") {
+        let field = path.trim_start_matches('/').replace('/', ".");
+        return Err(fail(
+            last,
+            &path,
+            format!("a {kind} has no field `{field}`"),
+            "check the spelling against the Kubernetes API reference (`kubectl explain`); an unknown field would be dropped silently",
+        ));
+    }
+    for inv in INVARIANTS {
+        if original.pointer(inv) != back.pointer(inv) {
+            return Err(fail(
+                last,
+                inv,
+                format!(
+                    "patch of `{}` changes `{}`",
+                    svc.name.value,
+                    inv.trim_start_matches('/').replace('/', ".")
+                ),
+                "a patch may not rename the object or change its selector: selectors are immutable on a live object; use `selector` and `container-name` in the service instead",
+            ));
+        }
+    }
+    Ok(typed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn named_lists_merge_by_name_others_replace() {
+        let mut t = json!({"c": [{"name": "a", "x": 1}, {"name": "b"}], "l": [1, 2], "gone": 1});
+        merge(
+            &mut t,
+            &json!({"c": [{"name": "a", "y": 2}, {"name": "z"}], "l": [3], "gone": null}),
+        );
+        assert_eq!(
+            t,
+            json!({"c": [{"name": "a", "x": 1, "y": 2}, {"name": "b"}, {"name": "z"}], "l": [3]})
+        );
+    }
+}
