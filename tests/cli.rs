@@ -491,3 +491,37 @@ fn fmt_rewrites_the_layout_and_check_reports_it() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("MC001"));
 }
+
+/// `init` writes a starter that builds with no finding and is already `fmt`-canonical, never
+/// overwrites without `--force`; the bundled examples build; completions and the man page
+/// come from the CLI's own definition.
+#[test]
+fn init_completions_and_man_page() {
+    let p = Project::new("");
+    std::fs::remove_file(p.path("platform.kdl")).unwrap();
+    let o = p.run(&["init"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(p.run(&["build"]).status.success());
+    let o = p.run(&["check"]);
+    let err = stderr(&o);
+    assert!(
+        o.status.success() && err.contains("0 errors, 0 warnings"),
+        "{err}"
+    );
+    assert!(p.run(&["fmt", "--check"]).status.success());
+    let again = p.run(&["init"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("--force"));
+    for example in ["ml-platform", "agent-fleet"] {
+        let o = p.run(&["init", "--force", "--example", example]);
+        assert!(o.status.success());
+        assert!(p.run(&["build"]).status.success(), "{example}");
+    }
+    let bash = p.run(&["completions", "bash"]);
+    assert!(String::from_utf8_lossy(&bash.stdout).contains("_maestroc"));
+    let man = p.run(&["man"]);
+    assert!(
+        String::from_utf8_lossy(&man.stdout).starts_with(".ie")
+            || String::from_utf8_lossy(&man.stdout).contains(".TH")
+    );
+}

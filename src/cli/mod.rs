@@ -8,6 +8,7 @@ mod diff;
 mod explain;
 mod fmt;
 mod graph;
+mod init;
 mod input;
 mod ports;
 mod secrets;
@@ -52,6 +53,12 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Print an environment's Secrets filled from a local file, for `kubectl apply -f -`.
     Secrets(secrets::SecretsArgs),
+    /// Write a commented starter platform.kdl (or a bundled example).
+    Init(init::InitArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish).
+    Completions(init::CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -75,6 +82,9 @@ pub fn main() -> u8 {
         Command::Fmt(args) => fmt::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Secrets(args) => secrets::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => init::completions(&args),
+        Command::Man => init::man(),
     }
 }
 

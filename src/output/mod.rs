@@ -287,6 +287,30 @@ pub fn read_existing(out: &Path, rel: &str) -> Result<String, OutputError> {
     }
 }
 
+/// Writes a new spec (`maestroc init`) atomically; refuses to replace one unless `force`.
+pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), OutputError> {
+    if path.exists() && !force {
+        return Err(OutputError::Io {
+            path: path.to_path_buf(),
+            source: io::Error::new(io::ErrorKind::AlreadyExists, "already exists"),
+        });
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".maestroc-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_err(dir))?;
+    tmp.write_all(text.as_bytes()).map_err(io_err(path))?;
+    tmp.as_file().sync_all().map_err(io_err(path))?;
+    tmp.persist(path).map_err(|e| io_err(path)(e.error))?;
+    Ok(())
+}
+
 /// Atomically replaces the spec with `text` (temp file beside it, synced, renamed), keeping
 /// its permissions. For in-place edits such as `ports allocate`.
 pub fn replace_spec(path: &Path, text: &str) -> Result<(), OutputError> {
