@@ -15,6 +15,7 @@ pub mod edit;
 pub mod emit;
 pub mod fmt;
 pub mod graph;
+pub mod import;
 pub mod lint;
 pub mod model;
 pub mod output;

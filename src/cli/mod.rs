@@ -8,6 +8,7 @@ mod diff;
 mod explain;
 mod fmt;
 mod graph;
+mod import;
 mod init;
 mod input;
 mod ports;
@@ -53,6 +54,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Print an environment's Secrets filled from a local file, for `kubectl apply -f -`.
     Secrets(secrets::SecretsArgs),
+    /// Read existing Kubernetes YAML and write the platform.kdl that rebuilds it.
+    Import(import::ImportArgs),
     /// Write a commented starter platform.kdl (or a bundled example).
     Init(init::InitArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).
@@ -82,6 +85,7 @@ pub fn main() -> u8 {
         Command::Fmt(args) => fmt::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Secrets(args) => secrets::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => init::completions(&args),
         Command::Man => init::man(),

@@ -32,7 +32,7 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A Kubernetes env entry: `- name: NAME` then `value: VALUE` on the next line.
 static ENV_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"name:\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*\n\s*value:\s*["']?([A-Za-z0-9_.-]+)["']?\s*$"#)
+    Regex::new(r#"(?m)name:\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*\n\s*value:\s*["']?([A-Za-z0-9_.-]+)["']?\s*$"#)
         .unwrap_or_else(|_| unreachable!("a constant regex"))
 });
 

@@ -101,7 +101,7 @@ fn locate(
 
 /// The byte range of each YAML document of `text` (split at `---` lines), skipping ones
 /// holding only comments or blanks, so they line up with the parsed documents.
-fn document_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+pub fn document_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut ranges = Vec::new();
     let mut start = 0;
     let mut pos = 0;

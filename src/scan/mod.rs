@@ -6,7 +6,7 @@
 //! judges each fact against `knowledge` (what the spec says). Findings come back sorted by
 //! file and line, so the report is the same on every run.
 
-mod credentials;
+pub mod credentials;
 mod extract;
 mod knowledge;
 mod manifest;
@@ -19,6 +19,12 @@ use regex::Regex;
 
 use extract::Fact;
 pub use knowledge::Knowledge;
+pub use manifest::document_ranges;
+
+/// Credentials in a text (private keys, passwords in URIs, default credentials), for `import`.
+pub fn credentials(text: &str) -> Vec<credentials::Credential> {
+    credentials::find(text)
+}
 use walk::{Collector, Entry, Skip};
 
 use crate::diagnostic::Finding;

@@ -1,0 +1,106 @@
+//! `maestroc import PATH… [--spec platform.kdl] [--force]`: reads Kubernetes YAML (files,
+//! directories recursively, `-` for stdin) and writes the platform.kdl that rebuilds it,
+//! reporting the drift found on the way in (exit 1 when there is any).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::input::{print_finding, print_findings};
+use super::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK};
+use crate::diagnostic::{Finding, Severity};
+use crate::report::SourceFile;
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// YAML files or directories (read recursively); `-` reads stdin (`helm template … | maestroc import -`).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Where to write the spec.
+    #[arg(long, default_value = "platform.kdl", value_name = "FILE")]
+    pub spec: PathBuf,
+    /// Overwrite an existing spec.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn collect(path: &Path, out: &mut Vec<(String, String)>) -> Result<(), String> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("stdin: {e}"))?;
+        out.push(("<stdin>".to_string(), text));
+        return Ok(());
+    }
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for e in entries {
+            let yaml = e.extension().is_some_and(|x| x == "yaml" || x == "yml");
+            if e.is_dir() || yaml {
+                collect(&e, out)?;
+            }
+        }
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    out.push((path.display().to_string(), text));
+    Ok(())
+}
+
+pub fn run(args: &ImportArgs) -> u8 {
+    let mut inputs = Vec::new();
+    for p in &args.paths {
+        if let Err(e) = collect(p, &mut inputs) {
+            print_finding(Finding::new("MC090", format!("cannot read {e}")));
+            return EXIT_INPUT;
+        }
+    }
+    let imported = match crate::import::import(&inputs) {
+        Ok(i) => i,
+        Err(f) => {
+            print_finding(*f);
+            return EXIT_INPUT;
+        }
+    };
+    // What import writes is fmt-canonical; a spec it cannot format is a bug of import's.
+    let spec = match crate::fmt::format(&imported.spec) {
+        Ok(s) => s,
+        Err(findings) => {
+            print_findings(
+                &findings,
+                &SourceFile::new("imported spec", imported.spec.as_str()),
+            );
+            return EXIT_INPUT;
+        }
+    };
+    if let Err(e) = crate::output::write_new(&args.spec, &spec, args.force) {
+        print_finding(
+            Finding::new("MC091", e.to_string())
+                .help("pass --force to replace it, or --spec to write elsewhere"),
+        );
+        return EXIT_INPUT;
+    }
+    print_findings(&imported.findings, &SourceFile::new("", ""));
+    let _ = writeln!(
+        std::io::stdout(),
+        "maestroc: {} services from {} file(s) into {}; {} finding(s) on the way in",
+        imported.services,
+        inputs.len(),
+        args.spec.display(),
+        imported.findings.len()
+    );
+    if imported
+        .findings
+        .iter()
+        .any(|f| f.severity == Severity::Error)
+    {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}

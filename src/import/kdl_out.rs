@@ -1,0 +1,117 @@
+//! Writing KDL: quoted strings, nested blocks with four-space indentation (what `maestroc fmt`
+//! produces), and JSON trees as `patch` bodies (the reverse of `spec/patch.rs`).
+
+use serde_json::Value;
+
+/// A KDL string literal.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A node with children.
+pub struct Block {
+    head: String,
+    items: Vec<Item>,
+}
+
+enum Item {
+    Line(String),
+    Comment(String),
+    Block(Block),
+}
+
+impl Block {
+    pub fn new(head: String) -> Self {
+        Block {
+            head,
+            items: Vec::new(),
+        }
+    }
+    pub fn line(&mut self, l: String) {
+        self.items.push(Item::Line(l));
+    }
+    pub fn comment(&mut self, c: String) {
+        self.items.push(Item::Comment(c));
+    }
+    pub fn block(&mut self, b: Block) {
+        self.items.push(Item::Block(b));
+    }
+    pub fn render(&self, depth: usize) -> String {
+        let pad = "    ".repeat(depth);
+        let mut out = format!("{pad}{} {{\n", self.head);
+        for item in &self.items {
+            match item {
+                Item::Line(l) => out.push_str(&format!("{pad}    {l}\n")),
+                Item::Comment(c) => out.push_str(&format!("{pad}    // {c}\n")),
+                Item::Block(b) => out.push_str(&b.render(depth + 1)),
+            }
+        }
+        out.push_str(&format!("{pad}}}\n"));
+        out
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => quote(s),
+        Value::Bool(b) => if *b { "#true" } else { "#false" }.to_string(),
+        Value::Null => "#null".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn node(name: &str, v: &Value) -> Item {
+    // `-` (a list item) is a bare identifier in KDL 2, as `spec/patch.rs` reads it.
+    let head = if name == "-"
+        || name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+    {
+        name.to_string()
+    } else {
+        quote(name)
+    };
+    match v {
+        Value::Object(m) => {
+            let mut b = Block::new(head);
+            for (k, v) in m {
+                b.items.push(node(k, v));
+            }
+            if b.items.is_empty() {
+                return Item::Line(format!("{} {{ }}", b.head));
+            }
+            Item::Block(b)
+        }
+        Value::Array(a) => {
+            let mut b = Block::new(head);
+            for v in a {
+                b.items.push(node("-", v));
+            }
+            Item::Block(b)
+        }
+        scalar_value => Item::Line(format!("{head} {}", scalar(scalar_value))),
+    }
+}
+
+/// `patch "Kind" { … }` spelling `body`.
+pub fn patch(kind: &str, body: &Value) -> Block {
+    let mut b = Block::new(format!("patch {}", quote(kind)));
+    for (k, v) in body.as_object().into_iter().flatten() {
+        b.items.push(node(k, v));
+    }
+    b
+}

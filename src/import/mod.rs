@@ -1,0 +1,937 @@
+//! `maestroc import`: Kubernetes YAML (files, `helm template` or `kubectl kustomize` output)
+//! → a `platform.kdl` that rebuilds it, plus the drift found on the way in. Pure: text in,
+//! text and findings out; `cli/import.rs` does the reading and writing.
+//!
+//! One `service` per workload (Deployment, StatefulSet, DaemonSet): image, ports (container,
+//! Service, NodePort, Service type), env (literals; addresses of other imported Services become
+//! `{KEY}` placeholders and `depends-on`; Secret keys become `secret=`/`key=`), resources,
+//! probes, volumes, identity, selector and container name as they are. Secrets become names
+//! and keys — never values. What the vocabulary cannot say goes into a `patch`.
+
+mod kdl_out;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::diagnostic::Finding;
+use kdl_out::{Block, quote};
+
+/// One input document and where it came from.
+struct Doc {
+    file: usize,
+    line: usize,
+    span: std::ops::Range<usize>,
+    value: Value,
+}
+
+/// What `import` produces.
+pub struct Imported {
+    pub spec: String,
+    pub findings: Vec<Finding>,
+    pub services: usize,
+}
+
+/// Documents of one YAML text with their line numbers; `List` objects are unpacked.
+fn documents(file: usize, text: &str, out: &mut Vec<Doc>) -> Result<(), String> {
+    let values: Vec<Value> = serde_saphyr::from_str_multiple(text).map_err(|e| e.to_string())?;
+    let ranges = crate::scan::document_ranges(text);
+    let aligned = ranges.len() == values.len();
+    for (i, v) in values.into_iter().enumerate() {
+        let span = if aligned { ranges[i].clone() } else { 0..0 };
+        let line = text[..span.start].matches('\n').count() + 1;
+        if v["kind"] == "List" {
+            for item in v["items"].as_array().into_iter().flatten() {
+                out.push(Doc {
+                    file,
+                    line,
+                    span: span.clone(),
+                    value: item.clone(),
+                });
+            }
+        } else if v.is_object() {
+            out.push(Doc {
+                file,
+                line,
+                span,
+                value: v,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn s(v: &Value) -> Option<&str> {
+    v.as_str()
+}
+
+/// `p8080` for an unnamed port: an IANA name needs a letter.
+fn port_name(c: &Value, number: i64) -> String {
+    c["name"]
+        .as_str()
+        .map_or_else(|| format!("p{number}"), str::to_string)
+}
+
+fn config_stem(name: &str) -> String {
+    name.to_ascii_uppercase().replace('-', "_")
+}
+
+/// A Service of the input and what it exposes.
+struct Svc<'a> {
+    name: &'a str,
+    namespace: &'a str,
+    doc: &'a Doc,
+    selector: BTreeMap<String, String>,
+}
+
+pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
+    let mut docs = Vec::new();
+    for (i, (name, text)) in inputs.iter().enumerate() {
+        documents(i, text, &mut docs).map_err(|e| {
+            Box::new(Finding::new("MC001", format!("{name} is not YAML: {e}"))
+                .help("import reads Kubernetes YAML: manifests, `helm template` or `kubectl kustomize` output"))
+        })?;
+    }
+    let texts: Vec<Arc<String>> = inputs.iter().map(|(_, t)| Arc::new(t.clone())).collect();
+    let mut findings = Vec::new();
+    let at = |d: &Doc, msg: String, label: &str| {
+        Finding::new("MC206", msg).in_text(
+            &inputs[d.file].0,
+            &texts[d.file],
+            d.span.start..d.span.start,
+            label.to_string(),
+        )
+    };
+    let kind = |d: &Doc| d.value["kind"].as_str().unwrap_or_default().to_string();
+    let name_of = |d: &Doc| {
+        d.value["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let ns_of = |d: &Doc| {
+        d.value["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("default")
+            .to_string()
+    };
+    let workloads: Vec<&Doc> = docs
+        .iter()
+        .filter(|d| matches!(kind(d).as_str(), "Deployment" | "StatefulSet" | "DaemonSet"))
+        .collect();
+    let services: Vec<Svc> = docs
+        .iter()
+        .filter(|d| kind(d) == "Service")
+        .map(|d| Svc {
+            name: d.value["metadata"]["name"].as_str().unwrap_or_default(),
+            namespace: d.value["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or("default"),
+            doc: d,
+            selector: d.value["spec"]["selector"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    let pod_labels = |w: &Doc| -> BTreeMap<String, String> {
+        w.value["spec"]["template"]["metadata"]["labels"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Which Services select which workload (same namespace, selector ⊆ pod labels).
+    let selects = |svc: &Svc, w: &Doc| {
+        let labels = pod_labels(w);
+        svc.namespace == ns_of(w)
+            && !svc.selector.is_empty()
+            && svc.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    };
+    for svc in &services {
+        if !svc.selector.is_empty() && !workloads.iter().any(|w| selects(svc, w)) {
+            findings.push(at(
+                svc.doc,
+                format!("Service `{}` selects no workload", svc.name),
+                "its selector matches no pod template",
+            ));
+        }
+    }
+    // Each workload's main Service: the one named like it, else the first that selects it.
+    let main_service = |w: &Doc| -> Option<&Svc> {
+        let n = name_of(w);
+        services
+            .iter()
+            .find(|s| s.name == n && selects(s, w))
+            .or_else(|| {
+                services
+                    .iter()
+                    .find(|s| selects(s, w) && s.doc.value["spec"]["clusterIP"] != "None")
+            })
+    };
+    // Addresses other workloads may use: host forms of each main Service → (workload, port).
+    let mut hosts: BTreeMap<String, (String, Vec<i64>)> = BTreeMap::new();
+    for w in &workloads {
+        if let Some(svc) = main_service(w) {
+            let ports: Vec<i64> = svc.doc.value["spec"]["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["port"].as_i64())
+                .collect();
+            for h in [
+                svc.name.to_string(),
+                format!("{}.{}", svc.name, svc.namespace),
+                format!("{}.{}.svc", svc.name, svc.namespace),
+                format!("{}.{}.svc.cluster.local", svc.name, svc.namespace),
+            ] {
+                hosts.insert(h, (name_of(w), ports.clone()));
+            }
+        }
+    }
+    let address_re = regex::Regex::new(r"([a-z0-9][a-z0-9.-]*):([0-9]{1,5})\b")
+        .map_err(|e| Box::new(Finding::new("MC091", e.to_string())))?;
+    let mut namespaces: BTreeMap<String, usize> = BTreeMap::new();
+    for w in &workloads {
+        *namespaces.entry(ns_of(w)).or_default() += 1;
+    }
+    let platform_ns = namespaces
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map_or("default".to_string(), |(ns, _)| ns.clone());
+    // Secret name → keys in the order first seen; values are never read.
+    let mut secrets: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let add_key = |secrets: &mut BTreeMap<String, Vec<String>>, name: &str, key: &str| {
+        let keys = secrets.entry(name.to_string()).or_default();
+        if !key.is_empty() && !keys.iter().any(|k| k == key) {
+            keys.push(key.to_string());
+        }
+    };
+    for d in docs
+        .iter()
+        .filter(|d| matches!(kind(d).as_str(), "Secret" | "ExternalSecret"))
+    {
+        for field in ["data", "stringData"] {
+            for k in d.value[field]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k)
+            {
+                add_key(&mut secrets, &name_of(d), k);
+            }
+        }
+        // maestroc's value-less Secrets and ExternalSecrets list their keys.
+        if let Some(keys) =
+            d.value["metadata"]["annotations"]["maestroc.dev/required-keys"].as_str()
+        {
+            for k in keys.split(',') {
+                add_key(&mut secrets, &name_of(d), k);
+            }
+        }
+        for item in d.value["spec"]["data"].as_array().into_iter().flatten() {
+            if let Some(k) = item["secretKey"].as_str() {
+                add_key(&mut secrets, &name_of(d), k);
+            }
+        }
+    }
+    // NodePort collisions across the input.
+    let mut node_ports: BTreeMap<i64, String> = BTreeMap::new();
+    for svc in &services {
+        for p in svc.doc.value["spec"]["ports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(np) = p["nodePort"].as_i64()
+                && let Some(first) = node_ports.insert(np, svc.name.to_string())
+            {
+                findings.push(at(
+                    svc.doc,
+                    format!("NodePort {np} is used by `{first}` and `{}`", svc.name),
+                    "a NodePort collision",
+                ));
+            }
+        }
+    }
+    // maestroc's own service-ports data, when the input is maestroc's output.
+    let ports_data = docs
+        .iter()
+        .find(|d| kind(d) == "ConfigMap" && name_of(d) == "service-ports")
+        .and_then(|d| d.value["data"].as_object().cloned())
+        .unwrap_or_default();
+    // maestroc's own output: each workload's own service-ports keys come first in its env; their
+    // stem is its key prefix (a `config-prefix` when it is not the name's).
+    let prefixes: BTreeMap<String, String> = workloads
+        .iter()
+        .map(|w| {
+            let n = name_of(w);
+            let env = w.value["spec"]["template"]["spec"]["containers"][0]["env"].clone();
+            let container_ports: Vec<String> = w.value["spec"]["template"]["spec"]["containers"][0]
+                ["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["containerPort"].as_i64().map(|n| n.to_string()))
+                .collect();
+            // Own keys: a leading `<P>_ADDRESS` whose `<P>_…PORT` is one of its container ports
+            // (a workload without ports has none, and its first keys are a dependency's).
+            let own = env
+                .as_array()
+                .into_iter()
+                .flatten()
+                .take_while(|e| e["valueFrom"]["configMapKeyRef"]["name"] == "service-ports")
+                .filter_map(|e| e["name"].as_str())
+                .filter_map(|k| k.strip_suffix("_ADDRESS"))
+                .find(|p| {
+                    ports_data.iter().any(|(k, v)| {
+                        k.starts_with(&format!("{p}_"))
+                            && k.ends_with("PORT")
+                            && v.as_str()
+                                .is_some_and(|v| container_ports.iter().any(|c| c == v))
+                    })
+                })
+                .map(str::to_string);
+            let prefix = own.unwrap_or_else(|| config_stem(&n));
+            (n, prefix)
+        })
+        .collect();
+    // The scheme maestroc put in a workload's `_ADDRESS` (`nats://…`), for its primary port.
+    let address_scheme = |workload: &str, port: Option<(&str, i64)>| -> Option<String> {
+        let (_, p) = port?;
+        let prefix = prefixes.get(workload)?;
+        let addr = ports_data.get(&format!("{prefix}_ADDRESS"))?.as_str()?;
+        let (scheme, rest) = addr.split_once("://")?;
+        rest.ends_with(&format!(":{p}")).then(|| scheme.to_string())
+    };
+    // The longest prefix wins: MLFLOW_DB_PORT is mlflow-db's, not mlflow's.
+    let owner_of_key = |key: &str| -> Option<String> {
+        prefixes
+            .iter()
+            .filter(|(_, p)| {
+                key == format!("{p}_ADDRESS")
+                    || (key.starts_with(&format!("{p}_")) && key.ends_with("_PORT"))
+            })
+            .max_by_key(|(_, p)| p.len())
+            .map(|(n, _)| n.clone())
+    };
+    let mut short_addresses = false;
+    let mut blocks = Vec::new();
+    for w in &workloads {
+        let name = name_of(w);
+        let spec = &w.value["spec"];
+        let pod = &spec["template"]["spec"];
+        let Some(c) = pod["containers"].as_array().and_then(|a| a.first()) else {
+            continue;
+        };
+        let mut b = Block::new(format!("service {}", quote(&name)));
+        b.comment(format!("from {}:{}", inputs[w.file].0, w.line));
+        let wk = kind(w);
+        if wk != "Deployment" {
+            b.line(format!("workload {}", quote(&wk.to_ascii_lowercase())));
+        }
+        if ns_of(w) != platform_ns {
+            b.line(format!("namespace {}", quote(&ns_of(w))));
+        }
+        if let Some(img) = s(&c["image"]) {
+            b.line(format!("image {}", quote(img)));
+        }
+        if let Some(n) = spec["replicas"]
+            .as_i64()
+            .filter(|n| *n != 1 && wk != "DaemonSet")
+        {
+            b.line(format!("replicas {n}"));
+        }
+        let words = |v: &Value| -> Option<String> {
+            let a = v.as_array()?;
+            (!a.is_empty()).then(|| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(quote)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        };
+        if let Some(cmd) = words(&c["command"]) {
+            b.line(format!("command {cmd}"));
+        }
+        if let Some(args) = words(&c["args"]) {
+            b.line(format!("args {args}"));
+        }
+        // Ports, with what the main Service does with them.
+        let svc = main_service(w);
+        let svc_ports: Vec<&Value> = svc
+            .map(|s| {
+                s.doc.value["spec"]["ports"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut names_by_number: BTreeMap<i64, String> = BTreeMap::new();
+        for p in c["ports"].as_array().into_iter().flatten() {
+            let Some(n) = p["containerPort"].as_i64() else {
+                continue;
+            };
+            let pname = port_name(p, n);
+            names_by_number.insert(n, pname.clone());
+            let mut line = format!("port {pname} {n}");
+            if let Some(scheme) = address_scheme(
+                &name,
+                svc.and_then(|sv| {
+                    svc_ports
+                        .iter()
+                        .find(|sp| {
+                            sp["targetPort"].as_i64() == Some(n)
+                                || sp["targetPort"].as_str() == Some(pname.as_str())
+                        })
+                        .and_then(|sp| sp["port"].as_i64())
+                        .or(Some(n))
+                        .map(|p| (sv.name, p))
+                }),
+            ) {
+                line.push_str(&format!(" scheme={}", quote(&scheme)));
+            }
+            let exposed = svc_ports.iter().find(|sp| {
+                sp["targetPort"].as_i64() == Some(n)
+                    || sp["targetPort"].as_str() == Some(pname.as_str())
+                    || (sp["targetPort"].is_null() && sp["port"].as_i64() == Some(n))
+            });
+            if let Some(sp) = exposed {
+                if let Some(sport) = sp["port"].as_i64().filter(|sp| *sp != n) {
+                    line.push_str(&format!(" service-port={sport}"));
+                }
+                if let Some(np) = sp["nodePort"].as_i64() {
+                    line.push_str(&format!(" node-port={np}"));
+                }
+            }
+            b.line(line);
+        }
+        // A Service port targeting a number the container does not declare: drift.
+        if let Some(svc) = svc {
+            for sp in &svc_ports {
+                if let Some(t) = sp["targetPort"].as_i64()
+                    && !c["ports"]
+                        .as_array()
+                        .is_some_and(|ps| ps.iter().any(|p| p["containerPort"].as_i64() == Some(t)))
+                    && c["ports"].as_array().is_some_and(|ps| !ps.is_empty())
+                {
+                    findings.push(at(
+                        svc.doc,
+                        format!(
+                            "Service `{}` targets port {t}, which `{name}` does not declare",
+                            svc.name
+                        ),
+                        "the same service's port, given differently",
+                    ));
+                }
+            }
+            match svc.doc.value["spec"]["type"].as_str() {
+                Some("LoadBalancer") => b.line("service-type \"LoadBalancer\"".to_string()),
+                _ if svc.doc.value["spec"]["clusterIP"] == "None" => {
+                    b.line("service-type \"Headless\"".to_string())
+                }
+                _ => {}
+            }
+        }
+        // Selector and container name as they are, so the objects apply over the live ones.
+        let default_selector =
+            BTreeMap::from([("app.kubernetes.io/name".to_string(), name.clone())]);
+        if let Some(sel) = spec["selector"]["matchLabels"].as_object() {
+            let sel: BTreeMap<String, String> = sel
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect();
+            let is_maestroc = sel.get("app.kubernetes.io/name")
+                == default_selector.get("app.kubernetes.io/name")
+                && sel.contains_key("app.kubernetes.io/part-of")
+                && sel.len() == 2;
+            if !is_maestroc {
+                for (k, v) in &sel {
+                    b.line(format!("selector {} {}", quote(k), quote(v)));
+                }
+            }
+        }
+        for (k, v) in spec["template"]["metadata"]["annotations"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            b.line(format!(
+                "annotation {} {}",
+                quote(k),
+                quote(v.as_str().unwrap_or_default())
+            ));
+        }
+        // Labels beyond the selector and maestroc's own.
+        let selector_keys: BTreeSet<&str> = spec["selector"]["matchLabels"]
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        for (k, v) in spec["template"]["metadata"]["labels"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            if !k.starts_with("app.kubernetes.io/") && !selector_keys.contains(k.as_str()) {
+                b.line(format!(
+                    "label {} {}",
+                    quote(k),
+                    quote(v.as_str().unwrap_or_default())
+                ));
+            }
+        }
+        if let Some(prefix) = prefixes.get(&name).filter(|p| **p != config_stem(&name)) {
+            b.line(format!("config-prefix {prefix}"));
+        }
+        if let Some(cn) = s(&c["name"]).filter(|cn| *cn != name) {
+            b.line(format!("container-name {}", quote(cn)));
+        }
+        // Env.
+        // In order of first use: maestroc injects dependencies' keys in depends-on order.
+        let mut depends: Vec<String> = Vec::new();
+        for e in c["env"].as_array().into_iter().flatten() {
+            let Some(en) = s(&e["name"]) else { continue };
+            if let Some(v) = s(&e["value"]) {
+                let mut value = v.to_string();
+                for cap in address_re.captures_iter(v) {
+                    let (Some(h), Some(p)) = (cap.get(1), cap.get(2)) else {
+                        continue;
+                    };
+                    let Some((target, ports)) = hosts.get(h.as_str()) else {
+                        continue;
+                    };
+                    let port: i64 = p.as_str().parse().unwrap_or(0);
+                    if *target == name {
+                        continue;
+                    }
+                    if !ports.contains(&port) {
+                        findings.push(at(
+                            w,
+                            format!(
+                                "`{name}` sets {en} to {}:{port}, but `{target}` exposes {ports:?}",
+                                h.as_str()
+                            ),
+                            "an address to a port the target does not expose",
+                        ));
+                        continue;
+                    }
+                    if !h.as_str().contains('.') {
+                        short_addresses = true;
+                    }
+                    if !depends.contains(target) {
+                        depends.push(target.clone());
+                    }
+                    let key = format!("{}_ADDRESS", config_stem(target));
+                    value = value.replace(&format!("{}:{port}", h.as_str()), &format!("{{{key}}}"));
+                }
+                let key_only = value.starts_with('{')
+                    && value.ends_with('}')
+                    && value.matches('{').count() == 1;
+                if key_only {
+                    b.line(format!(
+                        "env {} ref={}",
+                        quote(en),
+                        quote(&value[1..value.len() - 1])
+                    ));
+                } else {
+                    b.line(format!("env {} {}", quote(en), quote(&value)));
+                }
+            } else if let Some(r) = e["valueFrom"]["secretKeyRef"].as_object() {
+                let (sn, sk) = (
+                    r["name"].as_str().unwrap_or_default(),
+                    r["key"].as_str().unwrap_or_default(),
+                );
+                add_key(&mut secrets, sn, sk);
+                b.line(format!(
+                    "env {} secret={} key={}",
+                    quote(en),
+                    quote(sn),
+                    quote(sk)
+                ));
+            } else if let Some(r) = e["valueFrom"]["configMapKeyRef"].as_object() {
+                let key = r["key"].as_str().unwrap_or_default();
+                if r["name"] == "service-ports" {
+                    // maestroc's own output: own and dependencies' keys are injected.
+                    match owner_of_key(key) {
+                        Some(o) if en == key => {
+                            if o != name && !depends.contains(&o) {
+                                depends.push(o);
+                            }
+                        }
+                        _ => b.line(format!("env {} ref={}", quote(en), quote(key))),
+                    }
+                } else {
+                    b.comment(format!(
+                        "env {en} comes from ConfigMap {}: not imported",
+                        r["name"]
+                    ));
+                }
+            } else if let Some(f) = s(&e["valueFrom"]["fieldRef"]["fieldPath"]) {
+                b.line(format!("env {} field={}", quote(en), quote(f)));
+            }
+        }
+        if !depends.is_empty() {
+            b.line(format!(
+                "depends-on {}",
+                depends.into_iter().collect::<Vec<_>>().join(" ")
+            ));
+        }
+        // Resources.
+        let r = &c["resources"];
+        let mut res = Vec::new();
+        for (field, key) in [
+            ("requests", "cpu"),
+            ("requests", "memory"),
+            ("limits", "cpu"),
+            ("limits", "memory"),
+        ] {
+            if let Some(v) = r[field][key]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| r[field][key].as_i64().map(|n| n.to_string()))
+            {
+                let prop = if field == "limits" {
+                    format!("{key}-limit")
+                } else {
+                    key.to_string()
+                };
+                res.push(format!("{prop}={}", quote(&v)));
+            }
+        }
+        if !res.is_empty() {
+            b.line(format!("resources {}", res.join(" ")));
+        }
+        // Probes: readiness (else liveness) gives the check; its timing is kept.
+        let probe = if c["readinessProbe"].is_object() {
+            &c["readinessProbe"]
+        } else {
+            &c["livenessProbe"]
+        };
+        if probe.is_object() {
+            let port_ref = |p: &Value| -> Option<String> {
+                p.as_str()
+                    .map(str::to_string)
+                    .or_else(|| p.as_i64().and_then(|n| names_by_number.get(&n).cloned()))
+            };
+            let check = if let (Some(path), Some(port)) = (
+                s(&probe["httpGet"]["path"]),
+                port_ref(&probe["httpGet"]["port"]),
+            ) {
+                Some(format!("http={} port={port}", quote(path)))
+            } else if let Some(port) = port_ref(&probe["tcpSocket"]["port"]) {
+                Some(format!("tcp={port}"))
+            } else {
+                probe["grpc"]["port"]
+                    .as_i64()
+                    .and_then(|n| names_by_number.get(&n))
+                    .map(|p| format!("grpc={p}"))
+            };
+            if let Some(check) = check {
+                let mut line = format!("health {check}");
+                // maestroc's defaults (readiness every 10 s, liveness every 20 s, 3 failures)
+                // are left unsaid, so a rebuilt spec reads like a written one.
+                let live = &c["livenessProbe"];
+                let defaults = probe["periodSeconds"].as_i64() == Some(10)
+                    && live["periodSeconds"].as_i64() == Some(20);
+                for (field, prop) in [
+                    ("initialDelaySeconds", "initial-delay"),
+                    ("periodSeconds", "period"),
+                    ("timeoutSeconds", "timeout"),
+                    ("failureThreshold", "failure-threshold"),
+                ] {
+                    let Some(n) = probe[field].as_i64() else {
+                        continue;
+                    };
+                    let default = (field == "periodSeconds" && defaults)
+                        || (field == "failureThreshold" && n == 3);
+                    if !default {
+                        line.push_str(&format!(" {prop}={n}"));
+                    }
+                }
+                if !c["startupProbe"].is_object() {
+                    line.push_str(" startup=#false");
+                }
+                b.line(line);
+            }
+        }
+        // Volumes.
+        let claims: BTreeMap<String, String> = spec["volumeClaimTemplates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| {
+                Some((
+                    t["metadata"]["name"].as_str()?.to_string(),
+                    t["spec"]["resources"]["requests"]["storage"]
+                        .as_str()?
+                        .to_string(),
+                ))
+            })
+            .collect();
+        for m in c["volumeMounts"].as_array().into_iter().flatten() {
+            let (Some(vn), Some(path)) = (s(&m["name"]), s(&m["mountPath"])) else {
+                continue;
+            };
+            let ro = if m["readOnly"] == true {
+                " read-only=#true"
+            } else {
+                ""
+            };
+            let vol = pod["volumes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|v| v["name"] == vn);
+            let source = match vol {
+                None => claims.get(vn).map(|size| format!("size={}", quote(size))),
+                Some(v) if v["emptyDir"].is_object() => {
+                    // maestroc's own writable directories come back as `writable`.
+                    if vn.starts_with("rw-") {
+                        // `/tmp` is one by default.
+                        if path != "/tmp" {
+                            b.line(format!("writable {}", quote(path)));
+                        }
+                        continue;
+                    }
+                    Some("empty-dir=#true".to_string())
+                }
+                Some(v) if v["secret"].is_object() => s(&v["secret"]["secretName"]).map(|n| {
+                    add_key(&mut secrets, n, "");
+                    format!("secret={}", quote(n))
+                }),
+                Some(v) if v["configMap"].is_object() => {
+                    s(&v["configMap"]["name"]).map(|n| format!("config-map={}", quote(n)))
+                }
+                Some(v) if v["persistentVolumeClaim"].is_object() => {
+                    let claim = s(&v["persistentVolumeClaim"]["claimName"]).unwrap_or_default();
+                    let size = docs
+                        .iter()
+                        .find(|d| kind(d) == "PersistentVolumeClaim" && name_of(d) == claim)
+                        .and_then(|d| {
+                            d.value["spec"]["resources"]["requests"]["storage"]
+                                .as_str()
+                                .map(str::to_string)
+                        })
+                        .unwrap_or_else(|| "1Gi".to_string());
+                    Some(format!("size={}", quote(&size)))
+                }
+                Some(v) if v["hostPath"].is_object() => s(&v["hostPath"]["path"]).map(|p| {
+                    b.line(
+                        "allow \"host-path\" reason=\"imported: mounts the node's files\""
+                            .to_string(),
+                    );
+                    format!("host-path={}", quote(p))
+                }),
+                _ => None,
+            };
+            match source {
+                Some(src) => b.line(format!("volume {} {} {src}{ro}", quote(vn), quote(path))),
+                None => b.comment(format!("volume {vn} at {path}: its source is not imported")),
+            }
+        }
+        // Identity.
+        let sc = &pod["securityContext"];
+        for (field, node) in [
+            ("runAsUser", "run-as-user"),
+            ("runAsGroup", "run-as-group"),
+            ("fsGroup", "fs-group"),
+        ] {
+            if let Some(n) = sc[field].as_i64() {
+                if field == "runAsUser" && n == 0 {
+                    b.line("allow \"root\" reason=\"imported: runs as root\"".to_string());
+                }
+                b.line(format!("{node} {n}"));
+            }
+        }
+        if let Some(g) = pod["terminationGracePeriodSeconds"].as_i64() {
+            b.line(format!("termination-grace-period {g}"));
+        }
+        if let Some(pc) = s(&pod["priorityClassName"]) {
+            b.line(format!("priority-class {}", quote(pc)));
+        }
+        for (k, v) in pod["nodeSelector"].as_object().into_iter().flatten() {
+            b.line(format!(
+                "node-selector {} {}",
+                quote(k),
+                quote(v.as_str().unwrap_or_default())
+            ));
+        }
+        // Whatever else the pod says goes into a patch, so nothing is dropped silently.
+        const SAID: &[&str] = &[
+            "containers",
+            "volumes",
+            "securityContext",
+            "serviceAccountName",
+            "automountServiceAccountToken",
+            "nodeSelector",
+            "terminationGracePeriodSeconds",
+            "priorityClassName",
+            "topologySpreadConstraints",
+            "restartPolicy",
+        ];
+        let rest: serde_json::Map<String, Value> = pod
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| !SAID.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !rest.is_empty() {
+            let body = serde_json::json!({"spec": {"template": {"spec": Value::Object(rest)}}});
+            b.block(kdl_out::patch(&wk, &body));
+        }
+        blocks.push(b);
+    }
+    // Default credentials in the input, as the scanner reports them.
+    for (i, (file, text)) in inputs.iter().enumerate() {
+        for c in crate::scan::credentials(text) {
+            findings.push(c.into_finding(file, &texts[i]));
+        }
+    }
+    let mut out = String::new();
+    out.push_str(
+        "// Imported by `maestroc import`: check it, then `maestroc build` and compare.\n\n",
+    );
+    let part_of = workloads
+        .iter()
+        .find_map(|w| w.value["metadata"]["labels"]["app.kubernetes.io/part-of"].as_str())
+        .unwrap_or(&platform_ns)
+        .to_string();
+    let mut p = Block::new(format!("platform {}", quote(&part_of)));
+    p.line(format!("namespace {}", quote(&platform_ns)));
+    // maestroc's own output says how it addressed services and whether egress was closed.
+    let ports_map = docs
+        .iter()
+        .find(|d| kind(d) == "ConfigMap" && name_of(d) == "service-ports");
+    let short_in_map = ports_map.is_some_and(|d| {
+        d.value["data"].as_object().is_some_and(|m| {
+            m.iter().any(|(k, v)| {
+                k.ends_with("_ADDRESS")
+                    && v.as_str().is_some_and(|a| {
+                        let host = a.rsplit("://").next().unwrap_or(a);
+                        !host.split(':').next().unwrap_or("").contains('.')
+                    })
+            })
+        })
+    });
+    if (short_addresses || short_in_map) && namespaces.len() == 1 {
+        p.line("addresses \"short\"".to_string());
+    }
+    let defaults = docs
+        .iter()
+        .find(|d| kind(d) == "ConfigMap" && name_of(d) == "service-defaults")
+        .and_then(|d| d.value["data"].as_object().cloned())
+        .unwrap_or_default();
+    let egress_closed = docs.iter().any(|d| {
+        kind(d) == "NetworkPolicy"
+            && d.value["spec"]["podSelector"]
+                .as_object()
+                .is_some_and(|m| m.is_empty())
+            && d.value["spec"]["policyTypes"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|x| x == "Egress"))
+    });
+    if egress_closed {
+        p.line("egress \"restricted\"".to_string());
+    }
+    out.push_str(&p.render(0));
+    if !defaults.is_empty() {
+        let mut d = Block::new("defaults".to_string());
+        for (k, v) in &defaults {
+            d.line(format!(
+                "value {} {}",
+                quote(k),
+                quote(v.as_str().unwrap_or_default())
+            ));
+        }
+        out.push('\n');
+        out.push_str(&d.render(0));
+    }
+    for (name, keys) in &secrets {
+        out.push('\n');
+        let mut b = Block::new(format!("secret {}", quote(name)));
+        if keys.is_empty() {
+            b.comment("its keys were not in the input: add `key NAME` for each".to_string());
+        } else {
+            b.line(format!(
+                "key {}",
+                keys.iter().map(|k| quote(k)).collect::<Vec<_>>().join(" ")
+            ));
+        }
+        out.push_str(&b.render(0));
+    }
+    for b in &blocks {
+        out.push('\n');
+        out.push_str(&b.render(0));
+    }
+    // Keys of service-ports no imported workload owns: services that run elsewhere, published
+    // by address only (`external host=`).
+    if let Some(data) = ports_map.and_then(|d| d.value["data"].as_object()) {
+        for (key, value) in data {
+            let Some(stem) = key.strip_suffix("_ADDRESS") else {
+                continue;
+            };
+            if prefixes.values().any(|p| p == stem) {
+                continue;
+            }
+            let addr = value.as_str().unwrap_or_default();
+            let (scheme, rest) = match addr.split_once("://") {
+                Some((s, r)) => (Some(s), r),
+                None => (None, addr),
+            };
+            let Some((host, primary)) = rest.rsplit_once(':') else {
+                continue;
+            };
+            let name = stem.to_ascii_lowercase().replace('_', "-");
+            let mut b = Block::new(format!("service {}", quote(&name)));
+            b.comment("published by service-ports, not deployed here".to_string());
+            b.line(format!("external host={}", quote(host)));
+            let scheme = scheme.map_or(String::new(), |s| format!(" scheme={}", quote(s)));
+            let ports: Vec<(String, &str)> = data
+                .iter()
+                .filter(|(k, _)| owner_of_key(k).is_none())
+                .filter_map(|(k, v)| {
+                    let rest = k.strip_prefix(&format!("{stem}_"))?.strip_suffix("PORT")?;
+                    let pname = rest
+                        .trim_end_matches('_')
+                        .to_ascii_lowercase()
+                        .replace('_', "-");
+                    Some((
+                        if pname.is_empty() {
+                            "port".to_string()
+                        } else {
+                            pname
+                        },
+                        v.as_str()?,
+                    ))
+                })
+                .collect();
+            for (pname, n) in &ports {
+                let primary_mark = if ports.len() > 1 && *n == primary {
+                    " primary=#true"
+                } else {
+                    ""
+                };
+                let sch = if *n == primary { scheme.as_str() } else { "" };
+                b.line(format!("port {pname} {n}{sch}{primary_mark}"));
+            }
+            out.push('\n');
+            out.push_str(&b.render(0));
+        }
+    }
+    Ok(Imported {
+        spec: out,
+        findings,
+        services: blocks.len(),
+    })
+}
