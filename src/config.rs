@@ -12,6 +12,7 @@
 //! [scan]               # `check` scans without `--scan`
 //! include = ["services", "deploy"]   # default: the spec's directory
 //! exclude = ["vendor/**", "*.min.js"]
+//! optional-env = ["OTEL_COLLECTOR_ADDR"]   # read, intentionally not provided
 //! ```
 //!
 //! MC2xx–MC4xx rules (except MC304) and every rule that is a warning by default can be
@@ -45,6 +46,10 @@ struct ScanSection {
     include: Vec<String>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    /// Variables a service may read without its manifest providing them (feature flags,
+    /// optional integrations): never MC203.
+    #[serde(default, rename = "optional-env")]
+    optional_env: Vec<String>,
 }
 
 /// `[scan]`: what `check` scans without `--scan`.
@@ -54,6 +59,8 @@ pub struct ScanConfig {
     pub include: Vec<String>,
     /// gitignore-style globs of paths never scanned.
     pub exclude: Vec<String>,
+    /// `optional-env`: variables whose absence from a manifest is intended.
+    pub optional_env: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -169,6 +176,7 @@ impl Config {
             scan: file.scan.map(|s| ScanConfig {
                 include: s.include,
                 exclude: s.exclude.into_iter().map(|p| p.into_inner()).collect(),
+                optional_env: s.optional_env,
             }),
         })
     }

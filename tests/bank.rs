@@ -245,3 +245,22 @@ fn suppressions_are_recorded_in_the_file_and_checked() {
         "{list:?}"
     );
 }
+
+/// `[scan] optional-env` records in maestroc.toml that a variable is read but intentionally
+/// not provided: its MC203 goes, the others stay.
+#[test]
+fn optional_env_in_maestroc_toml_records_an_intended_absence() {
+    let dir = repo();
+    fs::write(
+        dir.path().join("maestroc.toml"),
+        "[scan]\noptional-env = [\"OTEL_COLLECTOR_ADDR\"]\n",
+    )
+    .unwrap();
+    let (_, list) = scan(dir.path());
+    let mc203: Vec<u64> = list
+        .iter()
+        .filter(|f| f.0 == "MC203")
+        .map(|f| f.3)
+        .collect();
+    assert_eq!(mc203, vec![17], "{list:?}");
+}
