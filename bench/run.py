@@ -119,9 +119,13 @@ def main():
         groups.append((warn_rows, peer))
     groups.append(scan_rows(a.binary, a.scan_files, a.runs, tools))
     for rows, peer in groups:
+        # A peer that failed is no yardstick.
+        if peer and peer[2] != 0:
+            peer = None
         for label, cmd, (t, rss, code) in rows:
             ratio = f"{t / peer[0]:.2f}x" if peer else "-"
-            note = "" if code in (0, 1) else f"  (exit {code})"
+            failed = code != 0 and not cmd.startswith("maestroc")
+            note = f"  (failed: exit {code})" if failed or code not in (0, 1) else ""
             print(f"{label:<34} {cmd:<42} {t * 1000:8.1f}ms {rss:8.1f}MiB {ratio:>8}{note}")
 
 

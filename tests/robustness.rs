@@ -208,3 +208,43 @@ fn a_file_in_place_of_the_output_dir_is_refused_and_kept() {
         "not a directory\n"
     );
 }
+
+/// A scanned tree with a symlink loop, a FIFO, a 1 GB sparse file and a 100 MB single-line
+/// file: the scan finishes, reports what it skipped, and never reads a huge file into memory
+/// (peak RSS of the process stays far below the files' size).
+#[test]
+fn a_hostile_tree_is_scanned_with_bounded_memory() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("platform.kdl"), platform(3)).unwrap();
+    let tree = dir.path().join("src");
+    std::fs::create_dir_all(tree.join("loop")).unwrap();
+    std::os::unix::fs::symlink("..", tree.join("loop/back")).unwrap();
+    assert!(Command::new("mkfifo").arg(tree.join("pipe")).status().unwrap().success());
+    std::fs::File::create(tree.join("sparse.bin"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let line = "x".repeat(100 * 1024 * 1024);
+    std::fs::write(tree.join("bundle.min.js"), &line).unwrap();
+    drop(line);
+    assert!(maestroc(dir.path(), &["build"]).status.success());
+    let child = Command::new(env!("CARGO_BIN_EXE_maestroc"))
+        .args(["check", "--scan", "--format", "json"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our child; status and usage point to live locals.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid);
+    let code = std::process::ExitStatus::from_raw(status).code();
+    assert!(matches!(code, Some(0) | Some(1)), "exit {code:?}");
+    let peak_mib = usage.ru_maxrss / 1024;
+    assert!(peak_mib < 200, "peak RSS {peak_mib} MiB");
+}
