@@ -220,7 +220,13 @@ fn a_hostile_tree_is_scanned_with_bounded_memory() {
     let tree = dir.path().join("src");
     std::fs::create_dir_all(tree.join("loop")).unwrap();
     std::os::unix::fs::symlink("..", tree.join("loop/back")).unwrap();
-    assert!(Command::new("mkfifo").arg(tree.join("pipe")).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(tree.join("pipe"))
+            .status()
+            .unwrap()
+            .success()
+    );
     std::fs::File::create(tree.join("sparse.bin"))
         .unwrap()
         .set_len(1 << 30)
