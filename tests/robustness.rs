@@ -235,6 +235,8 @@ fn a_hostile_tree_is_scanned_with_bounded_memory() {
     std::fs::write(tree.join("bundle.min.js"), &line).unwrap();
     drop(line);
     assert!(maestroc(dir.path(), &["build"]).status.success());
+    // Reaped by wait4 below, which also reports the child's peak RSS; Child::wait cannot.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(env!("CARGO_BIN_EXE_maestroc"))
         .args(["check", "--scan", "--format", "json"])
         .current_dir(dir.path())
