@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMapEnvSource, ConfigMapKeySelector, ConfigMapVolumeSource, Container,
-    ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, GRPCAction,
-    HTTPGetAction, HostPathVolumeSource, ObjectFieldSelector, PersistentVolumeClaimVolumeSource,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
-    SecretKeySelector, SecretVolumeSource, SecurityContext, ServiceAccount, TCPSocketAction,
-    Toleration, TopologySpreadConstraint, Volume, VolumeMount,
+    ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, ExecAction,
+    GRPCAction, HTTPGetAction, HostPathVolumeSource, ObjectFieldSelector,
+    PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource, SecurityContext,
+    ServiceAccount, TCPSocketAction, Toleration, TopologySpreadConstraint, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -259,7 +259,7 @@ pub fn probes(svc: &Service) -> [Option<Probe>; 3] {
     let port_number = svc
         .ports
         .iter()
-        .find(|p| p.name.value == h.port().value)
+        .find(|p| h.port().is_some_and(|hp| p.name.value == hp.value))
         .map_or(0, |p| i32::from(p.number.value.get()));
     let action = match &h.check {
         HealthCheck::Http { path, port } => Probe {
@@ -282,6 +282,18 @@ pub fn probes(svc: &Service) -> [Option<Probe>; 3] {
             tcp_socket: Some(TCPSocketAction {
                 port: IntOrString::String(port.value.clone()),
                 host: None,
+            }),
+            ..Default::default()
+        },
+        HealthCheck::Exec { command } => Probe {
+            exec: Some(ExecAction {
+                command: Some(
+                    command
+                        .value
+                        .split_whitespace()
+                        .map(str::to_string)
+                        .collect(),
+                ),
             }),
             ..Default::default()
         },

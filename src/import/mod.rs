@@ -630,6 +630,9 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
                 Some(format!("http={} port={port}", quote(path)))
             } else if let Some(port) = port_ref(&probe["tcpSocket"]["port"]) {
                 Some(format!("tcp={port}"))
+            } else if let Some(cmd) = probe["exec"]["command"].as_array() {
+                let words: Vec<&str> = cmd.iter().filter_map(Value::as_str).collect();
+                Some(format!("exec={}", quote(&words.join(" "))))
             } else {
                 probe["grpc"]["port"]
                     .as_i64()

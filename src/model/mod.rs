@@ -378,15 +378,21 @@ pub enum HealthCheck {
     Tcp {
         port: Spanned<String>,
     },
+    /// `exec="airflow jobs check"`: a command in the container (split on whitespace), for a
+    /// workload with no port to probe.
+    Exec {
+        command: Spanned<String>,
+    },
 }
 
 impl Health {
-    /// The port name the probe targets.
-    pub fn port(&self) -> &Spanned<String> {
+    /// The port name the probe targets (none for an `exec` probe).
+    pub fn port(&self) -> Option<&Spanned<String>> {
         match &self.check {
             HealthCheck::Http { port, .. }
             | HealthCheck::Grpc { port }
-            | HealthCheck::Tcp { port } => port,
+            | HealthCheck::Tcp { port } => Some(port),
+            HealthCheck::Exec { .. } => None,
         }
     }
 }

@@ -290,12 +290,8 @@ fn check_service(
                 .help("remove `health`: probes are for long-running workloads"),
             );
         }
-        let port = health.port();
-        if svc
-            .ports
-            .iter()
-            .find(|p| p.name.value == port.value)
-            .is_none()
+        if let Some(port) = health.port()
+            && !svc.ports.iter().any(|p| p.name.value == port.value)
         {
             out.push(unknown_ref(
                 "port",

@@ -14,6 +14,7 @@ const HEALTH_PROPS: &[&str] = &[
     "http",
     "grpc",
     "tcp",
+    "exec",
     "port",
     "initial-delay",
     "period",
@@ -27,6 +28,7 @@ pub(super) fn read_health(node: &KdlNode, out: &mut Findings) -> Option<Health> 
     let http = r.string_prop("http", out);
     let grpc = r.string_prop("grpc", out);
     let tcp = r.string_prop("tcp", out);
+    let exec = r.string_prop("exec", out);
     let port = r.string_prop("port", out);
     let mut seconds = |key: &str, max: u32| {
         r.int_prop(key, out)
@@ -51,17 +53,24 @@ pub(super) fn read_health(node: &KdlNode, out: &mut Findings) -> Option<Health> 
             );
         }
     }
-    let kinds = [r.has_prop("http"), r.has_prop("grpc"), r.has_prop("tcp")]
-        .iter()
-        .filter(|b| **b)
-        .count();
-    let how =
-        "write `health http=\"/healthz\" port=http`, `health grpc=grpc` or `health tcp=PORTNAME`";
+    let kinds = [
+        r.has_prop("http"),
+        r.has_prop("grpc"),
+        r.has_prop("tcp"),
+        r.has_prop("exec"),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    let how = "write `health http=\"/healthz\" port=http`, `health grpc=grpc`, `health tcp=PORTNAME` or `health exec=\"command args\"`";
     if kinds != 1 {
         out.push(
-            Finding::new("MC004", "`health` needs exactly one of http=, grpc=, tcp=")
-                .at(node.span(), "one probe kind")
-                .help(how),
+            Finding::new(
+                "MC004",
+                "`health` needs exactly one of http=, grpc=, tcp=, exec=",
+            )
+            .at(node.span(), "one probe kind")
+            .help(how),
         );
         return None;
     }
@@ -91,9 +100,12 @@ pub(super) fn read_health(node: &KdlNode, out: &mut Findings) -> Option<Health> 
                     .help(how),
             );
         }
-        match (grpc, tcp) {
-            (Some(port), None) => HealthCheck::Grpc { port },
-            (None, Some(port)) => HealthCheck::Tcp { port },
+        match (grpc, tcp, exec) {
+            (Some(port), None, None) => HealthCheck::Grpc { port },
+            (None, Some(port), None) => HealthCheck::Tcp { port },
+            (None, None, Some(command)) if !command.value.trim().is_empty() => {
+                HealthCheck::Exec { command }
+            }
             _ => return None,
         }
     };
