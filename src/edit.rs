@@ -17,8 +17,9 @@ pub enum Allocation {
     Full { low: u16, high: u16 },
 }
 
-/// Picks the lowest NodePort in the registry that no port uses and writes `node-port=N` on
-/// `service`'s port `port_name`. `platform` must be the compiled model of `text`.
+/// Picks the lowest NodePort in the registry that no port uses and no other project holds
+/// (`held_elsewhere`, from the shared registry file) and writes `node-port=N` on `service`'s
+/// port `port_name`. `platform` must be the compiled model of `text`.
 // One call, one possible finding: the size of the error does not matter here.
 #[allow(clippy::result_large_err)]
 pub fn allocate_node_port(
@@ -26,8 +27,9 @@ pub fn allocate_node_port(
     platform: &Platform,
     service: &str,
     port_name: &str,
+    held_elsewhere: &std::collections::HashSet<u16>,
 ) -> Result<Allocation, Finding> {
-    let Some(range) = platform.node_ports else {
+    let Some(range) = platform.node_ports.as_ref() else {
         return Err(
             Finding::new("MC005", "the platform declares no NodePort registry")
                 .at(platform.name.span, "no `node-ports` in this block")
@@ -80,7 +82,9 @@ pub fn allocate_node_port(
                 .flat_map(|o| o.node_ports.iter().map(|(_, n)| n.value)),
         )
         .collect();
-    let Some(free) = (range.low..=range.high).find(|n| !used.contains(n)) else {
+    let Some(free) =
+        (range.low..=range.high).find(|n| !used.contains(n) && !held_elsewhere.contains(n))
+    else {
         return Ok(Allocation::Full {
             low: range.low,
             high: range.high,
@@ -89,19 +93,7 @@ pub fn allocate_node_port(
     let mut doc: KdlDocument = text
         .parse()
         .map_err(|_| Finding::new("MC001", "platform.kdl does not parse"))?;
-    let port_node = doc
-        .nodes_mut()
-        .iter_mut()
-        .filter(|n| n.name().value() == "service")
-        .find(|n| n.entries().first().and_then(|e| e.value().as_string()) == Some(service))
-        .and_then(|n| n.children_mut().as_mut())
-        .and_then(|children| {
-            children.nodes_mut().iter_mut().find(|n| {
-                n.name().value() == "port"
-                    && n.entries().first().and_then(|e| e.value().as_string()) == Some(port_name)
-            })
-        });
-    let Some(port_node) = port_node else {
+    let Some(port_node) = port_node_mut(&mut doc, service, port_name) else {
         return Err(Finding::new(
             "MC007",
             format!("`{service}/{port_name}` not found in the text"),
@@ -112,4 +104,52 @@ pub fn allocate_node_port(
         text: doc.to_string(),
         node_port: free,
     })
+}
+
+/// Removes `node-port=` from `service`'s port `port_name`; the NodePort it held, if any, and
+/// the new text.
+#[allow(clippy::result_large_err)]
+pub fn release_node_port(
+    text: &str,
+    service: &str,
+    port_name: &str,
+) -> Result<(Option<u16>, String), Finding> {
+    let mut doc: KdlDocument = text
+        .parse()
+        .map_err(|_| Finding::new("MC001", "platform.kdl does not parse"))?;
+    let Some(port_node) = port_node_mut(&mut doc, service, port_name) else {
+        return Err(Finding::new(
+            "MC007",
+            format!("the spec has no port `{port_name}` on a service `{service}`"),
+        )
+        .help("`maestroc ports` lists every service's ports"));
+    };
+    let held = port_node
+        .entries()
+        .iter()
+        .find(|e| e.name().is_some_and(|n| n.value() == "node-port"))
+        .and_then(|e| e.value().as_integer())
+        .and_then(|n| u16::try_from(n).ok());
+    port_node
+        .entries_mut()
+        .retain(|e| e.name().is_none_or(|n| n.value() != "node-port"));
+    Ok((held, doc.to_string()))
+}
+
+fn port_node_mut<'d>(
+    doc: &'d mut KdlDocument,
+    service: &str,
+    port_name: &str,
+) -> Option<&'d mut kdl::KdlNode> {
+    doc.nodes_mut()
+        .iter_mut()
+        .filter(|n| n.name().value() == "service")
+        .find(|n| n.entries().first().and_then(|e| e.value().as_string()) == Some(service))
+        .and_then(|n| n.children_mut().as_mut())
+        .and_then(|children| {
+            children.nodes_mut().iter_mut().find(|n| {
+                n.name().value() == "port"
+                    && n.entries().first().and_then(|e| e.value().as_string()) == Some(port_name)
+            })
+        })
 }

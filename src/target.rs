@@ -2,7 +2,10 @@
 //! no environment is declared). Emitters read services only through this view, so an overlay
 //! can never be forgotten by one emitter and honoured by another.
 
-use crate::model::{EnvVar, Environment, Platform, Resources, Service, ServiceOverride, Spanned};
+use crate::model::{
+    Autoscale, EnvVar, Environment, Exposure, IngressRoute, Platform, Port, Resources, Service,
+    ServiceOverride, Spanned,
+};
 
 /// cpu, memory, cpu-limit, memory-limit for a container when neither the service nor
 /// `defaults` says: small enough to schedule anywhere, bounded so a leak cannot starve a node.
@@ -55,6 +58,111 @@ impl<'a> Target<'a> {
             })
             .map(|(_, n)| n.value)
             .or(port.node_port.as_ref().map(|n| n.value))
+    }
+
+    /// How published ports are reached here: the environment's `exposure`, else NodePorts.
+    pub fn exposure(&self) -> Exposure {
+        self.env
+            .and_then(|e| e.exposure.as_ref())
+            .map_or(Exposure::NodePort, |x| x.mode.value)
+    }
+
+    /// The NodePort a port is published on here: only where exposure is "nodeport" (an
+    /// Ingress or a load balancer publishes it otherwise).
+    pub fn published_node_port(&self, svc: &Service, port: &Port) -> Option<u16> {
+        (self.exposure() == Exposure::NodePort)
+            .then(|| self.node_port(svc, port))
+            .flatten()
+    }
+
+    /// Whether a port is reachable from outside the cluster here through the exposure mode:
+    /// a NodePort, an Ingress route, or a load balancer for either.
+    pub fn publishes(&self, svc: &Service, port: &Port) -> bool {
+        let routed = svc
+            .ops
+            .ingress
+            .iter()
+            .any(|r| r.port.value == port.name.value);
+        match self.exposure() {
+            Exposure::NodePort => self.node_port(svc, port).is_some(),
+            Exposure::Ingress => routed,
+            Exposure::LoadBalancer => routed || self.node_port(svc, port).is_some(),
+        }
+    }
+
+    /// The Ingress routes emitted here: a service's `ingress` lines where exposure is
+    /// "ingress", none elsewhere.
+    pub fn routes(&self, svc: &'a Service) -> &'a [IngressRoute] {
+        if self.exposure() == Exposure::Ingress {
+            &svc.ops.ingress
+        } else {
+            &[]
+        }
+    }
+
+    /// The host of a route here: its `host=`, else `<service>.<ingress-domain>`.
+    pub fn route_host(&self, svc: &Service, route: &IngressRoute) -> Option<String> {
+        route.host.as_ref().map(|h| h.value.clone()).or_else(|| {
+            self.env
+                .and_then(|e| e.ingress_domain.as_ref())
+                .map(|d| format!("{}.{}", svc.name.value, d.value))
+        })
+    }
+
+    /// A route's IngressClass: its own, else the environment's `exposure … class=`.
+    pub fn route_class(&self, route: &'a IngressRoute) -> Option<&'a str> {
+        route
+            .class
+            .as_ref()
+            .or(self
+                .env
+                .and_then(|e| e.exposure.as_ref())
+                .and_then(|x| x.class.as_ref()))
+            .map(|c| c.value.as_str())
+    }
+
+    /// A route's TLS certificate Secret: its own, else the environment's.
+    pub fn route_tls_secret(&self, route: &'a IngressRoute) -> Option<&'a str> {
+        route
+            .tls_secret
+            .as_ref()
+            .or(self
+                .env
+                .and_then(|e| e.exposure.as_ref())
+                .and_then(|x| x.tls_secret.as_ref()))
+            .map(|c| c.value.as_str())
+    }
+
+    /// The namespace of the ingress controller, admitted to routed ports.
+    pub fn ingress_controller_namespace(&self) -> &'a str {
+        self.env
+            .and_then(|e| e.exposure.as_ref())
+            .and_then(|x| x.controller_namespace.as_ref())
+            .map_or(
+                crate::model::ExposureSettings::DEFAULT_CONTROLLER_NAMESPACE,
+                |n| n.value.as_str(),
+            )
+    }
+
+    /// The autoscaling bounds here: the environment's, else the service's; only for
+    /// workloads with replicas.
+    pub fn autoscale(&self, svc: &'a Service) -> Option<&'a Autoscale> {
+        if !svc.workload.value.has_replicas() {
+            return None;
+        }
+        self.overlay(svc)
+            .and_then(|o| o.autoscale.as_ref())
+            .or(svc.ops.autoscale.as_ref())
+    }
+
+    /// Whether more than one pod may run: a fixed count above one, or an autoscaler whose
+    /// ceiling is.
+    pub fn may_run_several(&self, svc: &'a Service) -> bool {
+        svc.workload.value.has_replicas()
+            && match self.autoscale(svc) {
+                Some(a) => a.max.value > 1,
+                None => self.replicas(svc) > 1,
+            }
     }
 
     pub fn enabled(&self, svc: &Service) -> bool {

@@ -104,6 +104,14 @@ fn forecasting_chart_renders_the_plain_yaml() {
 }
 
 #[test]
+fn operations_chart_renders_the_plain_yaml() {
+    equivalent(
+        include_str!("fixtures/operations/platform.kdl"),
+        &["dev", "prod", "edge"],
+    );
+}
+
+#[test]
 fn shop_chart_renders_the_plain_yaml() {
     equivalent(include_str!("fixtures/shop/platform.kdl"), &["base"]);
 }

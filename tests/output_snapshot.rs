@@ -17,3 +17,18 @@ fn bundled_platform_output() {
         insta::assert_snapshot!(format!("bundled-{env}"), all);
     }
 }
+
+#[test]
+fn operations_fixture_output() {
+    let (compiled, findings) = compile(include_str!("fixtures/operations/platform.kdl"));
+    let compiled = compiled.unwrap_or_else(|| panic!("{findings:#?}"));
+    let files = maestroc::emit::emit(&compiled).unwrap();
+    for env in ["prod", "edge"] {
+        let prefix = format!("k8s/{env}/");
+        let mut all = String::new();
+        for (path, content) in files.iter().filter(|(p, _)| p.starts_with(&prefix)) {
+            all.push_str(&format!("=== {path}\n{content}"));
+        }
+        insta::assert_snapshot!(format!("operations-{env}"), all);
+    }
+}

@@ -467,6 +467,24 @@ fn check_policies_match_graph(spec: &str, env: &str) {
             }
         }
     }
+    // The scraper a `prometheus … service=` names reaches each `metrics` port as well.
+    let scraper = p.prometheus.as_ref().and_then(|x| x.service.as_ref());
+    if let Some(scraper) = scraper {
+        for svc in p.services.iter().filter(|s| t.runs(s)) {
+            if let Some(m) = &svc.ops.metrics {
+                let port = svc
+                    .ports
+                    .iter()
+                    .find(|x| x.name.value == m.port.value)
+                    .unwrap();
+                expected.insert((
+                    scraper.value.clone(),
+                    svc.name.value.clone(),
+                    i64::from(port.number.value.get()),
+                ));
+            }
+        }
+    }
     assert!(!expected.is_empty());
     assert_eq!(admitted(&objects), expected);
 }

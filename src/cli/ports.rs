@@ -135,7 +135,13 @@ fn allocate(args: &PortsArgs, service: &str, port: &str) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    match allocate_node_port(&source.text, &compiled.platform, service, port) {
+    match allocate_node_port(
+        &source.text,
+        &compiled.platform,
+        service,
+        port,
+        &Default::default(),
+    ) {
         Ok(Allocation::Done { text, node_port }) => {
             if let Err(e) = crate::output::replace_spec(&args.spec, &text) {
                 print_finding(Finding::new("MC091", e.to_string()));

@@ -23,6 +23,83 @@ fn scheme(p: &crate::model::Port) -> &str {
     p.scheme.as_ref().map_or("", |s| s.value.as_str())
 }
 
+/// How a port is reached from outside the cluster in one target, if it is.
+fn external_url(t: &Target<'_>, svc: &Service, port: &crate::model::Port) -> Option<String> {
+    use crate::model::Exposure;
+    let prefix = port
+        .scheme
+        .as_ref()
+        .map_or(String::new(), |s| format!("{}://", s.value));
+    match t.exposure() {
+        Exposure::Ingress => {
+            let urls: Vec<String> = t
+                .routes(svc)
+                .iter()
+                .filter(|r| r.port.value == port.name.value)
+                .filter_map(|r| {
+                    let host = t.route_host(svc, r)?;
+                    let scheme = if t.route_tls_secret(r).is_some() {
+                        "https"
+                    } else {
+                        "http"
+                    };
+                    Some(format!("`{scheme}://{host}{}`", r.path()))
+                })
+                .collect();
+            (!urls.is_empty()).then(|| urls.join(", "))
+        }
+        Exposure::NodePort => t
+            .published_node_port(svc, port)
+            .map(|n| format!("`{prefix}<node-ip>:{n}` (NodePort)")),
+        Exposure::LoadBalancer => t.publishes(svc, port).then(|| {
+            format!(
+                "`{prefix}<load-balancer>:{}` (LoadBalancer)",
+                port.exposed()
+            )
+        }),
+    }
+}
+
+/// `## External URLs`: each published port, per environment.
+fn external_urls(s: &mut String, ordered: &[&Service], targets: &[Target<'_>]) {
+    let mut rows = Vec::new();
+    for svc in ordered.iter().filter(|s| !s.is_external()) {
+        for port in &svc.ports {
+            let cells: Vec<Option<String>> = targets
+                .iter()
+                .map(|t| t.runs(svc).then(|| external_url(t, svc, port)).flatten())
+                .collect();
+            if cells.iter().any(Option::is_some) {
+                let cells: Vec<String> = cells
+                    .into_iter()
+                    .map(|c| c.unwrap_or_else(|| "—".to_string()))
+                    .collect();
+                rows.push(format!(
+                    "| {} | {} | {} |",
+                    svc.name.value,
+                    port.name.value,
+                    cells.join(" | ")
+                ));
+            }
+        }
+    }
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "\n## External URLs\n");
+    let _ = writeln!(
+        s,
+        "How each published port is reached from outside the cluster, per environment (its \
+         `exposure`). `—`: not published there.\n"
+    );
+    let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
+    let _ = writeln!(s, "| service | port | {} |", names.join(" | "));
+    let _ = writeln!(s, "|---|---|{}", "---|".repeat(names.len()));
+    for row in rows {
+        let _ = writeln!(s, "{row}");
+    }
+}
+
 /// `docs/PORTS.md`.
 pub fn ports(c: &Compiled) -> String {
     let p = &c.platform;
@@ -131,6 +208,7 @@ pub fn ports(c: &Compiled) -> String {
     }
 
     let targets = Target::all(p);
+    external_urls(&mut s, &ordered, &targets);
     let _ = writeln!(s, "\n## `service-ports` ConfigMap\n");
     let _ = writeln!(
         s,
@@ -368,6 +446,21 @@ pub fn architecture(c: &Compiled) -> String {
         for env in &p.environments {
             let _ = writeln!(s, "\n### {}\n", env.name.value);
             let mut changes = Vec::new();
+            if let Some(x) = &env.exposure {
+                let how = match x.mode.value {
+                    crate::model::Exposure::NodePort => "published ports on their NodePorts",
+                    crate::model::Exposure::Ingress => {
+                        "published ports through Ingress (NodePorts are not published)"
+                    }
+                    crate::model::Exposure::LoadBalancer => {
+                        "published ports through LoadBalancer Services"
+                    }
+                };
+                changes.push(how.to_string());
+            }
+            if let Some(d) = &env.ingress_domain {
+                changes.push(format!("routes without a host at `<service>.{}`", d.value));
+            }
             if let Some(sc) = &env.storage_class {
                 changes.push(format!("storage class `{}`", sc.value));
             }
@@ -389,6 +482,9 @@ pub fn architecture(c: &Compiled) -> String {
                 }
                 if let Some(r) = &o.replicas {
                     what.push(format!("{} replicas", r.value));
+                }
+                if let Some(a) = &o.autoscale {
+                    what.push(format!("autoscaled {}–{}", a.min.value, a.max.value));
                 }
                 if let Some(i) = &o.image {
                     what.push(format!("image `{}`", i.value));

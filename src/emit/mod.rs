@@ -6,6 +6,7 @@ mod docs;
 pub mod graph;
 pub mod helm;
 mod meta;
+pub mod operations;
 pub mod patch;
 pub mod pod;
 pub mod secrets;

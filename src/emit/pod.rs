@@ -485,13 +485,14 @@ pub fn pod_labels(p: &Platform, svc: &Service) -> BTreeMap<String, String> {
     labels
 }
 
-pub fn pod_annotations(svc: &Service) -> Option<BTreeMap<String, String>> {
-    let a: BTreeMap<String, String> = svc
-        .pod
-        .annotations
-        .iter()
-        .map(|(k, v)| (k.value.clone(), v.value.clone()))
-        .collect();
+pub fn pod_annotations(t: &Target<'_>, svc: &Service) -> Option<BTreeMap<String, String>> {
+    let mut a = super::operations::scrape_annotations(t, svc);
+    a.extend(
+        svc.pod
+            .annotations
+            .iter()
+            .map(|(k, v)| (k.value.clone(), v.value.clone())),
+    );
     (!a.is_empty()).then_some(a)
 }
 
@@ -530,7 +531,7 @@ pub fn pod_template(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) ->
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(pod_labels(p, svc)),
-            annotations: pod_annotations(svc),
+            annotations: pod_annotations(t, svc),
             ..Default::default()
         }),
         spec: Some(PodSpec {
@@ -555,16 +556,15 @@ pub fn pod_template(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) ->
                 .as_ref()
                 .map(|s| i64::from(s.value)),
             // Replicas on one node share its fate: spread them where the cluster allows.
-            topology_spread_constraints: (svc.workload.value.has_replicas() && t.replicas(svc) > 1)
-                .then(|| {
-                    vec![TopologySpreadConstraint {
-                        max_skew: 1,
-                        topology_key: "kubernetes.io/hostname".to_string(),
-                        when_unsatisfiable: "ScheduleAnyway".to_string(),
-                        label_selector: Some(selector(p, svc)),
-                        ..Default::default()
-                    }]
-                }),
+            topology_spread_constraints: t.may_run_several(svc).then(|| {
+                vec![TopologySpreadConstraint {
+                    max_skew: 1,
+                    topology_key: "kubernetes.io/hostname".to_string(),
+                    when_unsatisfiable: "ScheduleAnyway".to_string(),
+                    label_selector: Some(selector(p, svc)),
+                    ..Default::default()
+                }]
+            }),
             ..Default::default()
         }),
     }

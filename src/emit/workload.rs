@@ -19,11 +19,12 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::operations;
 use super::pod::{
     pod_template, privilege_annotations, selector, selector_labels, service_account, service_meta,
 };
 use super::yaml::{YamlError, YamlFile};
-use crate::model::{ExposedFrom, Platform, Port, Service, ServiceType, WorkloadKind};
+use crate::model::{ExposedFrom, Exposure, Platform, Port, Service, ServiceType, WorkloadKind};
 use crate::target::Target;
 
 /// Everything in `NN-<service>.yaml`.
@@ -109,7 +110,7 @@ fn service_file_into(
                     Deployment {
                         metadata: workload_meta,
                         spec: Some(DeploymentSpec {
-                            replicas: Some(t.replicas(svc) as i32),
+                            replicas: fixed_replicas(t, svc),
                             selector: selector(p, svc),
                             template,
                             ..Default::default()
@@ -144,7 +145,7 @@ fn service_file_into(
                     StatefulSet {
                         metadata: workload_meta,
                         spec: Some(StatefulSetSpec {
-                            replicas: Some(t.replicas(svc) as i32),
+                            replicas: fixed_replicas(t, svc),
                             selector: selector(p, svc),
                             service_name: Some(governing_service(svc)),
                             template,
@@ -225,6 +226,18 @@ fn service_file_into(
             file.push("Service", &headless_service(t, svc))?;
         }
     }
+    if let Some(ingress) = operations::ingress(t, svc) {
+        file.push("Ingress", &ingress)?;
+    }
+    if let Some(monitor) = operations::service_monitor(t, svc) {
+        file.push("ServiceMonitor", &monitor)?;
+    }
+    if let Some(hpa) = operations::autoscaler(t, svc) {
+        file.push("HorizontalPodAutoscaler", &hpa)?;
+    }
+    if let Some(pdb) = operations::disruption_budget(t, svc) {
+        file.push("PodDisruptionBudget", &pdb)?;
+    }
     // Every pod gets a policy: one that listens on nothing is denied all ingress.
     if p.network_policies() {
         file.push(
@@ -251,6 +264,12 @@ pub fn governing_service(svc: &Service) -> String {
     } else {
         svc.name.value.clone()
     }
+}
+
+/// The replica count written on the workload: none when an autoscaler owns it (a fixed count
+/// would be reset by every apply, fighting the HPA).
+fn fixed_replicas(t: &Target<'_>, svc: &Service) -> Option<i32> {
+    t.autoscale(svc).is_none().then(|| t.replicas(svc) as i32)
 }
 
 fn job_spec(mut template: PodTemplateSpec) -> JobSpec {
@@ -291,7 +310,7 @@ fn service_ports(t: &Target<'_>, svc: &Service, with_node_ports: bool) -> Vec<Se
             port: i32::from(port.exposed().get()),
             target_port: Some(IntOrString::String(port.name.value.clone())),
             node_port: t
-                .node_port(svc, port)
+                .published_node_port(svc, port)
                 .filter(|_| with_node_ports)
                 .map(i32::from),
             protocol: Some("TCP".to_string()),
@@ -300,19 +319,18 @@ fn service_ports(t: &Target<'_>, svc: &Service, with_node_ports: bool) -> Vec<Se
         .collect()
 }
 
-/// The Service's type here: the spec's `service-type`, else NodePort when a port has a
-/// NodePort in this target, else ClusterIP.
+/// The Service's type here: the spec's `service-type`; else, when a port is published here,
+/// NodePort or LoadBalancer as the environment's `exposure` says (an Ingress reaches a
+/// ClusterIP Service); else ClusterIP.
 pub fn service_type(t: &Target<'_>, svc: &Service) -> ServiceType {
-    match svc.service_type.as_ref().map(|s| s.value) {
-        Some(kind) => kind,
-        None if svc
-            .ports
-            .iter()
-            .any(|port| t.node_port(svc, port).is_some()) =>
-        {
-            ServiceType::NodePort
-        }
-        None => ServiceType::ClusterIp,
+    if let Some(kind) = svc.service_type.as_ref().map(|s| s.value) {
+        return kind;
+    }
+    let published = svc.ports.iter().any(|port| t.publishes(svc, port));
+    match t.exposure() {
+        Exposure::NodePort if published => ServiceType::NodePort,
+        Exposure::LoadBalancer if published => ServiceType::LoadBalancer,
+        _ => ServiceType::ClusterIp,
     }
 }
 
@@ -342,8 +360,12 @@ fn service(t: &Target<'_>, svc: &Service) -> K8sService {
 /// The governing Service a StatefulSet needs for stable pod DNS names.
 fn headless_service(t: &Target<'_>, svc: &Service) -> K8sService {
     let p = t.platform;
+    let mut metadata = service_meta(p, svc, &governing_service(svc));
+    if let Some(labels) = metadata.labels.as_mut() {
+        labels.insert(operations::GOVERNING_LABEL.to_string(), "true".to_string());
+    }
     K8sService {
-        metadata: service_meta(p, svc, &governing_service(svc)),
+        metadata,
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".to_string()),
             cluster_ip: Some("None".to_string()),
@@ -366,12 +388,16 @@ fn namespace_peer(ns: &str) -> LabelSelector {
     }
 }
 
-/// Who may reach which port from outside the graph: each `expose` line; every NodePort or
-/// LoadBalancer port not narrowed by an `expose` is open to anyone.
+/// Who may reach which port from outside the graph: each `expose` line; the ingress
+/// controller on routed ports (exposure "ingress"); anyone on ports published as NodePort or
+/// through a load balancer and not narrowed by an `expose`; the Prometheus scraper on the
+/// metrics port.
 fn exposure<'s>(
     t: &Target<'_>,
     svc: &'s Service,
+    dependents: &[&Service],
 ) -> Vec<(Vec<&'s Port>, Option<NetworkPolicyPeer>)> {
+    let p = t.platform;
     let find = |name: &str| svc.ports.iter().find(|p| p.name.value == name);
     let mut rules: Vec<(Vec<&Port>, Option<NetworkPolicyPeer>)> = svc
         .expose
@@ -387,10 +413,7 @@ fn exposure<'s>(
                     }),
                     ..Default::default()
                 }),
-                ExposedFrom::Namespace(n) => Some(NetworkPolicyPeer {
-                    namespace_selector: Some(namespace_peer(&n.value)),
-                    ..Default::default()
-                }),
+                ExposedFrom::Namespace(n) => Some(namespace_only(&n.value)),
             };
             (ports, peer)
         })
@@ -400,16 +423,74 @@ fn exposure<'s>(
             .iter()
             .any(|e| e.ports.iter().any(|n| n.value == port.name.value))
     };
+    let routed: Vec<&Port> = svc
+        .ports
+        .iter()
+        .filter(|port| {
+            t.routes(svc)
+                .iter()
+                .any(|r| r.port.value == port.name.value)
+        })
+        .collect();
+    if !routed.is_empty() {
+        rules.push((
+            routed,
+            Some(namespace_only(t.ingress_controller_namespace())),
+        ));
+    }
     let load_balancer = service_type(t, svc) == ServiceType::LoadBalancer;
     let open: Vec<&Port> = svc
         .ports
         .iter()
-        .filter(|port| (load_balancer || t.node_port(svc, port).is_some()) && !narrowed(port))
+        .filter(|port| {
+            let published = match t.exposure() {
+                Exposure::Ingress => false,
+                _ => load_balancer || t.publishes(svc, port),
+            };
+            published && !narrowed(port)
+        })
         .collect();
     if !open.is_empty() {
         rules.push((open, None));
     }
+    if let Some(m) = &svc.ops.metrics
+        && let Some(port) = find(&m.port.value)
+    {
+        let scraper = p.prometheus.as_ref();
+        let by_service = scraper
+            .and_then(|s| s.service.as_ref())
+            .and_then(|name| p.services.iter().find(|x| x.name.value == name.value));
+        match by_service {
+            // A scraper that already depends on the service reaches every port of it.
+            Some(prom) if dependents.iter().any(|d| d.name.value == prom.name.value) => {}
+            Some(prom) => rules.push((
+                vec![port],
+                Some(NetworkPolicyPeer {
+                    namespace_selector: Some(namespace_peer(prom.namespace(p))),
+                    pod_selector: Some(selector(p, prom)),
+                    ..Default::default()
+                }),
+            )),
+            None => rules.push((
+                vec![port],
+                Some(namespace_only(
+                    scraper
+                        .and_then(|s| s.namespace.as_ref())
+                        .map_or(crate::model::Prometheus::DEFAULT_NAMESPACE, |n| {
+                            n.value.as_str()
+                        }),
+                )),
+            )),
+        }
+    }
     rules
+}
+
+fn namespace_only(ns: &str) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        namespace_selector: Some(namespace_peer(ns)),
+        ..Default::default()
+    }
 }
 
 /// The ingress rules of a service's NetworkPolicy: from the pods of each dependent on all its
@@ -443,7 +524,7 @@ pub fn ingress_rules(
             ports: Some(svc.ports.iter().map(policy_port).collect()),
         });
     }
-    for (ports, peer) in exposure(t, svc) {
+    for (ports, peer) in exposure(t, svc, dependents) {
         if ports.is_empty() {
             continue;
         }

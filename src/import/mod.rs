@@ -9,6 +9,7 @@
 //! and keys — never values. What the vocabulary cannot say goes into a `patch`.
 
 mod kdl_out;
+mod operations;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -325,6 +326,8 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
     };
     let mut short_addresses = false;
     let mut blocks = Vec::new();
+    // Workloads scraped by `prometheus.io/*` annotations, with the metrics port's number.
+    let mut annotation_scraped: Vec<(String, i64)> = Vec::new();
     for w in &workloads {
         let name = name_of(w);
         let spec = &w.value["spec"];
@@ -344,9 +347,11 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
         if let Some(img) = s(&c["image"]) {
             b.line(format!("image {}", quote(img)));
         }
+        let autoscale =
+            operations::autoscale_line(docs.iter().map(|d| &d.value), &wk, &name, &ns_of(w));
         if let Some(n) = spec["replicas"]
             .as_i64()
-            .filter(|n| *n != 1 && wk != "DaemonSet")
+            .filter(|n| *n != 1 && wk != "DaemonSet" && autoscale.is_none())
         {
             b.line(format!("replicas {n}"));
         }
@@ -443,6 +448,41 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
                 _ => {}
             }
         }
+        if let Some(svc) = svc {
+            let by_service_port: BTreeMap<i64, String> = svc_ports
+                .iter()
+                .filter_map(|sp| Some((sp["port"].as_i64()?, s(&sp["name"])?.to_string())))
+                .collect();
+            for line in operations::ingress_lines(
+                docs.iter().map(|d| &d.value),
+                svc.name,
+                svc.namespace,
+                &by_service_port,
+            ) {
+                b.line(line);
+            }
+        }
+        let pod_annotations = &spec["template"]["metadata"]["annotations"];
+        let metrics = operations::metrics_line(
+            docs.iter().map(|d| &d.value),
+            svc.map_or(&Value::Null, |sv| &sv.doc.value["metadata"]["labels"]),
+            &ns_of(w),
+            pod_annotations,
+            &names_by_number,
+        );
+        let by_annotation = matches!(metrics, Some((_, true)));
+        if let Some((line, annotated)) = metrics {
+            if annotated
+                && let Some(n) =
+                    s(&pod_annotations["prometheus.io/port"]).and_then(|p| p.parse().ok())
+            {
+                annotation_scraped.push((name.clone(), n));
+            }
+            b.line(line);
+        }
+        if let Some(line) = autoscale {
+            b.line(line);
+        }
         // Selector and container name as they are, so the objects apply over the live ones.
         let default_selector =
             BTreeMap::from([("app.kubernetes.io/name".to_string(), name.clone())]);
@@ -461,10 +501,11 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
                 }
             }
         }
-        for (k, v) in spec["template"]["metadata"]["annotations"]
+        for (k, v) in pod_annotations
             .as_object()
             .into_iter()
             .flatten()
+            .filter(|(k, _)| !(by_annotation && operations::is_scrape_annotation(k)))
         {
             b.line(format!(
                 "annotation {} {}",
@@ -846,6 +887,13 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
     });
     if egress_closed {
         p.line("egress \"restricted\"".to_string());
+    }
+    if !annotation_scraped.is_empty() {
+        let mut line = "prometheus \"annotations\"".to_string();
+        if let Some(by) = operations::scraper(docs.iter().map(|d| &d.value), &annotation_scraped) {
+            line.push_str(&format!(" service={}", quote(&by)));
+        }
+        p.line(line);
     }
     out.push_str(&p.render(0));
     if !defaults.is_empty() {

@@ -5,6 +5,7 @@
 
 mod keys;
 mod names;
+mod operations;
 mod pod;
 mod span;
 
@@ -13,6 +14,7 @@ pub use names::{
     config_key_stem, is_config_map_key, is_dns1035_label, is_dns1123_subdomain, is_env_var_name,
     is_iana_port_name, is_label_value, is_qualified_name,
 };
+pub use operations::*;
 pub use pod::*;
 pub use span::Spanned;
 
@@ -62,6 +64,8 @@ pub struct Platform {
     pub network_policies: Option<Spanned<bool>>,
     /// `egress "restricted"`: pods may reach only DNS and their dependencies.
     pub egress_restricted: Option<Spanned<bool>>,
+    /// `prometheus "operator"|"annotations" …`: how `metrics` ports are scraped.
+    pub prometheus: Option<Prometheus>,
     pub secrets: Vec<Secret>,
     pub services: Vec<Service>,
     pub environments: Vec<Environment>,
@@ -86,11 +90,14 @@ impl AddressForm {
 }
 
 /// The NodePort registry range declared by `node-ports LO HI`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct NodePortRange {
     pub low: u16,
     pub high: u16,
     pub span: SourceSpan,
+    /// `registry="../shared/ports.json"`: the file other projects on the cluster share,
+    /// relative to the spec.
+    pub registry: Option<Spanned<String>>,
 }
 
 impl NodePortRange {
@@ -232,6 +239,8 @@ pub struct Service {
     pub sidecars: Vec<ExtraContainer>,
     /// `patch "Kind" { … }`: the typed escape hatch for what the vocabulary cannot say.
     pub patches: Vec<Patch>,
+    /// `ingress`, `metrics`, `autoscale`.
+    pub ops: Operations,
 }
 
 impl Service {
@@ -427,6 +436,10 @@ pub struct Environment {
     pub external_secrets: Option<Spanned<bool>>,
     pub values: Vec<(Spanned<String>, Spanned<String>)>,
     pub services: Vec<ServiceOverride>,
+    /// `exposure "ingress" …`: how published ports are reached here (NodePorts when unset).
+    pub exposure: Option<ExposureSettings>,
+    /// `ingress-domain "example.com"`: routes without `host=` are `<service>.<domain>`.
+    pub ingress_domain: Option<Spanned<String>>,
 }
 
 /// `service "x" { … }` inside an environment.
@@ -441,4 +454,6 @@ pub struct ServiceOverride {
     pub env: Vec<EnvVar>,
     /// `node-port PORTNAME N`: a different NodePort for one port in this environment.
     pub node_ports: Vec<(Spanned<String>, Spanned<u16>)>,
+    /// `autoscale min= max= …`: this environment's bounds instead of the service's.
+    pub autoscale: Option<Autoscale>,
 }

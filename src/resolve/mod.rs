@@ -13,6 +13,7 @@ use crate::model::*;
 use crate::spec::{self, did_you_mean};
 use crate::target::Target;
 
+mod operations;
 mod pod;
 
 /// A spec that passed every check: ready for the emitters.
@@ -65,6 +66,7 @@ fn check(p: &Platform, out: &mut Findings) {
         check_service(p, svc, &services, &keys, out);
     }
     check_node_ports(p, out);
+    operations::check(p, &services, out);
     pod::check_short_addresses(p, &services, out);
     for env in &p.environments {
         check_environment(p, env, &services, &keys, out);

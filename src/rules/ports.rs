@@ -73,4 +73,32 @@ Example: `port http 80` with no `allow \"root\"`.\n\
 Fix: listen on an unprivileged port and expose the low one with `service-port=`: \
 `port http 8080 service-port=80`.",
     },
+    Rule {
+        code: "MC107",
+        name: "ingress-route-collision",
+        severity: Error,
+        summary: "two ingress routes claim the same host and path in an environment",
+        explanation: "What it does: in each environment whose `exposure` is \"ingress\", \
+derives every route's host (`host=`, else `<service>.<ingress-domain>`) and flags two routes \
+with the same host and path.\n\
+Why it matters: the ingress controller sends the traffic to one of them — which one depends on \
+the controller and the order objects were created — and the other service is silently \
+unreachable.\n\
+Example: `ingress port=http host=\"ml.example.com\"` on both `mlflow` and `feast`.\n\
+Fix: give one of them another `host=` or `path=`.",
+    },
+    Rule {
+        code: "MC108",
+        name: "ingress-without-host",
+        severity: Error,
+        summary: "a route in an environment with exposure \"ingress\" has no host",
+        explanation: "What it does: flags an `ingress` route with no `host=` in an environment \
+whose `exposure` is \"ingress\" and that declares no `ingress-domain` to derive one from.\n\
+Why it matters: an Ingress rule without a host matches every host name, so the route would \
+capture the traffic of every other service behind the controller.\n\
+Example: `exposure \"ingress\"` in `production`, `ingress port=http` on `mlflow`, no \
+`ingress-domain`.\n\
+Fix: `ingress-domain \"example.com\"` in the environment (mlflow becomes \
+mlflow.example.com), or `host=` on the route.",
+    },
 ];

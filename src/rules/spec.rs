@@ -175,6 +175,19 @@ Fix: spell the field as the API does (`kubectl explain deployment.spec.template.
 the spec's own node where there is one (`node-selector`, `selector`, `container-name`).",
     },
     Rule {
+        code: "MC015",
+        name: "autoscale-with-replicas",
+        severity: Error,
+        summary: "a service (or an environment) sets both `replicas` and `autoscale`",
+        explanation: "What it does: flags `replicas` beside `autoscale`, in the service or in an \
+environment's override of it.\n\
+Why it matters: the HorizontalPodAutoscaler owns the replica count; a fixed `replicas` in the \
+manifest resets it on every `kubectl apply` (the pods scale down, then back up), so maestroc \
+writes no count for an autoscaled workload and refuses a spec that asks for one.\n\
+Example: `replicas 3` and `autoscale min=3 max=20 cpu=70` in one service.\n\
+Fix: keep `autoscale` and remove `replicas`; `min=` is the floor the count starts from.",
+    },
+    Rule {
         code: "MC090",
         name: "unreadable-input",
         severity: Error,

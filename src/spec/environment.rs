@@ -4,6 +4,7 @@ use kdl::KdlNode;
 
 use super::PULL_POLICIES;
 use super::common::*;
+use super::operations;
 use super::reader::{self, NodeReader, children, no_children};
 use super::service::{push_env, read_env};
 use crate::diagnostic::{Finding, Findings};
@@ -15,8 +16,17 @@ const ENVIRONMENT: &[&str] = &[
     "external-secrets",
     "value",
     "service",
+    "exposure",
+    "ingress-domain",
 ];
-const OVERRIDE: &[&str] = &["replicas", "image", "resources", "env", "node-port"];
+const OVERRIDE: &[&str] = &[
+    "replicas",
+    "image",
+    "resources",
+    "env",
+    "node-port",
+    "autoscale",
+];
 
 pub(super) fn read_environment(node: &KdlNode, out: &mut Findings) -> Option<Environment> {
     let r = NodeReader::new(node, 1, &[], out);
@@ -30,6 +40,8 @@ pub(super) fn read_environment(node: &KdlNode, out: &mut Findings) -> Option<Env
         external_secrets: None,
         values: Vec::new(),
         services: Vec::new(),
+        exposure: None,
+        ingress_domain: None,
     };
     for child in children(node, ENVIRONMENT, out) {
         if reader::name_of(child) != "service" {
@@ -54,6 +66,13 @@ pub(super) fn read_environment(node: &KdlNode, out: &mut Findings) -> Option<Env
             }
             "value" => env.values.extend(read_value(child, out)),
             "service" => env.services.extend(read_override(child, out)),
+            "exposure" => env.exposure = operations::read_exposure(child, out),
+            "ingress-domain" => {
+                env.ingress_domain = single_string(child, "a DNS domain", out);
+                if let Some(d) = &env.ingress_domain {
+                    operations::check_host(d, out);
+                }
+            }
             _ => {}
         }
     }
@@ -72,6 +91,7 @@ pub(super) fn read_override(node: &KdlNode, out: &mut Findings) -> Option<Servic
         resources: None,
         env: Vec::new(),
         node_ports: Vec::new(),
+        autoscale: None,
     };
     for child in children(node, OVERRIDE, out) {
         no_children(child, out);
@@ -79,6 +99,7 @@ pub(super) fn read_override(node: &KdlNode, out: &mut Findings) -> Option<Servic
             "replicas" => o.replicas = read_replicas(child, out),
             "image" => o.image = single_string(child, "an image reference", out),
             "resources" => o.resources = Some(read_resources(child, out)),
+            "autoscale" => o.autoscale = operations::read_autoscale(child, out),
             "env" => {
                 if let Some(e) = read_env(child, out) {
                     push_env(&mut o.env, e, out);

@@ -5,6 +5,7 @@
 
 mod common;
 mod environment;
+mod operations;
 mod patch;
 mod pod;
 mod quantity;
@@ -36,6 +37,7 @@ const PLATFORM: &[&str] = &[
     "network-policies",
     "addresses",
     "egress",
+    "prometheus",
 ];
 const DEFAULTS: &[&str] = &[
     "value",
@@ -155,6 +157,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
     let mut network_policies = None;
     let mut addresses = None;
     let mut egress_restricted = None;
+    let mut prometheus = None;
     for child in children(pnode, PLATFORM, out) {
         no_children(child, out);
         match reader::name_of(child) {
@@ -206,6 +209,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
                 let r = NodeReader::new(child, 1, &[], out);
                 network_policies = node_bool(child, &r, out);
             }
+            "prometheus" => prometheus = operations::read_prometheus(child, out),
             _ => {}
         }
     }
@@ -224,6 +228,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
         addresses,
         network_policies,
         egress_restricted,
+        prometheus,
         secrets,
         services,
         environments,
@@ -244,7 +249,8 @@ fn is_semver(v: &str) -> bool {
 }
 
 fn read_node_ports(node: &KdlNode, out: &mut Findings) -> Option<NodePortRange> {
-    let r = NodeReader::new(node, 2, &[], out);
+    let r = NodeReader::new(node, 2, &["registry"], out);
+    let registry = r.string_prop("registry", out);
     let low = r.int_arg(0, "the lowest NodePort", out)?;
     let high = r.int_arg(1, "the highest NodePort", out)?;
     let in_k8s = |v: i128| (30000..=32767).contains(&v);
@@ -266,6 +272,7 @@ fn read_node_ports(node: &KdlNode, out: &mut Findings) -> Option<NodePortRange> 
         low: low.value as u16,
         high: high.value as u16,
         span: node.span(),
+        registry,
     })
 }
 

@@ -4,6 +4,7 @@ use kdl::KdlNode;
 use miette::SourceSpan;
 
 use super::common::*;
+use super::operations;
 use super::pod;
 use super::reader::{self, NodeReader, children, name_span, no_children};
 use crate::diagnostic::{Finding, Findings};
@@ -46,6 +47,9 @@ const SERVICE: &[&str] = &[
     "init-container",
     "sidecar",
     "patch",
+    "ingress",
+    "metrics",
+    "autoscale",
 ];
 
 /// Nodes a service may repeat; every other one is set once.
@@ -65,6 +69,7 @@ const REPEATABLE: &[&str] = &[
     "init-container",
     "sidecar",
     "patch",
+    "ingress",
 ];
 
 pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service> {
@@ -100,6 +105,7 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
         init_containers: Vec::new(),
         sidecars: Vec::new(),
         patches: Vec::new(),
+        ops: Operations::default(),
     };
     let mut seen: Vec<(&str, SourceSpan)> = Vec::new();
     for child in children(node, SERVICE, out) {
@@ -182,6 +188,9 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
                 }
             }
             "expose" => svc.expose.extend(pod::read_expose(child, out)),
+            "ingress" => svc.ops.ingress.extend(operations::read_ingress(child, out)),
+            "metrics" => svc.ops.metrics = operations::read_metrics(child, out),
+            "autoscale" => svc.ops.autoscale = operations::read_autoscale(child, out),
             "service-type" => svc.service_type = pod::read_service_type(child, out),
             "label" => svc.pod.labels.extend(read_pair(child, true, out)),
             "annotation" => svc.pod.annotations.extend(read_pair(child, false, out)),

@@ -53,6 +53,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "networkpolicies.yaml",
         include_str!("templates/networkpolicies.yaml"),
     ),
+    ("operations.yaml", include_str!("templates/operations.yaml")),
 ];
 
 fn to_yaml(what: &str, v: &Value) -> Result<String, YamlError> {

@@ -117,7 +117,12 @@ fn service() -> Value {
             "terminationGracePeriodSeconds": {"type": ["integer", "null"], "minimum": 0},
             "ingress": {"type": "array", "items": {"type": "object"}},
             "egress": {"type": ["array", "null"], "items": {"type": "object"}},
-            "patched": {"type": ["object", "null"], "additionalProperties": {"type": "object"}}
+            "patched": {"type": ["object", "null"], "additionalProperties": {"type": "object"}},
+            "spread": {"type": "boolean"},
+            "routes": {"type": ["object", "null"]},
+            "serviceMonitor": {"type": ["object", "null"]},
+            "autoscaler": {"type": ["object", "null"]},
+            "disruptionBudget": {"type": ["object", "null"]}
         }
     })
 }

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::emit::config::{namespace_levels, ports_data, workload_namespaces};
-use crate::emit::{pod, workload};
+use crate::emit::{operations, pod, workload};
 use crate::model::{
     EnvValue, Privilege, Service, ServiceType, WorkloadKind, expand_placeholders, service_keys,
 };
@@ -71,7 +71,9 @@ fn service_values(
         "namespace": svc.namespace(p),
         "workload": workload_name(svc.workload.value),
         "image": t.image(svc),
-        "replicas": if svc.workload.value.has_replicas() { json!(t.replicas(svc)) } else { Value::Null },
+        // null where there is no count to fix: a DaemonSet, a job, or an autoscaled workload.
+        "replicas": if svc.workload.value.has_replicas() && t.autoscale(svc).is_none() { json!(t.replicas(svc)) } else { Value::Null },
+        "spread": t.may_run_several(svc),
         "schedule": svc.schedule.as_ref().map(|s| s.value.clone()),
         "command": svc.command.iter().map(|c| expand_placeholders(&c.value)).collect::<Vec<_>>(),
         "args": svc.args.iter().map(|c| expand_placeholders(&c.value)).collect::<Vec<_>>(),
@@ -79,7 +81,7 @@ fn service_values(
             "name": port.name.value,
             "port": port.number.value.get(),
             "servicePort": port.exposed().get(),
-            "nodePort": t.node_port(svc, port),
+            "nodePort": t.published_node_port(svc, port),
         })).collect::<Vec<_>>(),
         "serviceType": service_type_name(workload::service_type(t, svc)),
         "governingService": workload::governing_service(svc),
@@ -90,7 +92,7 @@ fn service_values(
         "annotations": (!annotations.is_empty()).then_some(annotations),
         "selector": pod::selector_labels(p, svc),
         "podLabels": pod::pod_labels(p, svc),
-        "podAnnotations": pod::pod_annotations(svc),
+        "podAnnotations": pod::pod_annotations(t, svc),
         "containerName": pod::container_name(svc),
         "initContainers": to_json(&pod::extra_containers(t, svc, &svc.init_containers)),
         "sidecars": to_json(&pod::extra_containers(t, svc, &svc.sidecars)),
@@ -116,6 +118,12 @@ fn service_values(
         "patched": if svc.patches.is_empty() { Value::Null } else {
             json!(workload::patched_objects(t, svc, dependencies, dependents))
         },
+        // Production objects as the plain YAML has them: each template writes the metadata and
+        // renders the spec as it is, so the two cannot disagree.
+        "routes": operations::ingress(t, svc).and_then(|o| o.spec).map(|s| to_json(&s)),
+        "serviceMonitor": operations::service_monitor(t, svc).map(|o| to_json(&o.spec)),
+        "autoscaler": operations::autoscaler(t, svc).and_then(|o| o.spec).map(|s| to_json(&s)),
+        "disruptionBudget": operations::disruption_budget(t, svc).and_then(|o| o.spec).map(|s| to_json(&s)),
         "egress": if p.egress_restricted() { to_json(&workload::egress_rules(t, dependencies)) } else { Value::Null },
     })
 }

@@ -136,7 +136,7 @@ spec:
   {{- if ne (typeOf $svc.terminationGracePeriodSeconds) "<nil>" }}
   terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds }}
   {{- end }}
-  {{- if and (has $svc.workload (list "deployment" "statefulset")) (gt (int $svc.replicas) 1) }}
+  {{- if $svc.spread }}
   topologySpreadConstraints:
   - labelSelector:
       matchLabels:
