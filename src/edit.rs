@@ -27,7 +27,7 @@ pub fn allocate_node_port(
     platform: &Platform,
     service: &str,
     port_name: &str,
-    held_elsewhere: &std::collections::HashSet<u16>,
+    held_elsewhere: &std::collections::BTreeSet<u16>,
 ) -> Result<Allocation, Finding> {
     let Some(range) = platform.node_ports.as_ref() else {
         return Err(

@@ -19,6 +19,7 @@ pub mod import;
 pub mod lint;
 pub mod model;
 pub mod output;
+pub mod registry;
 pub mod report;
 pub mod resolve;
 pub mod rules;

@@ -1,13 +1,17 @@
-//! `maestroc ports`: the allocation table; `maestroc ports allocate SERVICE PORT` picks the
-//! lowest free NodePort of the registry and writes it into platform.kdl in place.
+//! `maestroc ports`: the allocation table; `allocate SERVICE PORT` picks the lowest free
+//! NodePort and writes it into platform.kdl in place; with a shared registry
+//! (`node-ports … registry=`) it also records it there, and `release`, `sync` and `status`
+//! keep the registry and the spec in step.
 
 use std::io::{IsTerminal, Write};
 
 use super::input::{compile_spec, load_config, print_finding, print_findings, read_spec};
 use super::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK};
 use crate::diagnostic::Finding;
-use crate::edit::{Allocation, allocate_node_port};
+use crate::edit::{Allocation, allocate_node_port, release_node_port};
 use crate::model::service_keys;
+use crate::registry::{self, Lock, Registry};
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct PortsArgs {
@@ -26,14 +30,24 @@ pub struct PortsArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum PortsAction {
     /// Pick the lowest free NodePort in the registry for SERVICE's port PORT and write it into
-    /// the spec, comments and layout kept.
+    /// the spec, comments and layout kept (and into the shared registry file, if any).
     Allocate { service: String, port: String },
+    /// Remove SERVICE's port PORT's NodePort from the spec and from the shared registry.
+    Release { service: String, port: String },
+    /// Record every NodePort of the spec in the shared registry and drop this project's
+    /// entries the spec no longer uses.
+    Sync,
+    /// Every project's allocations in the shared registry, and how many ports are free.
+    Status,
 }
 
 pub fn run(args: &PortsArgs) -> u8 {
     match &args.action {
         None => table(args),
         Some(PortsAction::Allocate { service, port }) => allocate(args, service, port),
+        Some(PortsAction::Release { service, port }) => release(args, service, port),
+        Some(PortsAction::Sync) => sync(args),
+        Some(PortsAction::Status) => status(args),
     }
 }
 
@@ -123,7 +137,51 @@ fn table(args: &PortsArgs) -> u8 {
     EXIT_OK
 }
 
+/// The registry file and its lock, when the spec names one. The lock is taken before the spec
+/// is read, so the spec and the registry are read and written as one step.
+fn shared_registry(args: &PortsArgs) -> Result<Option<(PathBuf, Lock, Registry)>, u8> {
+    let source = read_spec(&args.spec).map_err(|f| {
+        print_finding(*f);
+        EXIT_INPUT
+    })?;
+    // Only the registry path is wanted here: parse without the full checks.
+    let parsed = crate::spec::parse(&source.text);
+    let Some(path) = parsed
+        .platform
+        .as_ref()
+        .and_then(|p| registry::path_of(p, &args.spec))
+    else {
+        return Ok(None);
+    };
+    let lock = Lock::acquire(&path).map_err(|e| {
+        print_finding(Finding::new(
+            "MC091",
+            format!("cannot lock the NodePort registry {}: {e}", path.display()),
+        ));
+        EXIT_INPUT
+    })?;
+    let reg = registry::load(&path).map_err(|f| {
+        print_finding(f);
+        EXIT_INPUT
+    })?;
+    Ok(Some((path, lock, reg)))
+}
+
+fn save(path: &Path, reg: &Registry, lock: &Lock) -> Result<(), u8> {
+    registry::save(path, reg, lock).map_err(|e| {
+        print_finding(Finding::new(
+            "MC091",
+            format!("cannot write the NodePort registry {}: {e}", path.display()),
+        ));
+        EXIT_INPUT
+    })
+}
+
 fn allocate(args: &PortsArgs, service: &str, port: &str) -> u8 {
+    let shared = match shared_registry(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let source = match read_spec(&args.spec) {
         Ok(s) => s,
         Err(f) => {
@@ -135,14 +193,31 @@ fn allocate(args: &PortsArgs, service: &str, port: &str) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    match allocate_node_port(
-        &source.text,
-        &compiled.platform,
-        service,
-        port,
-        &Default::default(),
-    ) {
+    let p = &compiled.platform;
+    let held = shared
+        .as_ref()
+        .map_or_else(Default::default, |(_, _, reg)| {
+            reg.held_by_others(&p.name.value)
+        });
+    match allocate_node_port(&source.text, p, service, port, &held) {
         Ok(Allocation::Done { text, node_port }) => {
+            if let Some((path, lock, mut reg)) = shared {
+                reg.allocations.push(registry::Allocation {
+                    node_port,
+                    project: p.name.value.clone(),
+                    service: service.to_string(),
+                    port: port.to_string(),
+                    namespace: p
+                        .services
+                        .iter()
+                        .find(|s| s.name.value == service)
+                        .map_or(p.namespace.value.clone(), |s| s.namespace(p).to_string()),
+                });
+                reg.allocations.sort();
+                if let Err(code) = save(&path, &reg, &lock) {
+                    return code;
+                }
+            }
             if let Err(e) = crate::output::replace_spec(&args.spec, &text) {
                 print_finding(Finding::new("MC091", e.to_string()));
                 return EXIT_INPUT;
@@ -164,4 +239,128 @@ fn allocate(args: &PortsArgs, service: &str, port: &str) -> u8 {
             EXIT_INPUT
         }
     }
+}
+
+fn release(args: &PortsArgs, service: &str, port: &str) -> u8 {
+    let shared = match shared_registry(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let source = match read_spec(&args.spec) {
+        Ok(s) => s,
+        Err(f) => {
+            print_finding(*f);
+            return EXIT_INPUT;
+        }
+    };
+    let (held, text) = match release_node_port(&source.text, service, port) {
+        Ok(r) => r,
+        Err(f) => {
+            print_findings(&[f], &source);
+            return EXIT_INPUT;
+        }
+    };
+    let project = crate::spec::parse(&source.text)
+        .platform
+        .map(|p| p.name.value)
+        .unwrap_or_default();
+    if let Some((path, lock, mut reg)) = shared {
+        reg.allocations
+            .retain(|a| !(a.project == project && a.service == service && a.port == port));
+        if let Err(code) = save(&path, &reg, &lock) {
+            return code;
+        }
+    }
+    match held {
+        Some(n) => {
+            if let Err(e) = crate::output::replace_spec(&args.spec, &text) {
+                print_finding(Finding::new("MC091", e.to_string()));
+                return EXIT_INPUT;
+            }
+            println!(
+                "{}: {service}/{port} releases NodePort {n}; run `maestroc build` to regenerate output/",
+                args.spec.display()
+            );
+        }
+        None => println!("{service}/{port} has no NodePort; nothing to release"),
+    }
+    EXIT_OK
+}
+
+fn sync(args: &PortsArgs) -> u8 {
+    let Some((path, lock, mut reg)) = (match shared_registry(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    }) else {
+        eprintln!(
+            "error: the spec names no shared registry; write `node-ports LO HI registry=\"ports.json\"`"
+        );
+        return EXIT_INPUT;
+    };
+    let (compiled, _) = match load_config(&args.spec).and_then(|c| compile_spec(&args.spec, &c)) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let clashes = reg.record(&compiled.platform);
+    if let Err(code) = save(&path, &reg, &lock) {
+        return code;
+    }
+    let mine = reg
+        .allocations
+        .iter()
+        .filter(|a| a.project == compiled.platform.name.value)
+        .count();
+    println!(
+        "{}: {mine} NodePort(s) of `{}` recorded",
+        path.display(),
+        compiled.platform.name.value
+    );
+    if clashes.is_empty() {
+        EXIT_OK
+    } else {
+        eprintln!(
+            "error: NodePort(s) {clashes:?} are held by other projects and were not recorded; `maestroc check` shows where"
+        );
+        EXIT_FINDINGS
+    }
+}
+
+fn status(args: &PortsArgs) -> u8 {
+    let (compiled, _) = match load_config(&args.spec).and_then(|c| compile_spec(&args.spec, &c)) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let p = &compiled.platform;
+    let Some(path) = registry::path_of(p, &args.spec) else {
+        eprintln!(
+            "error: the spec names no shared registry; write `node-ports LO HI registry=\"ports.json\"`"
+        );
+        return EXIT_INPUT;
+    };
+    let reg = match registry::load(&path) {
+        Ok(r) => r,
+        Err(f) => {
+            print_finding(f);
+            return EXIT_INPUT;
+        }
+    };
+    let mut out = format!("{}\n", path.display());
+    out.push_str("NODEPORT  PROJECT / SERVICE / PORT (NAMESPACE)\n");
+    for a in &reg.allocations {
+        out.push_str(&format!(
+            "{:<8}  {} / {} / {} ({})\n",
+            a.node_port, a.project, a.service, a.port, a.namespace
+        ));
+    }
+    if let Some(range) = &p.node_ports {
+        out.push_str(&format!(
+            "\n{}–{}: {} free for `{}`\n",
+            range.low,
+            range.high,
+            registry::free_count(p, &reg, range),
+            p.name.value
+        ));
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    EXIT_OK
 }

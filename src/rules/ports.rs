@@ -101,4 +101,32 @@ Example: `exposure \"ingress\"` in `production`, `ingress port=http` on `mlflow`
 Fix: `ingress-domain \"example.com\"` in the environment (mlflow becomes \
 mlflow.example.com), or `host=` on the route.",
     },
+    Rule {
+        code: "MC109",
+        name: "nodeport-held-elsewhere",
+        severity: Error,
+        summary: "a NodePort the shared registry gives to another project",
+        explanation: "What it does: with `node-ports LO HI registry=\"…\"`, reads the registry \
+file the projects of one cluster share and flags each NodePort of this spec (any environment) \
+that another project holds.\n\
+Why it matters: NodePorts are cluster-wide; the second project to apply its Service is refused \
+by the API server (`provided port is already allocated`), or, worse, takes the port over after \
+the first one is deleted and redeployed.\n\
+Example: `port http 5000 node-port=30500` while the registry gives 30500 to `feature-store`.\n\
+Fix: remove `node-port=` and run `maestroc ports allocate SERVICE PORT`, which picks a port \
+free in both the spec and the registry and records it in both.",
+    },
+    Rule {
+        code: "MC110",
+        name: "nodeport-registry-out-of-date",
+        severity: Warning,
+        summary: "the shared registry does not record a NodePort the spec uses, or records one it dropped",
+        explanation: "What it does: compares this project's entries in the shared NodePort \
+registry with the spec's NodePorts and flags each one missing from the registry and each entry \
+the spec no longer uses.\n\
+Why it matters: another project allocating from the registry cannot see an unrecorded port and \
+may take it; a stale entry keeps a port nobody uses out of everyone's reach.\n\
+Example: `node-port=30510` written by hand instead of with `maestroc ports allocate`.\n\
+Fix: `maestroc ports sync` records the spec's NodePorts and drops the stale entries.",
+    },
 ];
