@@ -213,6 +213,11 @@ impl<'a> Target<'a> {
             memory: Some(pick(|r| &r.memory, memory)),
             cpu_limit: Some(pick(|r| &r.cpu_limit, cpu_limit)),
             memory_limit: Some(pick(|r| &r.memory_limit, memory_limit)),
+            // No fallback: unbounded scratch is Kubernetes' default, and a guess could evict.
+            ephemeral_storage: layers.iter().find_map(|r| r.ephemeral_storage.clone()),
+            ephemeral_storage_limit: layers
+                .iter()
+                .find_map(|r| r.ephemeral_storage_limit.clone()),
             span: None,
         }
     }

@@ -20,8 +20,18 @@ fn text(o: &Output) -> String {
 
 /// Builds `spec` in a temp dir; returns it with the chart's directory name.
 fn build(spec: &str) -> (tempfile::TempDir, String) {
+    build_with(spec, &[])
+}
+
+/// As [`build`], with the files the spec names (`extra`, `patch file=`) beside it.
+fn build_with(spec: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("platform.kdl"), spec).unwrap();
+    for (rel, text) in files {
+        let path = dir.path().join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
     let o = run(env!("CARGO_BIN_EXE_maestroc"), &["build"], dir.path());
     assert!(o.status.success(), "{}", text(&o));
     let chart = fs::read_dir(dir.path().join("output/helm"))
@@ -36,7 +46,11 @@ fn build(spec: &str) -> (tempfile::TempDir, String) {
 }
 
 fn equivalent(spec: &str, envs: &[&str]) {
-    let (dir, chart) = build(spec);
+    equivalent_with(spec, &[], envs);
+}
+
+fn equivalent_with(spec: &str, files: &[(&str, &str)], envs: &[&str]) {
+    let (dir, chart) = build_with(spec, files);
     let d = dir.path();
     let chart_dir = format!("output/helm/{chart}");
     let compare = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/same_objects.py");
@@ -108,6 +122,24 @@ fn operations_chart_renders_the_plain_yaml() {
     equivalent(
         include_str!("fixtures/operations/platform.kdl"),
         &["dev", "prod", "edge"],
+    );
+}
+
+#[test]
+fn adopted_bank_chart_renders_the_plain_yaml() {
+    equivalent_with(
+        include_str!("fixtures/bank-adopt/platform.kdl"),
+        &[
+            (
+                "patches/balancereader.yaml",
+                include_str!("fixtures/bank-adopt/patches/balancereader.yaml"),
+            ),
+            (
+                "environment-config.yaml",
+                include_str!("fixtures/bank-adopt/environment-config.yaml"),
+            ),
+        ],
+        &["base"],
     );
 }
 

@@ -3,10 +3,12 @@
 
 use std::process::Command;
 
-use maestroc::resolve::compile;
-
 fn validate(spec: &str, name: &str) {
-    let (compiled, findings) = compile(spec);
+    validate_with(spec, &maestroc::resolve::files::no_files, name);
+}
+
+fn validate_with(spec: &str, loader: maestroc::resolve::files::Loader<'_>, name: &str) {
+    let (compiled, findings) = maestroc::resolve::compile_from(spec, &Default::default(), loader);
     let compiled = compiled.unwrap_or_else(|| panic!("{name}: {findings:#?}"));
     let files = maestroc::emit::emit(&compiled).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -56,6 +58,17 @@ fn exposure_and_operations_validate_strictly() {
     validate(
         include_str!("fixtures/operations/platform.kdl"),
         "operations",
+    );
+}
+
+#[test]
+fn adopted_bank_validates_strictly() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank-adopt");
+    let loader = move |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
+    validate_with(
+        include_str!("fixtures/bank-adopt/platform.kdl"),
+        &loader,
+        "bank-adopt",
     );
 }
 

@@ -4,67 +4,10 @@
 //! output also passes kubernetes-validate and the chart renders the same objects (tests/helm.rs,
 //! tests/k8s_validate.rs).
 
+mod adopt;
+
+use adopt::{contains, docs, resolve_refs};
 use serde_json::Value;
-
-fn docs(text: &str) -> Vec<Value> {
-    text.split("\n---\n")
-        .map(|d| d.trim())
-        .filter(|d| !d.is_empty() && d.lines().any(|l| !l.starts_with('#') && !l.is_empty()))
-        .map(|d| serde_saphyr::from_str::<Value>(d).unwrap_or_else(|e| panic!("{e}: {d}")))
-        .collect()
-}
-
-/// Every field of `want` is in `got` with the same value; a list element of `want` matches
-/// some element of `got`.
-fn contains(got: &Value, want: &Value, path: &str) -> Result<(), String> {
-    match (got, want) {
-        (Value::Object(g), Value::Object(w)) => {
-            for (k, wv) in w {
-                let gv = g.get(k).ok_or_else(|| format!("{path}.{k}: missing"))?;
-                contains(gv, wv, &format!("{path}.{k}"))?;
-            }
-            Ok(())
-        }
-        (Value::Array(g), Value::Array(w)) => {
-            for (i, wv) in w.iter().enumerate() {
-                if !g.iter().any(|gv| contains(gv, wv, path).is_ok()) {
-                    return Err(format!("{path}[{i}]: no element contains {wv}"));
-                }
-            }
-            Ok(())
-        }
-        (g, w) if g == w => Ok(()),
-        // Kubernetes quantities and numbers written as strings compare as text.
-        (g, w) if g.to_string().trim_matches('"') == w.to_string().trim_matches('"') => Ok(()),
-        (g, w) => Err(format!("{path}: {g} ≠ {w}")),
-    }
-}
-
-/// Replaces each `configMapKeyRef` to service-ports with the value it points at.
-fn resolve_refs(v: &mut Value, ports: &serde_json::Map<String, Value>) {
-    match v {
-        Value::Object(m) => {
-            let key = m
-                .get("valueFrom")
-                .and_then(|f| f.get("configMapKeyRef"))
-                .filter(|r| r["name"] == "service-ports")
-                .and_then(|r| r["key"].as_str())
-                .map(str::to_string);
-            if let Some(key) = key {
-                m.remove("valueFrom");
-                m.insert(
-                    "value".into(),
-                    ports.get(&key).cloned().unwrap_or(Value::Null),
-                );
-            }
-            for child in m.values_mut() {
-                resolve_refs(child, ports);
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(|c| resolve_refs(c, ports)),
-        _ => {}
-    }
-}
 
 #[test]
 fn the_shop_build_contains_the_demos_own_objects() {

@@ -54,7 +54,11 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_INPUT;
         }
     };
-    let (compiled, mut findings) = crate::resolve::compile_with(&source.text, &config);
+    let (compiled, mut findings) = crate::resolve::compile_from(
+        &source.text,
+        &config,
+        &super::input::spec_dir_loader(&args.spec.spec),
+    );
     let mut stats = None;
     if let Some(compiled) = &compiled {
         let out_dir = args.spec.out_dir(&config);
@@ -109,7 +113,18 @@ pub fn run(args: &CheckArgs) -> u8 {
                     out_dir,
                     args.spec.spec.clone(),
                     spec_dir.join("maestroc.toml"),
-                ],
+                ]
+                .into_iter()
+                // Files the spec ships (`extra`, `patch file=`) are part of the spec, not
+                // hand-written manifests that could drift from it.
+                .chain(compiled.platform.services.iter().flat_map(|s| {
+                    s.extras.iter().map(|e| spec_dir.join(&e.path.value)).chain(
+                        s.patches
+                            .iter()
+                            .filter_map(|p| p.file.as_ref().map(|f| spec_dir.join(&f.value))),
+                    )
+                }))
+                .collect::<Vec<_>>(),
                 &globs,
             );
             let optional: Vec<String> = config

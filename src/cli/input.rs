@@ -91,6 +91,18 @@ pub fn load_config(spec: &Path) -> Result<Config, u8> {
     })
 }
 
+/// Reads files the spec names (`patch file=`, `extra`) relative to its directory.
+pub fn spec_dir_loader(spec: &Path) -> impl Fn(&str) -> Result<String, String> + use<> {
+    let dir = match spec.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    move |rel: &str| {
+        let path = dir.join(rel);
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
 /// Reads, compiles and emits the spec, printing its findings. `Err` holds the exit code when
 /// there is nothing to emit (unreadable spec or config, errors in the spec).
 pub fn compile_spec(path: &Path, config: &Config) -> Result<(Compiled, Files), u8> {
@@ -98,7 +110,8 @@ pub fn compile_spec(path: &Path, config: &Config) -> Result<(Compiled, Files), u
         print_finding(*f);
         super::EXIT_INPUT
     })?;
-    let (compiled, findings) = crate::resolve::compile_with(&source.text, config);
+    let (compiled, findings) =
+        crate::resolve::compile_from(&source.text, config, &spec_dir_loader(path));
     print_findings(&findings.into_sorted(), &source);
     let Some(compiled) = compiled else {
         eprintln!("the spec has errors; nothing was written");

@@ -394,7 +394,7 @@ pub fn architecture(c: &Compiled) -> String {
         for var in &svc.env {
             match &var.value {
                 EnvValue::Ref(key) => received.push(format!("{} ← {}", var.name.value, key.value)),
-                EnvValue::Secret { secret, key } => secrets.push(format!(
+                EnvValue::Secret { secret, key, .. } => secrets.push(format!(
                     "{} ← {}/{}",
                     var.name.value, secret.value, key.value
                 )),

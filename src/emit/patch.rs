@@ -147,6 +147,28 @@ pub fn apply<T: Serialize + DeserializeOwned>(
     Ok(typed)
 }
 
+/// Whether `value` is a valid `T`: it deserialises, and nothing of it is dropped on the way
+/// (a misspelt field would vanish). The error says where, as a `/`-path and a message.
+pub fn check_typed<T: Serialize + DeserializeOwned>(value: &Value) -> Result<(), (String, String)> {
+    let typed: T = serde_path_to_error::deserialize(value).map_err(|e| {
+        (
+            format!("/{}", e.path().to_string().replace('.', "/")),
+            e.inner().to_string(),
+        )
+    })?;
+    let back = serde_json::to_value(&typed).unwrap_or(Value::Null);
+    match unknown_field(value, &back, "") {
+        Some(path) => Err((
+            path.clone(),
+            format!(
+                "no field `{}`",
+                path.trim_start_matches('/').replace('/', ".")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

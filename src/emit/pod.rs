@@ -10,10 +10,11 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMapEnvSource, ConfigMapKeySelector, ConfigMapVolumeSource, Container,
     ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, ExecAction,
-    GRPCAction, HTTPGetAction, HostPathVolumeSource, ObjectFieldSelector,
+    GRPCAction, HTTPGetAction, HTTPHeader, HostPathVolumeSource, ObjectFieldSelector,
     PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource, SecurityContext,
-    ServiceAccount, TCPSocketAction, Toleration, TopologySpreadConstraint, Volume, VolumeMount,
+    ResourceRequirements, SeccompProfile, SecretEnvSource, SecretKeySelector, SecretVolumeSource,
+    SecurityContext, ServiceAccount, TCPSocketAction, Toleration, TopologySpreadConstraint, Volume,
+    VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -262,10 +263,23 @@ pub fn probes(svc: &Service) -> [Option<Probe>; 3] {
         .find(|p| h.port().is_some_and(|hp| p.name.value == hp.value))
         .map_or(0, |p| i32::from(p.number.value.get()));
     let action = match &h.check {
-        HealthCheck::Http { path, port } => Probe {
+        HealthCheck::Http {
+            path,
+            port,
+            headers,
+        } => Probe {
             http_get: Some(HTTPGetAction {
                 path: Some(path.value.clone()),
                 port: IntOrString::String(port.value.clone()),
+                http_headers: (!headers.is_empty()).then(|| {
+                    headers
+                        .iter()
+                        .map(|(n, v)| HTTPHeader {
+                            name: n.value.clone(),
+                            value: v.value.clone(),
+                        })
+                        .collect()
+                }),
                 ..Default::default()
             }),
             ..Default::default()
@@ -371,13 +385,17 @@ fn env_var(var: &crate::model::EnvVar) -> EnvVar {
                 ..Default::default()
             },
             EnvValue::Ref(key) => from_ports_configmap(name, &key.value),
-            EnvValue::Secret { secret, key } => EnvVar {
+            EnvValue::Secret {
+                secret,
+                key,
+                optional,
+            } => EnvVar {
                 name: name.to_string(),
                 value_from: Some(EnvVarSource {
                     secret_key_ref: Some(SecretKeySelector {
                         name: secret.value.clone(),
                         key: key.value.clone(),
-                        optional: None,
+                        optional: optional.then_some(true),
                     }),
                     ..Default::default()
                 }),
@@ -399,7 +417,7 @@ fn env_var(var: &crate::model::EnvVar) -> EnvVar {
 }
 
 pub fn resources(r: &Resources) -> ResourceRequirements {
-    let map = |pairs: [(&str, &Option<crate::model::Spanned<String>>); 2]| {
+    let map = |pairs: [(&str, &Option<crate::model::Spanned<String>>); 3]| {
         let m: BTreeMap<String, Quantity> = pairs
             .iter()
             .filter_map(|(k, v)| {
@@ -410,10 +428,55 @@ pub fn resources(r: &Resources) -> ResourceRequirements {
         (!m.is_empty()).then_some(m)
     };
     ResourceRequirements {
-        requests: map([("cpu", &r.cpu), ("memory", &r.memory)]),
-        limits: map([("cpu", &r.cpu_limit), ("memory", &r.memory_limit)]),
+        requests: map([
+            ("cpu", &r.cpu),
+            ("memory", &r.memory),
+            ("ephemeral-storage", &r.ephemeral_storage),
+        ]),
+        limits: map([
+            ("cpu", &r.cpu_limit),
+            ("memory", &r.memory_limit),
+            ("ephemeral-storage", &r.ephemeral_storage_limit),
+        ]),
         ..Default::default()
     }
+}
+
+/// `service-defaults` (when the platform has defaults), then each `env-from` in spec order:
+/// a later source wins a key both define, as Kubernetes resolves it.
+pub fn env_from(svc: &Service, has_defaults: bool) -> Option<Vec<EnvFromSource>> {
+    let mut list = Vec::new();
+    if has_defaults {
+        list.push(EnvFromSource {
+            config_map_ref: Some(ConfigMapEnvSource {
+                name: DEFAULTS_CONFIGMAP.to_string(),
+                optional: None,
+            }),
+            ..Default::default()
+        });
+    }
+    for e in &svc.env_from {
+        let optional = e.optional.then_some(true);
+        list.push(match &e.source {
+            crate::model::EnvFromSource::ConfigMap(name) => EnvFromSource {
+                config_map_ref: Some(ConfigMapEnvSource {
+                    name: name.value.clone(),
+                    optional,
+                }),
+                prefix: e.prefix.as_ref().map(|p| p.value.clone()),
+                ..Default::default()
+            },
+            crate::model::EnvFromSource::Secret(name) => EnvFromSource {
+                secret_ref: Some(SecretEnvSource {
+                    name: name.value.clone(),
+                    optional,
+                }),
+                prefix: e.prefix.as_ref().map(|p| p.value.clone()),
+                ..Default::default()
+            },
+        });
+    }
+    (!list.is_empty()).then_some(list)
 }
 
 pub fn container_name(svc: &Service) -> String {
@@ -445,15 +508,7 @@ fn container(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> Contai
         args: words(&svc.args),
         ports: (!ports.is_empty()).then_some(ports),
         env: Some(env(t, svc, dependencies)).filter(|e| !e.is_empty()),
-        env_from: has_defaults.then(|| {
-            vec![EnvFromSource {
-                config_map_ref: Some(ConfigMapEnvSource {
-                    name: DEFAULTS_CONFIGMAP.to_string(),
-                    optional: None,
-                }),
-                ..Default::default()
-            }]
-        }),
+        env_from: env_from(svc, has_defaults),
         resources: Some(resources(&t.resources(svc))),
         startup_probe,
         readiness_probe,
@@ -619,6 +674,8 @@ pub fn extra_containers(
                 memory: pick(&own.memory, memory),
                 cpu_limit: pick(&own.cpu_limit, cpu_limit),
                 memory_limit: pick(&own.memory_limit, memory_limit),
+                ephemeral_storage: own.ephemeral_storage.clone(),
+                ephemeral_storage_limit: own.ephemeral_storage_limit.clone(),
                 span: None,
             };
             Container {

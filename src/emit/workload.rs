@@ -238,6 +238,10 @@ fn service_file_into(
     if let Some(pdb) = operations::disruption_budget(t, svc) {
         file.push("PodDisruptionBudget", &pdb)?;
     }
+    // Hand-written objects (`extra`), checked by `resolve::files`, after maestroc's own.
+    for obj in svc.extras.iter().flat_map(|e| &e.objects) {
+        file.push("extra object", obj)?;
+    }
     // Every pod gets a policy: one that listens on nothing is denied all ingress.
     if p.network_policies() {
         file.push(

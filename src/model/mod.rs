@@ -146,6 +146,10 @@ pub struct Resources {
     pub memory: Option<Spanned<String>>,
     pub cpu_limit: Option<Spanned<String>>,
     pub memory_limit: Option<Spanned<String>>,
+    /// `ephemeral-storage=`, `ephemeral-storage-limit=`: node-local scratch (emptyDirs, logs,
+    /// the writable layer); unset means unbounded, as Kubernetes has it.
+    pub ephemeral_storage: Option<Spanned<String>>,
+    pub ephemeral_storage_limit: Option<Spanned<String>>,
     pub span: Option<SourceSpan>,
 }
 
@@ -239,6 +243,10 @@ pub struct Service {
     pub sidecars: Vec<ExtraContainer>,
     /// `patch "Kind" { … }`: the typed escape hatch for what the vocabulary cannot say.
     pub patches: Vec<Patch>,
+    /// `env-from config-map="…"|secret="…"`: every key of it as a variable.
+    pub env_from: Vec<EnvFrom>,
+    /// `extra "objects.yaml"`: hand-written objects shipped with the service.
+    pub extras: Vec<Extra>,
     /// `ingress`, `metrics`, `autoscale`.
     pub ops: Operations,
 }
@@ -257,10 +265,16 @@ impl Service {
     }
 
     /// Whether a `volume … secret=` mounts this secret's keys as files.
+    /// Whether the service reads this secret other than through `env … secret=`: mounted as
+    /// files by a `volume … secret=`, or all its keys by `env-from secret=`.
     pub fn mounts_secret(&self, secret: &str) -> bool {
         self.volumes
             .iter()
             .any(|v| matches!(&v.source, VolumeSource::Secret { secret: s } if s.value == secret))
+            || self
+                .env_from
+                .iter()
+                .any(|e| matches!(&e.source, EnvFromSource::Secret(s) if s.value == secret))
     }
 
     /// The `allow` that gives this privilege back, if any.
@@ -362,11 +376,31 @@ pub enum EnvValue {
     Secret {
         secret: Spanned<String>,
         key: Spanned<String>,
+        /// `optional=#true`: the pod starts without it when the secret or key is missing.
+        optional: bool,
     },
     /// A key of the `service-ports` ConfigMap.
     Ref(Spanned<String>),
     /// `field="status.podIP"`: the downward API.
     Field(Spanned<String>),
+}
+
+/// `env-from config-map="environment-config" [prefix="APP_"] [optional=#true]` or
+/// `env-from secret="s"`: all keys of an existing ConfigMap, or of a spec secret, as variables.
+#[derive(Debug, Clone)]
+pub struct EnvFrom {
+    pub source: EnvFromSource,
+    pub prefix: Option<Spanned<String>>,
+    pub optional: bool,
+    pub span: SourceSpan,
+}
+
+#[derive(Debug, Clone)]
+pub enum EnvFromSource {
+    /// A ConfigMap maestroc does not emit (the team's own), named as it is.
+    ConfigMap(Spanned<String>),
+    /// A secret the spec declares: emitted, and counted as used.
+    Secret(Spanned<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -380,6 +414,8 @@ pub enum HealthCheck {
     Http {
         path: Spanned<String>,
         port: Spanned<String>,
+        /// `health http=… { header "Host" "app.example.com" }`.
+        headers: Vec<(Spanned<String>, Spanned<String>)>,
     },
     Grpc {
         port: Spanned<String>,

@@ -216,6 +216,9 @@ pub struct ExtraContainer {
 #[derive(Debug, Clone)]
 pub struct Patch {
     pub kind: Spanned<String>,
+    /// `file="patches/x.yaml"`: the body is that YAML file (relative to the spec), read by
+    /// `resolve::files` through the loader the CLI gives; `body` is filled from it.
+    pub file: Option<Spanned<String>>,
     pub body: serde_json::Value,
     /// The span of every node of the body, by its JSON path (`spec/template/spec/affinity`).
     pub spans: Vec<(String, SourceSpan)>,
@@ -250,4 +253,13 @@ impl Patch {
             .max_by_key(|(k, _)| k.len())
             .map_or(self.span, |(_, s)| *s)
     }
+}
+
+/// `extra "objects.yaml"` on a service: hand-written objects (a CRD instance, a Role) shipped
+/// in the service's numbered file and in the chart, after the checks of `resolve::files`.
+#[derive(Debug, Clone)]
+pub struct Extra {
+    pub path: Spanned<String>,
+    /// The file's objects, each namespaced (the service's namespace when it names none).
+    pub objects: Vec<serde_json::Value>,
 }

@@ -13,6 +13,7 @@ use crate::model::*;
 use crate::spec::{self, did_you_mean};
 use crate::target::Target;
 
+pub mod files;
 mod operations;
 mod pod;
 
@@ -32,11 +33,22 @@ pub fn compile(text: &str) -> (Option<Compiled>, Findings) {
 /// As [`compile`], with the rule levels of a `maestroc.toml` applied before deciding whether
 /// the spec has errors.
 pub fn compile_with(text: &str, config: &Config) -> (Option<Compiled>, Findings) {
+    compile_from(text, config, &files::no_files)
+}
+
+/// As [`compile_with`], reading the files the spec names (`patch file=`, `extra`) through
+/// `loader`.
+pub fn compile_from(
+    text: &str,
+    config: &Config,
+    loader: files::Loader<'_>,
+) -> (Option<Compiled>, Findings) {
     let parsed = spec::parse(text);
     let mut out = parsed.findings;
-    let Some(platform) = parsed.platform else {
+    let Some(mut platform) = parsed.platform else {
         return (None, config.apply(out));
     };
+    files::load(&mut platform, loader, &mut out);
     check(&platform, &mut out);
     crate::lint::run(&platform, &mut out);
     let graph = graph::build(&platform, &mut out);
@@ -408,7 +420,7 @@ fn check_env_var(
                 out.push(unknown_ref("service-ports key", key, known));
             }
         }
-        EnvValue::Secret { secret, key } => {
+        EnvValue::Secret { secret, key, .. } => {
             match p.secrets.iter().find(|s| s.name.value == secret.value) {
                 None => out.push(unknown_ref(
                     "secret",

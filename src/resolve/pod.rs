@@ -88,6 +88,17 @@ pub(super) fn check_pod(p: &Platform, svc: &Service, out: &mut Findings) {
             );
         }
     }
+    for e in &svc.env_from {
+        if let crate::model::EnvFromSource::Secret(secret) = &e.source
+            && !p.secrets.iter().any(|s| s.name.value == secret.value)
+        {
+            out.push(unknown_ref(
+                "secret",
+                secret,
+                p.secrets.iter().map(|s| s.name.value.as_str()),
+            ));
+        }
+    }
     let mut mounts: HashMap<&str, SourceSpan> = HashMap::new();
     for v in &svc.volumes {
         if let Some(first) = mounts.insert(&v.mount_path.value, v.mount_path.span) {

@@ -9,7 +9,14 @@ use super::reader::{self, NodeReader, did_you_mean, no_children};
 use crate::diagnostic::{Finding, Findings};
 use crate::model::*;
 
-pub(super) const RESOURCES: &[&str] = &["cpu", "memory", "cpu-limit", "memory-limit"];
+pub(super) const RESOURCES: &[&str] = &[
+    "cpu",
+    "memory",
+    "cpu-limit",
+    "memory-limit",
+    "ephemeral-storage",
+    "ephemeral-storage-limit",
+];
 
 pub(super) fn single_string(
     node: &KdlNode,
@@ -85,6 +92,8 @@ pub(super) fn read_resources(node: &KdlNode, out: &mut Findings) -> Resources {
         memory: get("memory", true),
         cpu_limit: get("cpu-limit", false),
         memory_limit: get("memory-limit", true),
+        ephemeral_storage: get("ephemeral-storage", true),
+        ephemeral_storage_limit: get("ephemeral-storage-limit", true),
         span: Some(node.span()),
     };
     if node.entries().is_empty() {

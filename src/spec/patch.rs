@@ -21,11 +21,29 @@ use crate::diagnostic::{Finding, Findings};
 use crate::model::{Patch, Spanned};
 
 pub(super) fn read_patch(node: &KdlNode, out: &mut Findings) -> Option<Patch> {
-    let r = NodeReader::new(node, 1, &[], out);
+    let r = NodeReader::new(node, 1, &["file"], out);
     let kind = r.string_arg(0, "the kind of object to patch", out)?;
     if !Patch::KINDS.contains(&kind.value.as_str()) {
         out.push(one_of(&kind, "patchable kind", &Patch::KINDS));
         return None;
+    }
+    if let Some(file) = r.string_prop("file", out) {
+        if node.children().is_some() {
+            out.push(
+                Finding::new("MC004", "`patch` takes a body or `file=`, not both")
+                    .at(file.span, "the body is this file")
+                    .help("move the KDL body into the file, or drop `file=`"),
+            );
+            return None;
+        }
+        // The body is read by `resolve::files`, which has the loader.
+        return Some(Patch {
+            kind: Spanned::new(kind.value, kind.span),
+            file: Some(file),
+            body: Value::Null,
+            spans: Vec::new(),
+            span: node.span(),
+        });
     }
     let Some(children) = node.children() else {
         out.push(
@@ -44,6 +62,7 @@ pub(super) fn read_patch(node: &KdlNode, out: &mut Findings) -> Option<Patch> {
     }
     Some(Patch {
         kind: Spanned::new(kind.value, kind.span),
+        file: None,
         body: Value::Object(body),
         spans,
         span: node.span(),

@@ -6,7 +6,7 @@ use kdl::KdlNode;
 
 use super::common::*;
 use super::quantity;
-use super::reader::NodeReader;
+use super::reader::{self, NodeReader, no_children};
 use crate::diagnostic::{Finding, Findings};
 use crate::model::*;
 
@@ -74,6 +74,10 @@ pub(super) fn read_health(node: &KdlNode, out: &mut Findings) -> Option<Health> 
         );
         return None;
     }
+    if http.is_none() {
+        // Headers belong to an HTTP probe; any other kind takes no children.
+        no_children(node, out);
+    }
     let check = if let Some(path) = http {
         if !path.value.starts_with('/') {
             out.push(
@@ -91,7 +95,35 @@ pub(super) fn read_health(node: &KdlNode, out: &mut Findings) -> Option<Health> 
             }
             return None;
         };
-        HealthCheck::Http { path, port }
+        let mut headers = Vec::new();
+        for h in reader::children(node, &["header"], out) {
+            no_children(h, out);
+            let hr = NodeReader::new(h, 2, &[], out);
+            if let (Some(n), Some(v)) = (
+                hr.string_arg(0, "a header name", out),
+                hr.string_arg(1, "a header value", out),
+            ) {
+                // An HTTP field name is a token (RFC 9110): no spaces, colons or separators.
+                let token = !n.value.is_empty()
+                    && n.value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
+                if token {
+                    headers.push((n, v));
+                } else {
+                    out.push(
+                        Finding::new("MC009", format!("`{}` is not an HTTP header name", n.value))
+                            .at(n.span, "not an HTTP token")
+                            .help("e.g. `header \"Host\" \"app.example.com\"`: the name without a colon"),
+                    );
+                }
+            }
+        }
+        HealthCheck::Http {
+            path,
+            port,
+            headers,
+        }
     } else {
         if r.has_prop("port") {
             out.push(

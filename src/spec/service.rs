@@ -50,6 +50,8 @@ const SERVICE: &[&str] = &[
     "ingress",
     "metrics",
     "autoscale",
+    "env-from",
+    "extra",
 ];
 
 /// Nodes a service may repeat; every other one is set once.
@@ -70,6 +72,8 @@ const REPEATABLE: &[&str] = &[
     "sidecar",
     "patch",
     "ingress",
+    "env-from",
+    "extra",
 ];
 
 pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service> {
@@ -105,6 +109,8 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
         init_containers: Vec::new(),
         sidecars: Vec::new(),
         patches: Vec::new(),
+        env_from: Vec::new(),
+        extras: Vec::new(),
         ops: Operations::default(),
     };
     let mut seen: Vec<(&str, SourceSpan)> = Vec::new();
@@ -123,7 +129,10 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
             }
             seen.push((cname, name_span(child)));
         }
-        if !matches!(cname, "resources" | "init-container" | "sidecar" | "patch") {
+        if !matches!(
+            cname,
+            "resources" | "init-container" | "sidecar" | "patch" | "health"
+        ) {
             no_children(child, out);
         }
         match cname {
@@ -189,6 +198,15 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
             }
             "expose" => svc.expose.extend(pod::read_expose(child, out)),
             "ingress" => svc.ops.ingress.extend(operations::read_ingress(child, out)),
+            "env-from" => svc.env_from.extend(read_env_from(child, out)),
+            "extra" => {
+                if let Some(path) = single_string(child, "a YAML file", out) {
+                    svc.extras.push(Extra {
+                        path,
+                        objects: Vec::new(),
+                    });
+                }
+            }
             "metrics" => svc.ops.metrics = operations::read_metrics(child, out),
             "autoscale" => svc.ops.autoscale = operations::read_autoscale(child, out),
             "service-type" => svc.service_type = pod::read_service_type(child, out),
@@ -336,8 +354,19 @@ const FIELD_PATHS: &[&str] = &[
 ];
 
 pub(super) fn read_env(node: &KdlNode, out: &mut Findings) -> Option<EnvVar> {
-    let r = NodeReader::new(node, 2, &["secret", "key", "ref", "field"], out);
+    let r = NodeReader::new(node, 2, &["secret", "key", "ref", "field", "optional"], out);
     let name = r.string_arg(0, "a variable name", out)?;
+    let optional_prop = r.bool_prop("optional", out);
+    let optional = optional_prop.as_ref().is_some_and(|o| o.value);
+    if let Some(o) = &optional_prop
+        && !r.has_prop("secret")
+    {
+        out.push(
+            Finding::new("MC003", "`optional=` applies only to a secret reference")
+                .at(o.span, "nothing optional here")
+                .help("a literal is always there, and a service-ports key always exists: remove `optional=`"),
+        );
+    }
     check_env_name(&name, out);
     let secret = r.string_prop("secret", out);
     let key = r.string_prop("key", out);
@@ -373,11 +402,19 @@ pub(super) fn read_env(node: &KdlNode, out: &mut Findings) -> Option<EnvVar> {
         EnvValue::Literal(lit)
     } else if r.has_prop("secret") {
         match (secret, key) {
-            (Some(secret), Some(key)) => EnvValue::Secret { secret, key },
+            (Some(secret), Some(key)) => EnvValue::Secret {
+                secret,
+                key,
+                optional,
+            },
             (Some(secret), None) if !r.has_prop("key") => {
                 // `key=` defaults to the variable's own name, the common case.
                 let key = Spanned::new(name.value.clone(), name.span);
-                EnvValue::Secret { secret, key }
+                EnvValue::Secret {
+                    secret,
+                    key,
+                    optional,
+                }
             }
             _ => return None,
         }
@@ -405,6 +442,69 @@ pub(super) fn read_env(node: &KdlNode, out: &mut Findings) -> Option<EnvVar> {
     Some(EnvVar {
         name,
         value,
+        span: node.span(),
+    })
+}
+
+/// `env-from config-map="name"|secret="name" [prefix="APP_"] [optional=#true]`.
+fn read_env_from(node: &KdlNode, out: &mut Findings) -> Option<EnvFrom> {
+    let r = NodeReader::new(
+        node,
+        0,
+        &["config-map", "secret", "prefix", "optional"],
+        out,
+    );
+    let source = match (
+        r.string_prop("config-map", out),
+        r.string_prop("secret", out),
+    ) {
+        (Some(c), None) => EnvFromSource::ConfigMap(c),
+        (None, Some(s)) => EnvFromSource::Secret(s),
+        (Some(c), Some(_)) => {
+            out.push(
+                Finding::new("MC004", "`env-from` takes one of config-map= or secret=")
+                    .at(c.span, "one source per line")
+                    .help("write one `env-from` line per source"),
+            );
+            return None;
+        }
+        (None, None) => {
+            out.push(r.missing("`config-map=` or `secret=`").help(
+                "e.g. `env-from config-map=\"environment-config\"` or `env-from secret=\"api-keys\"`",
+            ));
+            return None;
+        }
+    };
+    if let EnvFromSource::ConfigMap(name) | EnvFromSource::Secret(name) = &source
+        && !is_dns1123_subdomain(&name.value)
+    {
+        out.push(
+            Finding::new(
+                "MC009",
+                format!("`{}` is not a valid object name", name.value),
+            )
+            .at(name.span, "not a DNS-1123 subdomain")
+            .help("lower-case letters, digits, `-` and `.`"),
+        );
+        return None;
+    }
+    let prefix = r.string_prop("prefix", out);
+    if let Some(p) = &prefix
+        && !is_env_var_name(&format!("{}X", p.value))
+    {
+        out.push(
+            Finding::new(
+                "MC009",
+                format!("`{}` cannot start a variable name", p.value),
+            )
+            .at(p.span, "not an env-name prefix")
+            .help("letters, digits, `_`, `-` and `.`, not starting with a digit"),
+        );
+    }
+    Some(EnvFrom {
+        source,
+        prefix,
+        optional: r.bool_prop("optional", out).is_some_and(|o| o.value),
         span: node.span(),
     })
 }

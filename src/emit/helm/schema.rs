@@ -60,6 +60,7 @@ fn service() -> Value {
                         "configMapKey": {"type": "string"},
                         "fieldPath": {"type": "string"},
                         "secret": {"type": "string"},
+                        "optional": {"type": "boolean"},
                         "key": {"type": "string"}
                     }
                 }
@@ -119,6 +120,8 @@ fn service() -> Value {
             "egress": {"type": ["array", "null"], "items": {"type": "object"}},
             "patched": {"type": ["object", "null"], "additionalProperties": {"type": "object"}},
             "spread": {"type": "boolean"},
+            "envFrom": {"type": ["array", "null"], "items": {"type": "object"}},
+            "extras": {"type": "array", "items": {"type": "object"}},
             "routes": {"type": ["object", "null"]},
             "serviceMonitor": {"type": ["object", "null"]},
             "autoscaler": {"type": ["object", "null"]},

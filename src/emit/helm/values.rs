@@ -42,8 +42,13 @@ fn env_list(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> Vec<Val
             EnvValue::Literal(l) => json!({"name": name, "value": expand_placeholders(&l.value)}),
             EnvValue::Field(f) => json!({"name": name, "fieldPath": f.value}),
             EnvValue::Ref(key) => json!({"name": name, "configMapKey": key.value}),
-            EnvValue::Secret { secret, key } => {
-                json!({"name": name, "secret": secret.value, "key": key.value})
+            EnvValue::Secret {
+                secret,
+                key,
+                optional: false,
+            } => json!({"name": name, "secret": secret.value, "key": key.value}),
+            EnvValue::Secret { secret, key, .. } => {
+                json!({"name": name, "secret": secret.value, "key": key.value, "optional": true})
             }
         });
     }
@@ -87,6 +92,7 @@ fn service_values(
         "governingService": workload::governing_service(svc),
         "env": env_list(t, svc, dependencies),
         "resources": to_json(&pod::resources(&t.resources(svc))),
+        "envFrom": to_json(&pod::env_from(svc, !t.default_values().is_empty())),
         "probes": {"startup": to_json(&startup), "readiness": to_json(&readiness), "liveness": to_json(&liveness)},
         "labels": labels,
         "annotations": (!annotations.is_empty()).then_some(annotations),
@@ -120,6 +126,7 @@ fn service_values(
         },
         // Production objects as the plain YAML has them: each template writes the metadata and
         // renders the spec as it is, so the two cannot disagree.
+        "extras": svc.extras.iter().flat_map(|e| e.objects.clone()).collect::<Vec<_>>(),
         "routes": operations::ingress(t, svc).and_then(|o| o.spec).map(|s| to_json(&s)),
         "serviceMonitor": operations::service_monitor(t, svc).map(|o| to_json(&o.spec)),
         "autoscaler": operations::autoscaler(t, svc).and_then(|o| o.spec).map(|s| to_json(&s)),

@@ -87,13 +87,15 @@ spec:
         secretKeyRef:
           name: {{ .secret }}
           key: {{ .key }}
+          {{- if .optional }}
+          optional: true
+          {{- end }}
       {{- end }}
     {{- end }}
     {{- end }}
-    {{- if $root.Values.config.defaults }}
+    {{- with $svc.envFrom }}
     envFrom:
-    - configMapRef:
-        name: service-defaults
+      {{- toYaml . | nindent 6 }}
     {{- end }}
     resources:
       {{- toYaml $svc.resources | nindent 6 }}
