@@ -165,6 +165,14 @@ impl<'a> Target<'a> {
             }
     }
 
+    /// The service's patches, then this environment's for it (applied in that order).
+    pub fn patches(&self, svc: &'a Service) -> Vec<&'a crate::model::Patch> {
+        svc.patches
+            .iter()
+            .chain(self.overlay(svc).map_or(&[][..], |o| o.patches.as_slice()))
+            .collect()
+    }
+
     pub fn enabled(&self, svc: &Service) -> bool {
         self.overlay(svc)
             .and_then(|o| o.enabled.as_ref())

@@ -146,3 +146,16 @@ proptest! {
         );
     }
 }
+
+/// Found by `formatting_keeps_what_a_spec_builds`: a misspelt field inside a `patch` compiled
+/// and then failed to emit. A patch is now proved while compiling, so a spec that compiles
+/// always emits.
+#[test]
+fn regression_a_misspelt_patch_field_fails_the_compile_not_the_emit() {
+    let text = SEEDS[3].replacen("matchExpressions", "matchExpressiportons", 1);
+    assert_ne!(text, SEEDS[3], "the seed has an affinity patch");
+    let (compiled, findings) = maestroc::resolve::compile(&text);
+    assert!(compiled.is_none());
+    let f = findings.iter().find(|f| f.code() == "MC014").expect("MC014");
+    assert!(f.message.contains("matchExpressiportons"), "{}", f.message);
+}

@@ -124,6 +124,15 @@ pub fn run(args: &CheckArgs) -> u8 {
                             .filter_map(|p| p.file.as_ref().map(|f| spec_dir.join(&f.value))),
                     )
                 }))
+                .chain(
+                    compiled
+                        .platform
+                        .environments
+                        .iter()
+                        .flat_map(|e| &e.services)
+                        .flat_map(|o| &o.patches)
+                        .filter_map(|p| p.file.as_ref().map(|f| spec_dir.join(&f.value))),
+                )
                 .collect::<Vec<_>>(),
                 &globs,
             );

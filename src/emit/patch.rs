@@ -75,12 +75,13 @@ const INVARIANTS: [&str; 5] = [
 /// `obj` with every patch of `kind` applied, or the finding that says why it cannot be.
 pub fn apply<T: Serialize + DeserializeOwned>(
     svc: &Service,
+    all: &[&Patch],
     kind: &str,
     obj: T,
 ) -> Result<T, Box<Finding>> {
-    let patches: Vec<&Patch> = svc
-        .patches
+    let patches: Vec<&Patch> = all
         .iter()
+        .copied()
         .filter(|p| p.kind.value == kind)
         .collect();
     if patches.is_empty() {

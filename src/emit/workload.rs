@@ -54,13 +54,15 @@ pub fn patched_objects(
 
 /// `obj` with the service's patches of `kind` applied; recorded in `sink` when it is patched.
 fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(
+    t: &Target<'_>,
     svc: &Service,
     kind: &str,
     obj: T,
     sink: &mut Option<PatchedObjects>,
 ) -> Result<T, YamlError> {
-    let has = svc.patches.iter().any(|p| p.kind.value == kind);
-    let obj = super::patch::apply(svc, kind, obj)?;
+    let patches = t.patches(svc);
+    let has = patches.iter().any(|p| p.kind.value == kind);
+    let obj = super::patch::apply(svc, &patches, kind, obj)?;
     if has && let Some(sink) = sink.as_mut() {
         sink.insert(
             kind.to_string(),
@@ -105,6 +107,7 @@ fn service_file_into(
             file.push(
                 "Deployment",
                 &patched(
+                    t,
                     svc,
                     "Deployment",
                     Deployment {
@@ -140,6 +143,7 @@ fn service_file_into(
             file.push(
                 "StatefulSet",
                 &patched(
+                    t,
                     svc,
                     "StatefulSet",
                     StatefulSet {
@@ -162,6 +166,7 @@ fn service_file_into(
             file.push(
                 "DaemonSet",
                 &patched(
+                    t,
                     svc,
                     "DaemonSet",
                     DaemonSet {
@@ -181,6 +186,7 @@ fn service_file_into(
             file.push(
                 "Job",
                 &patched(
+                    t,
                     svc,
                     "Job",
                     Job {
@@ -196,6 +202,7 @@ fn service_file_into(
             file.push(
                 "CronJob",
                 &patched(
+                    t,
                     svc,
                     "CronJob",
                     CronJob {
@@ -221,7 +228,10 @@ fn service_file_into(
         }
     }
     if long_running && !svc.ports.is_empty() {
-        file.push("Service", &patched(svc, "Service", service(t, svc), sink)?)?;
+        file.push(
+            "Service",
+            &patched(t, svc, "Service", service(t, svc), sink)?,
+        )?;
         if needs_headless_companion(svc) {
             file.push("Service", &headless_service(t, svc))?;
         }

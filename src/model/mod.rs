@@ -492,4 +492,6 @@ pub struct ServiceOverride {
     pub node_ports: Vec<(Spanned<String>, Spanned<u16>)>,
     /// `autoscale min= max= …`: this environment's bounds instead of the service's.
     pub autoscale: Option<Autoscale>,
+    /// `patch "Kind" { … }`: merged after the service's own patches, here only.
+    pub patches: Vec<Patch>,
 }

@@ -44,25 +44,21 @@ const CLUSTER_SCOPED: &[&str] = &[
 
 pub(super) fn load(p: &mut Platform, loader: Loader<'_>, out: &mut Findings) {
     let platform_ns = p.namespace.value.clone();
+    for patch in p
+        .environments
+        .iter_mut()
+        .flat_map(|e| &mut e.services)
+        .flat_map(|o| &mut o.patches)
+    {
+        load_patch(patch, loader, out);
+    }
     for svc in &mut p.services {
         let ns = svc
             .namespace
             .as_ref()
             .map_or(platform_ns.clone(), |n| n.value.clone());
         for patch in &mut svc.patches {
-            let Some(file) = &patch.file else { continue };
-            let Some(text) = read(loader, file, out) else {
-                continue;
-            };
-            match serde_saphyr::from_str::<Value>(&text) {
-                Ok(v @ Value::Object(_)) => patch.body = v,
-                Ok(_) => out.push(
-                    Finding::new("MC014", format!("`{}` is not a patch body", file.value))
-                        .at(file.span, "expected a YAML mapping")
-                        .help("write the fields to merge as a mapping, e.g. `spec: {template: {spec: {…}}}`"),
-                ),
-                Err(e) => out.push(not_yaml(file, &e.to_string())),
-            }
+            load_patch(patch, loader, out);
         }
         for extra in &mut svc.extras {
             let Some(text) = read(loader, &extra.path, out) else {
@@ -175,6 +171,25 @@ pub(super) fn load(p: &mut Platform, loader: Loader<'_>, out: &mut Findings) {
                 extra.objects.push(obj);
             }
         }
+    }
+}
+
+/// The body of a `patch … file=`.
+fn load_patch(patch: &mut crate::model::Patch, loader: Loader<'_>, out: &mut Findings) {
+    let Some(file) = &patch.file else { return };
+    let Some(text) = read(loader, file, out) else {
+        return;
+    };
+    match serde_saphyr::from_str::<Value>(&text) {
+        Ok(v @ Value::Object(_)) => patch.body = v,
+        Ok(_) => out.push(
+            Finding::new("MC014", format!("`{}` is not a patch body", file.value))
+                .at(file.span, "expected a YAML mapping")
+                .help(
+                    "write the fields to merge as a mapping, e.g. `spec: {template: {spec: {…}}}`",
+                ),
+        ),
+        Err(e) => out.push(not_yaml(file, &e.to_string())),
     }
 }
 

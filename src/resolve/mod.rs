@@ -52,10 +52,47 @@ pub fn compile_from(
     check(&platform, &mut out);
     crate::lint::run(&platform, &mut out);
     let graph = graph::build(&platform, &mut out);
+    if let Some(graph) = &graph
+        && !out.has_errors()
+    {
+        check_patches(&platform, graph, &mut out);
+    }
     let out = config.apply(out);
     match graph {
         Some(graph) if !out.has_errors() => (Some(Compiled { platform, graph }), out),
         _ => (None, out),
+    }
+}
+
+/// MC014: a `patch` is proved by merging it into the object it patches, so the services that
+/// have one are emitted here, in every environment: a spec that compiles then always emits.
+fn check_patches(p: &Platform, graph: &DepGraph, out: &mut Findings) {
+    for t in Target::all(p) {
+        for (i, svc) in p.services.iter().enumerate() {
+            if !t.runs(svc) || t.patches(svc).is_empty() {
+                continue;
+            }
+            let on: Vec<&Service> = graph.dependencies[i]
+                .iter()
+                .map(|&j| &p.services[j])
+                .collect();
+            let by: Vec<&Service> = graph.dependents[i]
+                .iter()
+                .map(|&j| &p.services[j])
+                .collect();
+            if let Err(crate::emit::YamlError {
+                finding: Some(f), ..
+            }) = crate::emit::workload::service_file(&t, svc, &on, &by)
+            {
+                // The same patch fails the same way in every environment: say it once.
+                if !out
+                    .iter()
+                    .any(|x| x.code() == "MC014" && x.message == f.message)
+                {
+                    out.push(*f);
+                }
+            }
+        }
     }
 }
 
@@ -78,6 +115,17 @@ fn check(p: &Platform, out: &mut Findings) {
         check_service(p, svc, &services, &keys, out);
     }
     check_node_ports(p, out);
+    for svc in &p.services {
+        let env_patches = p
+            .environments
+            .iter()
+            .flat_map(|e| &e.services)
+            .filter(|o| o.name.value == svc.name.value)
+            .flat_map(|o| &o.patches);
+        for patch in svc.patches.iter().chain(env_patches) {
+            pod::check_patch_kind(svc, patch, out);
+        }
+    }
     operations::check(p, &services, out);
     pod::check_short_addresses(p, &services, out);
     for env in &p.environments {

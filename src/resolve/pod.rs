@@ -206,3 +206,35 @@ pub(super) fn check_short_addresses(
         }
     }
 }
+
+/// MC014 for a `patch` of a kind the service does not emit: it would apply to nothing, and
+/// the change the author wanted would be silently missing.
+pub(super) fn check_patch_kind(svc: &Service, patch: &crate::model::Patch, out: &mut Findings) {
+    let workload = match svc.workload.value {
+        crate::model::WorkloadKind::Deployment => "Deployment",
+        crate::model::WorkloadKind::StatefulSet => "StatefulSet",
+        crate::model::WorkloadKind::DaemonSet => "DaemonSet",
+        crate::model::WorkloadKind::Job => "Job",
+        crate::model::WorkloadKind::CronJob => "CronJob",
+    };
+    let has_service = svc.workload.value.is_long_running() && !svc.ports.is_empty();
+    let kind = patch.kind.value.as_str();
+    if kind == workload || (kind == "Service" && has_service) || svc.is_external() {
+        return;
+    }
+    let emitted = if has_service {
+        format!("a {workload} and a Service")
+    } else {
+        format!("a {workload}")
+    };
+    out.push(
+        Finding::new(
+            "MC014",
+            format!("`{}` emits no {kind} to patch", svc.name.value),
+        )
+        .at(patch.kind.span, format!("it emits {emitted}"))
+        .help(format!(
+            "patch \"{workload}\" instead, or change `workload`"
+        )),
+    );
+}

@@ -26,6 +26,7 @@ const OVERRIDE: &[&str] = &[
     "env",
     "node-port",
     "autoscale",
+    "patch",
 ];
 
 pub(super) fn read_environment(node: &KdlNode, out: &mut Findings) -> Option<Environment> {
@@ -92,10 +93,14 @@ pub(super) fn read_override(node: &KdlNode, out: &mut Findings) -> Option<Servic
         env: Vec::new(),
         node_ports: Vec::new(),
         autoscale: None,
+        patches: Vec::new(),
     };
     for child in children(node, OVERRIDE, out) {
-        no_children(child, out);
+        if reader::name_of(child) != "patch" {
+            no_children(child, out);
+        }
         match reader::name_of(child) {
+            "patch" => o.patches.extend(super::patch::read_patch(child, out)),
             "replicas" => o.replicas = read_replicas(child, out),
             "image" => o.image = single_string(child, "an image reference", out),
             "resources" => o.resources = Some(read_resources(child, out)),

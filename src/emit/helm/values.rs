@@ -121,7 +121,7 @@ fn service_values(
         "terminationGracePeriodSeconds": svc.pod.termination_grace_period.as_ref().map(|s| s.value),
         "ingress": to_json(&workload::ingress_rules(t, svc, dependents)),
         // A patched object is carried whole: a generic template cannot replay a merge.
-        "patched": if svc.patches.is_empty() { Value::Null } else {
+        "patched": if t.patches(svc).is_empty() { Value::Null } else {
             json!(workload::patched_objects(t, svc, dependencies, dependents))
         },
         // Production objects as the plain YAML has them: each template writes the metadata and
