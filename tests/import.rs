@@ -1,7 +1,10 @@
 //! `maestroc import`: existing manifests in, the platform.kdl that rebuilds them out.
-//! - round trip: maestroc's own output of the shop platform imports into a spec that builds
-//!   it again byte for byte, and the bundled platform's workloads and Services come back equal
-//!   as data (environment-wide settings aside);
+//! - round trip: maestroc's own output of the shop platform and of the bundled platform's
+//!   minikube environment imports into a spec that builds it again byte for byte; `helm
+//!   template` of the chart of five platforms (jobs and a cronjob, PVCs, NodePorts, Ingress
+//!   with TLS, ServiceMonitors, HPAs, load balancers, ExternalSecrets, an external service)
+//!   imports into a spec whose build is the same objects, compared as data by the real helm's
+//!   output and tests/tools/same_objects.py; each imported spec is `fmt`-canonical;
 //! - drift in the input is reported with its file and line, exit 1;
 //! - a Secret's values never reach the spec or anything printed.
 
@@ -62,13 +65,15 @@ fn the_shop_round_trips_byte_for_byte() {
 }
 
 #[test]
-fn the_bundled_platform_comes_back_equal_apart_from_environment_settings() {
+fn the_bundled_platform_comes_back_equal() {
     let original = build_into(include_str!("../platform.kdl"));
     let re = tempfile::tempdir().unwrap();
     let o = maestroc(
         re.path(),
         &[
             "import",
+            "--env",
+            "minikube",
             original
                 .path()
                 .join("output/k8s/minikube")
@@ -77,20 +82,20 @@ fn the_bundled_platform_comes_back_equal_apart_from_environment_settings() {
         ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // What every workload shares (pull policy, storage class) came back as the environment.
+    let spec = std::fs::read_to_string(re.path().join("platform.kdl")).unwrap();
+    assert!(
+        spec.contains("environment \"minikube\" {")
+            && spec.contains("storage-class \"standard\"")
+            && spec.contains("image-pull-policy \"IfNotPresent\""),
+        "{spec}"
+    );
     assert!(maestroc(re.path(), &["build"]).status.success());
-    // imagePullPolicy and storageClassName belong to an `environment`, which import does not
-    // recreate; everything else of every object is the same.
-    let strip = |t: &str| -> String {
-        t.lines()
-            .filter(|l| !l.contains("imagePullPolicy:") && !l.contains("storageClassName:"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     let a = files(&original.path().join("output/k8s/minikube"));
-    let b = files(&re.path().join("output/k8s/base"));
+    let b = files(&re.path().join("output/k8s/minikube"));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, text) in &a {
-        assert_eq!(strip(text), strip(&b[name]), "{name}");
+        assert_eq!(text, &b[name], "{name}");
     }
 }
 
@@ -137,4 +142,114 @@ fn drift_in_the_input_is_reported_with_file_and_line() {
     // And it refuses to overwrite without --force.
     let again = maestroc(dir.path(), &["import", input.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2));
+}
+
+/// `helm template` of a platform's chart for `env` → `import --env` → `build`: the same objects
+/// as the original build of that environment.
+fn helm_round_trip(spec: &str, env: &str) -> String {
+    let original = build_into(spec);
+    let chart = fs::read_dir(original.path().join("output/helm"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let rendered = std::process::Command::new("helm")
+        .arg("template")
+        .arg("rt")
+        .arg(&chart)
+        .arg("-f")
+        .arg(chart.join(format!("values-{env}.yaml")))
+        .output()
+        .expect("helm: run the tests with `bash scripts/test`");
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let input = original.path().join("rendered.yaml");
+    fs::write(&input, &rendered.stdout).unwrap();
+    let re = tempfile::tempdir().unwrap();
+    let o = maestroc(
+        re.path(),
+        &["import", "--env", env, input.to_str().unwrap()],
+    );
+    assert!(
+        o.status.success(),
+        "{env}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = maestroc(re.path(), &["fmt", "--check"]);
+    assert!(
+        o.status.success(),
+        "{env}: the imported spec is not canonical"
+    );
+    let o = maestroc(re.path(), &["build"]);
+    assert!(
+        o.status.success(),
+        "{env}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let rebuilt: String = files(&re.path().join(format!("output/k8s/{env}")))
+        .into_values()
+        .collect::<Vec<_>>()
+        .join("\n---\n");
+    let rebuilt_path = re.path().join("rebuilt.yaml");
+    fs::write(&rebuilt_path, rebuilt).unwrap();
+    let compare = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/same_objects.py");
+    let o = std::process::Command::new("python3")
+        .arg(compare)
+        .arg(original.path().join(format!("output/k8s/{env}")))
+        .arg(&rebuilt_path)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{env}: the rebuilt objects differ:\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    fs::read_to_string(re.path().join("platform.kdl")).unwrap()
+}
+
+#[test]
+fn helm_template_output_round_trips_as_data() {
+    for (spec, env) in [
+        (include_str!("../platform.kdl"), "production"),
+        (include_str!("fixtures/fleet/platform.kdl"), "prod"),
+        (include_str!("fixtures/operations/platform.kdl"), "prod"),
+        (include_str!("fixtures/operations/platform.kdl"), "edge"),
+        (include_str!("fixtures/forecasting/platform.kdl"), "dev"),
+    ] {
+        helm_round_trip(spec, env);
+    }
+    // The forecasting one, pinned: jobs, a cronjob, claims, a NodePort, its environment.
+    let spec = helm_round_trip(include_str!("fixtures/forecasting/platform.kdl"), "prod");
+    let spec: String = spec
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("// from "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("forecasting-imported-from-helm", spec);
+}
+
+/// A probe on a port the container does not name is drift in the input: reported with the
+/// file and line, and the spec still probes the container's only port.
+#[test]
+fn a_probe_on_an_undeclared_port_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("in.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cache\nspec:\n  selector:\n    matchLabels: {app: cache}\n  template:\n    metadata:\n      labels: {app: cache}\n    spec:\n      containers:\n      - name: redis\n        image: redis:7.4.1\n        ports:\n        - containerPort: 6379\n        readinessProbe:\n          tcpSocket:\n            port: tcp-redis\n",
+    )
+    .unwrap();
+    let o = maestroc(dir.path(), &["import", "in.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("`cache` probes port `tcp-redis`, which its container does not declare")
+            && err.contains("in.yaml:1"),
+        "{err}"
+    );
+    let spec = fs::read_to_string(dir.path().join("platform.kdl")).unwrap();
+    assert!(spec.contains("health tcp=p6379"), "{spec}");
 }

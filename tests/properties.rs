@@ -156,6 +156,9 @@ fn regression_a_misspelt_patch_field_fails_the_compile_not_the_emit() {
     assert_ne!(text, SEEDS[3], "the seed has an affinity patch");
     let (compiled, findings) = maestroc::resolve::compile(&text);
     assert!(compiled.is_none());
-    let f = findings.iter().find(|f| f.code() == "MC014").expect("MC014");
+    let f = findings
+        .iter()
+        .find(|f| f.code() == "MC014")
+        .expect("MC014");
     assert!(f.message.contains("matchExpressiportons"), "{}", f.message);
 }

@@ -21,6 +21,10 @@ pub struct ImportArgs {
     /// Overwrite an existing spec.
     #[arg(long)]
     pub force: bool,
+    /// The environment that takes what all the input's workloads share (image pull policy,
+    /// storage class); default "imported".
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
 }
 
 fn collect(path: &Path, out: &mut Vec<(String, String)>) -> Result<(), String> {
@@ -60,7 +64,7 @@ pub fn run(args: &ImportArgs) -> u8 {
             return EXIT_INPUT;
         }
     }
-    let imported = match crate::import::import(&inputs) {
+    let imported = match crate::import::import_as(&inputs, args.env.as_deref()) {
         Ok(i) => i,
         Err(f) => {
             print_finding(*f);

@@ -87,6 +87,13 @@ struct Svc<'a> {
 }
 
 pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
+    import_as(inputs, None)
+}
+
+/// As [`import`]; what the input says for every workload at once (the image pull policy, the
+/// claims' storage class) becomes `environment NAME` (default "imported"), since that is where
+/// the spec says it.
+pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Imported, Box<Finding>> {
     let mut docs = Vec::new();
     for (i, (name, text)) in inputs.iter().enumerate() {
         documents(i, text, &mut docs).map_err(|e| {
@@ -119,7 +126,12 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
     };
     let workloads: Vec<&Doc> = docs
         .iter()
-        .filter(|d| matches!(kind(d).as_str(), "Deployment" | "StatefulSet" | "DaemonSet"))
+        .filter(|d| {
+            matches!(
+                kind(d).as_str(),
+                "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob"
+            )
+        })
         .collect();
     let services: Vec<Svc> = docs
         .iter()
@@ -210,6 +222,7 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
         .map_or("default".to_string(), |(ns, _)| ns.clone());
     // Secret name → keys in the order first seen; values are never read.
     let mut secrets: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut stores: BTreeMap<String, (String, String)> = BTreeMap::new();
     let add_key = |secrets: &mut BTreeMap<String, Vec<String>>, name: &str, key: &str| {
         let keys = secrets.entry(name.to_string()).or_default();
         if !key.is_empty() && !keys.iter().any(|k| k == key) {
@@ -242,6 +255,13 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
             if let Some(k) = item["secretKey"].as_str() {
                 add_key(&mut secrets, &name_of(d), k);
             }
+        }
+        // An ExternalSecret says where the values live: the spec's `store`.
+        if let (Some(store), Some(path)) = (
+            d.value["spec"]["secretStoreRef"]["name"].as_str(),
+            d.value["spec"]["data"][0]["remoteRef"]["key"].as_str(),
+        ) {
+            stores.insert(name_of(d), (store.to_string(), path.to_string()));
         }
     }
     // NodePort collisions across the input.
@@ -324,14 +344,47 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
             .max_by_key(|(_, p)| p.len())
             .map(|(n, _)| n.clone())
     };
+    // Keys of services published by service-ports but not deployed here (`external`): their
+    // stem names the external service, and a workload reading them depends on it.
+    let external_stems: Vec<String> = ports_data
+        .keys()
+        .filter_map(|k| k.strip_suffix("_ADDRESS"))
+        .filter(|stem| !prefixes.values().any(|p| p == stem))
+        .map(str::to_string)
+        .collect();
+    let dependency_of_key = |key: &str| -> Option<String> {
+        owner_of_key(key).or_else(|| {
+            external_stems
+                .iter()
+                .filter(|stem| {
+                    key == format!("{stem}_ADDRESS")
+                        || (key.starts_with(&format!("{stem}_")) && key.ends_with("_PORT"))
+                })
+                .max_by_key(|stem| stem.len())
+                .map(|stem| stem.to_ascii_lowercase().replace('_', "-"))
+        })
+    };
     let mut short_addresses = false;
     let mut blocks = Vec::new();
     // Workloads scraped by `prometheus.io/*` annotations, with the metrics port's number.
     let mut annotation_scraped: Vec<(String, i64)> = Vec::new();
+    // Namespaces admitted whole on each routed port and on each ServiceMonitor's port: the
+    // ingress controller's and the Prometheus operator's are the ones all of them share.
+    let mut controller_peers = Vec::new();
+    let mut scraper_peers = Vec::new();
+    let mut routed = false;
+    let mut operator_scraped = false;
     for w in &workloads {
         let name = name_of(w);
         let spec = &w.value["spec"];
-        let pod = &spec["template"]["spec"];
+        // A CronJob's pod sits one level deeper, in its job template.
+        let cron = kind(w) == "CronJob";
+        let template = if cron {
+            &spec["jobTemplate"]["spec"]["template"]
+        } else {
+            &spec["template"]
+        };
+        let pod = &template["spec"];
         let Some(c) = pod["containers"].as_array().and_then(|a| a.first()) else {
             continue;
         };
@@ -340,6 +393,9 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
         let wk = kind(w);
         if wk != "Deployment" {
             b.line(format!("workload {}", quote(&wk.to_ascii_lowercase())));
+        }
+        if let Some(sched) = s(&spec["schedule"]).filter(|_| cron) {
+            b.line(format!("schedule {}", quote(sched)));
         }
         if ns_of(w) != platform_ns {
             b.line(format!("namespace {}", quote(&ns_of(w))));
@@ -453,16 +509,25 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
                 .iter()
                 .filter_map(|sp| Some((sp["port"].as_i64()?, s(&sp["name"])?.to_string())))
                 .collect();
-            for line in operations::ingress_lines(
+            for (port, line) in operations::ingress_lines(
                 docs.iter().map(|d| &d.value),
                 svc.name,
                 svc.namespace,
                 &by_service_port,
             ) {
+                if let Some((n, _)) = names_by_number.iter().find(|(_, v)| **v == port) {
+                    controller_peers.push(operations::namespace_peers(
+                        docs.iter().map(|d| &d.value),
+                        &name,
+                        &ns_of(w),
+                        *n,
+                    ));
+                }
+                routed = true;
                 b.line(line);
             }
         }
-        let pod_annotations = &spec["template"]["metadata"]["annotations"];
+        let pod_annotations = &template["metadata"]["annotations"];
         let metrics = operations::metrics_line(
             docs.iter().map(|d| &d.value),
             svc.map_or(&Value::Null, |sv| &sv.doc.value["metadata"]["labels"]),
@@ -470,8 +535,19 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
             pod_annotations,
             &names_by_number,
         );
-        let by_annotation = matches!(metrics, Some((_, true)));
-        if let Some((line, annotated)) = metrics {
+        let by_annotation = matches!(metrics, Some((_, true, _)));
+        if let Some((_, false, port)) = &metrics
+            && let Some((n, _)) = names_by_number.iter().find(|(_, v)| *v == port)
+        {
+            operator_scraped = true;
+            scraper_peers.push(operations::namespace_peers(
+                docs.iter().map(|d| &d.value),
+                &name,
+                &ns_of(w),
+                *n,
+            ));
+        }
+        if let Some((line, annotated, _)) = metrics {
             if annotated
                 && let Some(n) =
                     s(&pod_annotations["prometheus.io/port"]).and_then(|p| p.parse().ok())
@@ -518,7 +594,7 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
             .as_object()
             .map(|m| m.keys().map(String::as_str).collect())
             .unwrap_or_default();
-        for (k, v) in spec["template"]["metadata"]["labels"]
+        for (k, v) in template["metadata"]["labels"]
             .as_object()
             .into_iter()
             .flatten()
@@ -603,7 +679,7 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
                 let key = r["key"].as_str().unwrap_or_default();
                 if r["name"] == "service-ports" {
                     // maestroc's own output: own and dependencies' keys are injected.
-                    match owner_of_key(key) {
+                    match dependency_of_key(key) {
                         Some(o) if en == key => {
                             if o != name && !depends.contains(&o) {
                                 depends.push(o);
@@ -659,10 +735,20 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
             &c["livenessProbe"]
         };
         if probe.is_object() {
-            let port_ref = |p: &Value| -> Option<String> {
-                p.as_str()
-                    .map(str::to_string)
-                    .or_else(|| p.as_i64().and_then(|n| names_by_number.get(&n).cloned()))
+            // A probe naming a port the container does not declare cannot pass: drift, reported;
+            // when the container has a single port it is the one meant.
+            let mut unknown_probe_port = None;
+            let mut port_ref = |p: &Value| -> Option<String> {
+                match p.as_str() {
+                    Some(n) if names_by_number.values().any(|v| v == n) => Some(n.to_string()),
+                    Some(n) => {
+                        unknown_probe_port = Some(n.to_string());
+                        (names_by_number.len() == 1)
+                            .then(|| names_by_number.values().next().cloned())
+                            .flatten()
+                    }
+                    None => p.as_i64().and_then(|n| names_by_number.get(&n).cloned()),
+                }
             };
             let check = if let (Some(path), Some(port)) = (
                 s(&probe["httpGet"]["path"]),
@@ -680,6 +766,13 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
                     .and_then(|n| names_by_number.get(&n))
                     .map(|p| format!("grpc={p}"))
             };
+            if let Some(p) = unknown_probe_port {
+                findings.push(at(
+                    w,
+                    format!("`{name}` probes port `{p}`, which its container does not declare"),
+                    "a probe on a port nothing names",
+                ));
+            }
             if let Some(check) = check {
                 let mut line = format!("health {check}");
                 // maestroc's defaults (readiness every 10 s, liveness every 20 s, 3 failures)
@@ -794,7 +887,18 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
                 if field == "runAsUser" && n == 0 {
                     b.line("allow \"root\" reason=\"imported: runs as root\"".to_string());
                 }
-                b.line(format!("{node} {n}"));
+                // What maestroc would pick anyway is left unsaid: 10001 for a non-root user or
+                // group, the group for fsGroup.
+                let fallback = i64::from(crate::model::Identity::FALLBACK);
+                let root = sc["runAsUser"].as_i64() == Some(0);
+                let implied = !root
+                    && match field {
+                        "fsGroup" => n == sc["runAsGroup"].as_i64().unwrap_or(fallback),
+                        _ => n == fallback,
+                    };
+                if !implied {
+                    b.line(format!("{node} {n}"));
+                }
             }
         }
         if let Some(g) = pod["terminationGracePeriodSeconds"].as_i64() {
@@ -831,7 +935,12 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         if !rest.is_empty() {
-            let body = serde_json::json!({"spec": {"template": {"spec": Value::Object(rest)}}});
+            let pod_patch = serde_json::json!({"template": {"spec": Value::Object(rest)}});
+            let body = if cron {
+                serde_json::json!({"spec": {"jobTemplate": {"spec": pod_patch}}})
+            } else {
+                serde_json::json!({"spec": pod_patch})
+            };
             b.block(kdl_out::patch(&wk, &body));
         }
         blocks.push(b);
@@ -888,6 +997,12 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
     if egress_closed {
         p.line("egress \"restricted\"".to_string());
     }
+    if operator_scraped
+        && let Some(ns) = operations::common(&scraper_peers)
+            .filter(|ns| ns != crate::model::Prometheus::DEFAULT_NAMESPACE)
+    {
+        p.line(format!("prometheus \"operator\" namespace={}", quote(&ns)));
+    }
     if !annotation_scraped.is_empty() {
         let mut line = "prometheus \"annotations\"".to_string();
         if let Some(by) = operations::scraper(docs.iter().map(|d| &d.value), &annotation_scraped) {
@@ -918,6 +1033,9 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
                 "key {}",
                 keys.iter().map(|k| quote(k)).collect::<Vec<_>>().join(" ")
             ));
+        }
+        if let Some((store, path)) = stores.get(name) {
+            b.line(format!("store {} path={}", quote(store), quote(path)));
         }
         out.push_str(&b.render(0));
     }
@@ -980,9 +1098,77 @@ pub fn import(inputs: &[(String, String)]) -> Result<Imported, Box<Finding>> {
             out.push_str(&b.render(0));
         }
     }
+    let exposure = routed.then(|| {
+        let mut line = "exposure \"ingress\"".to_string();
+        if let Some(ns) = operations::common(&controller_peers)
+            .filter(|ns| ns != crate::model::ExposureSettings::DEFAULT_CONTROLLER_NAMESPACE)
+        {
+            line.push_str(&format!(" controller-namespace={}", quote(&ns)));
+        }
+        line
+    });
+    if let Some(b) = environment_block(docs.iter().map(|d| &d.value), env, exposure) {
+        out.push('\n');
+        out.push_str(&b.render(0));
+    }
     Ok(Imported {
         spec: out,
         findings,
         services: blocks.len(),
     })
+}
+
+/// `environment NAME { image-pull-policy …; storage-class … }` when every container agrees on
+/// a pull policy or every claim on a storage class; a value some disagree with is left out
+/// (maestroc sets these per environment, not per service).
+fn environment_block<'a>(
+    docs: impl Iterator<Item = &'a Value> + Clone,
+    env: Option<&str>,
+    exposure: Option<String>,
+) -> Option<Block> {
+    let pods = docs.clone().filter_map(|d| match d["kind"].as_str()? {
+        "CronJob" => Some(&d["spec"]["jobTemplate"]["spec"]["template"]["spec"]),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "Job" => Some(&d["spec"]["template"]["spec"]),
+        _ => None,
+    });
+    let policies: BTreeSet<Option<&str>> = pods
+        .flat_map(|pod| {
+            ["initContainers", "containers"]
+                .into_iter()
+                .flat_map(move |k| pod[k].as_array().into_iter().flatten())
+        })
+        .map(|c| c["imagePullPolicy"].as_str())
+        .collect();
+    let claims = docs.flat_map(|d| match d["kind"].as_str() {
+        Some("PersistentVolumeClaim") => vec![&d["spec"]],
+        Some("StatefulSet") => d["spec"]["volumeClaimTemplates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| &c["spec"])
+            .collect(),
+        _ => Vec::new(),
+    });
+    let classes: BTreeSet<Option<&str>> = claims.map(|c| c["storageClassName"].as_str()).collect();
+    let only = |set: &BTreeSet<Option<&'a str>>| match set.iter().collect::<Vec<_>>()[..] {
+        [Some(v)] => Some(*v),
+        _ => None,
+    };
+    let policy = only(&policies);
+    let class = only(&classes);
+    if policy.is_none() && class.is_none() && exposure.is_none() {
+        return None;
+    }
+    let mut b = Block::new(format!("environment {}", quote(env.unwrap_or("imported"))));
+    b.comment("what every workload of the input shares".to_string());
+    if let Some(x) = exposure {
+        b.line(x);
+    }
+    if let Some(c) = class {
+        b.line(format!("storage-class {}", quote(c)));
+    }
+    if let Some(p) = policy {
+        b.line(format!("image-pull-policy {}", quote(p)));
+    }
+    Some(b)
 }

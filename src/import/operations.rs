@@ -15,7 +15,7 @@ pub(super) fn ingress_lines<'a>(
     service: &str,
     namespace: &str,
     port_names: &BTreeMap<i64, String>,
-) -> Vec<String> {
+) -> Vec<(String, String)> {
     let mut lines = Vec::new();
     for ing in docs.filter(|d| d["kind"] == "Ingress") {
         if ing["metadata"]["namespace"].as_str().unwrap_or("default") != namespace {
@@ -36,6 +36,7 @@ pub(super) fn ingress_lines<'a>(
                 };
                 let Some(port) = port else { continue };
                 let mut line = format!("ingress port={}", quote(&port));
+                let port = port.clone();
                 if let Some(h) = host {
                     line.push_str(&format!(" host={}", quote(h)));
                 }
@@ -53,7 +54,7 @@ pub(super) fn ingress_lines<'a>(
                 if let Some(secret) = tls.and_then(|t| t["secretName"].as_str()) {
                     line.push_str(&format!(" tls-secret={}", quote(secret)));
                 }
-                lines.push(line);
+                lines.push((port, line));
             }
         }
     }
@@ -69,7 +70,7 @@ pub(super) fn metrics_line<'a>(
     namespace: &str,
     pod_annotations: &Value,
     names_by_number: &BTreeMap<i64, String>,
-) -> Option<(String, bool)> {
+) -> Option<(String, bool, String)> {
     let monitor = docs.find(|d| {
         d["kind"] == "ServiceMonitor"
             && d["metadata"]["namespace"].as_str().unwrap_or("default") == namespace
@@ -87,7 +88,7 @@ pub(super) fn metrics_line<'a>(
         if let Some(i) = e["interval"].as_str() {
             line.push_str(&format!(" interval={}", quote(i)));
         }
-        return Some((line, false));
+        return Some((line, false, port.to_string()));
     }
     if pod_annotations["prometheus.io/scrape"] != "true" {
         return None;
@@ -104,7 +105,7 @@ pub(super) fn metrics_line<'a>(
     {
         line.push_str(&format!(" path={}", quote(p)));
     }
-    Some((line, true))
+    Some((line, true, port.clone()))
 }
 
 /// Whether a pod annotation is one `metrics_line` turned into the spec's `metrics`.
@@ -179,4 +180,42 @@ pub(super) fn scraper<'a>(
         });
     }
     common.and_then(|c| (c.len() == 1).then(|| c.into_iter().next()).flatten())
+}
+
+/// The namespaces a NetworkPolicy of `workload` admits as a whole (a namespace selector and
+/// no pod selector) on container port `port`: the ingress controller's on a routed port, the
+/// Prometheus operator's on a metrics port.
+pub(super) fn namespace_peers<'a>(
+    docs: impl Iterator<Item = &'a Value>,
+    workload: &str,
+    namespace: &str,
+    port: i64,
+) -> std::collections::BTreeSet<String> {
+    docs.filter(|d| {
+        d["kind"] == "NetworkPolicy"
+            && d["metadata"]["name"] == workload
+            && d["metadata"]["namespace"].as_str().unwrap_or("default") == namespace
+    })
+    .flat_map(|np| np["spec"]["ingress"].as_array().into_iter().flatten())
+    .filter(|r| {
+        r["ports"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["port"].as_i64() == Some(port)))
+    })
+    .flat_map(|r| r["from"].as_array().into_iter().flatten())
+    .filter(|peer| peer.get("podSelector").is_none())
+    .filter_map(|peer| {
+        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+            .as_str()
+            .map(str::to_string)
+    })
+    .collect()
+}
+
+/// The one value every set has, if exactly one.
+pub(super) fn common(sets: &[std::collections::BTreeSet<String>]) -> Option<String> {
+    let mut it = sets.iter();
+    let first = it.next()?.clone();
+    let all = it.fold(first, |acc, s| acc.intersection(s).cloned().collect());
+    (all.len() == 1).then(|| all.into_iter().next()).flatten()
 }

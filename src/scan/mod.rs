@@ -95,6 +95,23 @@ pub fn scan(
     (findings, stats)
 }
 
+/// What the scanner finds in one file's text at `rel` (relative to `spec_dir`), without
+/// touching the disk: the per-file half of [`scan`], for the fuzz targets and for tools that
+/// hold a file in memory (an editor buffer).
+pub fn scan_text(platform: &Platform, spec_dir: &Path, rel: &Path, text: String) -> Vec<Finding> {
+    let k = Knowledge::new(platform, spec_dir, spec_dir);
+    let hosts: Vec<String> = platform
+        .services
+        .iter()
+        .map(|s| match &s.external {
+            Some(h) => h.value.clone(),
+            None => s.name.value.clone(),
+        })
+        .collect();
+    let address_re = extract::address_regex(&hosts);
+    check_file(&k, address_re.as_ref(), rel, text)
+}
+
 fn display(rel: &Path) -> String {
     rel.to_string_lossy().replace('\\', "/")
 }
