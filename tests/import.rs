@@ -253,3 +253,52 @@ fn a_probe_on_an_undeclared_port_is_reported() {
     let spec = fs::read_to_string(dir.path().join("platform.kdl")).unwrap();
     assert!(spec.contains("health tcp=p6379"), "{spec}");
 }
+
+/// `kubectl kustomize` of a base over maestroc's numbered output (the shape of a team's
+/// `deploy/k8s/` with a kustomization) imports, and the rebuild is the same objects.
+#[test]
+fn kustomize_output_round_trips_as_data() {
+    let original = build_into(include_str!("fixtures/fleet/platform.kdl"));
+    let base = original.path().join("output/k8s/prod");
+    let mut resources: Vec<String> = files(&base).into_keys().collect();
+    resources.sort();
+    let kustomization = format!(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n{}",
+        resources
+            .iter()
+            .map(|r| format!("- {r}\n"))
+            .collect::<String>()
+    );
+    fs::write(base.join("kustomization.yaml"), kustomization).unwrap();
+    let rendered = std::process::Command::new("kubectl")
+        .arg("kustomize")
+        .arg(&base)
+        .output()
+        .expect("kubectl: run the tests with `bash scripts/test`");
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    fs::remove_file(base.join("kustomization.yaml")).unwrap();
+    let re = tempfile::tempdir().unwrap();
+    let input = re.path().join("kustomized.yaml");
+    fs::write(&input, &rendered.stdout).unwrap();
+    let o = maestroc(re.path(), &["import", "--env", "prod", "kustomized.yaml"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(maestroc(re.path(), &["build"]).status.success());
+    let o = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/tools/same_objects.py"
+        ))
+        .arg(re.path().join("output/k8s/prod"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "the rebuilt objects differ:\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
