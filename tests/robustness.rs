@@ -1,6 +1,7 @@
 //! Builds that never lose data: two builds at once end as one complete build, a killed build's
-//! staging files are cleaned by the next, and a platform of 10,000 services builds (thousands
-//! of staged files never hold thousands of descriptors).
+//! staging files are cleaned by the next, a full or read-only output location leaves the old
+//! output as it was, and a platform of 10,000 services builds (thousands of staged files never
+//! hold thousands of descriptors).
 
 mod common;
 
@@ -260,4 +261,92 @@ fn a_hostile_tree_is_scanned_with_bounded_memory() {
     assert!(matches!(code, Some(0) | Some(1)), "exit {code:?}");
     let peak_mib = usage.ru_maxrss / 1024;
     assert!(peak_mib < 200, "peak RSS {peak_mib} MiB");
+}
+
+/// A full disk and a read-only output location, on a real filesystem (a small tmpfs mounted
+/// in a private user and mount namespace, `unshare -rm`): the build fails with MC091 and a
+/// clear message, exit 2, and the previous output — with a hand-written file in it — is left
+/// exactly as it was, with no staging left behind.
+#[test]
+fn a_full_or_read_only_output_location_loses_nothing() {
+    if !Command::new("unshare")
+        .args(["-rm", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        // Said loudly: a machine without user namespaces cannot run this test.
+        eprintln!("SKIPPED: `unshare -rm` is not permitted here; no tmpfs to fill");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("mnt")).unwrap();
+    std::fs::write(d.join("small.kdl"), platform(3)).unwrap();
+    std::fs::write(d.join("big.kdl"), platform(400)).unwrap();
+    let script = r#"
+set -u
+m="$1/mnt"; bin="$2"
+mount -t tmpfs -o size=512k tmpfs "$m" || exit 90
+cp "$1/small.kdl" "$m/platform.kdl"
+"$bin" build --spec "$m/platform.kdl" >/dev/null 2>&1 || exit 91
+echo "kept by hand" > "$m/output/NOTES.md"
+sums() { (cd "$m/output" && find . -type f | sort | xargs sha256sum); }
+sums > "$1/before"
+cp "$1/big.kdl" "$m/platform.kdl"
+"$bin" build --spec "$m/platform.kdl" 2> "$1/full.err"; echo "full=$?"
+sums > "$1/after-full"
+ls -A "$m" > "$1/leftovers"
+mount -o remount,ro "$m" || exit 92
+"$bin" build --spec "$m/platform.kdl" 2> "$1/ro.err"; echo "ro=$?"
+sums > "$1/after-ro"
+"#;
+    let o = Command::new("unshare")
+        .args(["-rm", "sh", "-c", script, "sh"])
+        .arg(d)
+        .arg(env!("CARGO_BIN_EXE_maestroc"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "setup failed ({:?}): {out}",
+        o.status.code()
+    );
+    let read = |f: &str| std::fs::read_to_string(d.join(f)).unwrap();
+    assert!(out.contains("full=2"), "{out}\n{}", read("full.err"));
+    assert!(read("full.err").contains("MC091"), "{}", read("full.err"));
+    assert!(
+        read("full.err").contains("No space left"),
+        "{}",
+        read("full.err")
+    );
+    assert!(
+        read("full.err").contains("is full: free space there"),
+        "{}",
+        read("full.err")
+    );
+    assert_eq!(
+        read("before"),
+        read("after-full"),
+        "a failed build changed output/"
+    );
+    assert!(read("before").contains("NOTES.md"));
+    assert_eq!(
+        read("leftovers").split_whitespace().collect::<Vec<_>>(),
+        ["output", "platform.kdl"],
+        "staging left behind"
+    );
+    assert!(out.contains("ro=2"), "{out}\n{}", read("ro.err"));
+    assert!(read("ro.err").contains("MC091"), "{}", read("ro.err"));
+    assert!(
+        read("ro.err").contains("Read-only file system"),
+        "{}",
+        read("ro.err")
+    );
+    assert!(
+        read("ro.err").contains("build with `--out` elsewhere"),
+        "{}",
+        read("ro.err")
+    );
+    assert_eq!(read("before"), read("after-ro"));
 }

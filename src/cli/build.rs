@@ -59,10 +59,7 @@ pub fn run(args: &BuildArgs) -> u8 {
     }) {
         Ok(lock) => lock,
         Err(e) => {
-            print_finding(
-                Finding::new("MC091", e.to_string())
-                    .help("nothing was replaced; fix the path or permissions and build again"),
-            );
+            print_finding(not_written(&out_dir, &e));
             return EXIT_INPUT;
         }
     };
@@ -80,11 +77,30 @@ pub fn run(args: &BuildArgs) -> u8 {
             EXIT_OK
         }
         Err(e) => {
-            print_finding(
-                Finding::new("MC091", e.to_string())
-                    .help("nothing was replaced; fix the path or permissions and build again"),
-            );
+            print_finding(not_written(&out_dir, &e));
             EXIT_INPUT
         }
     }
+}
+
+/// MC091 with the help the cause calls for: a full disk, a read-only location, a refused path.
+fn not_written(out_dir: &std::path::Path, e: &output::OutputError) -> Finding {
+    let kind = match e {
+        output::OutputError::Io { source, .. } => Some(source.kind()),
+        output::OutputError::Foreign { .. } => None,
+    };
+    let dir = out_dir.display();
+    let help = match kind {
+        Some(std::io::ErrorKind::StorageFull) => format!(
+            "the disk holding {dir} is full: free space there and build again; {dir} was left as it was"
+        ),
+        Some(std::io::ErrorKind::ReadOnlyFilesystem) => format!(
+            "{dir} is on a read-only file system: build with `--out` elsewhere, or remount it; {dir} was left as it was"
+        ),
+        Some(std::io::ErrorKind::PermissionDenied) => format!(
+            "no permission to write in {dir}: fix its owner or mode, or build with `--out` elsewhere; nothing was replaced"
+        ),
+        _ => "nothing was replaced; fix the path or permissions and build again".to_string(),
+    };
+    Finding::new("MC091", e.to_string()).help(help)
 }
