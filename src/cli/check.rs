@@ -54,6 +54,8 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_INPUT;
         }
     };
+    let timings = std::env::var_os("MAESTROC_TIMINGS").is_some();
+    let started = std::time::Instant::now();
     let (compiled, mut findings) = crate::resolve::compile_from(
         &source.text,
         &config,
@@ -62,8 +64,22 @@ pub fn run(args: &CheckArgs) -> u8 {
     let mut stats = None;
     if let Some(compiled) = &compiled {
         let out_dir = args.spec.out_dir(&config);
+        let compiled_at = started.elapsed();
         match crate::emit::emit(compiled) {
-            Ok(files) => output_drift(&out_dir, &files, &mut findings),
+            Ok(files) => {
+                let emitted_at = started.elapsed();
+                output_drift(&out_dir, &files, &mut findings);
+                if timings {
+                    eprintln!(
+                        "timings: compile {compiled_at:.1?}, emit {:.1?}, compare {:.1?}",
+                        emitted_at - compiled_at,
+                        started.elapsed() - emitted_at
+                    );
+                }
+                // The process is about to exit: freeing millions of small strings one by one
+                // would cost more than the comparison itself.
+                std::mem::forget(files);
+            }
             Err(e) => findings.push(Finding::new("MC091", e.to_string())),
         }
         // The shared NodePort registry, when the spec names one.
@@ -161,6 +177,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
     let worst = findings.iter().map(|f| f.severity).max();
     let syntax_broken = compiled.is_none() && findings.iter().any(|f| f.code() == "MC001");
+    std::mem::forget(compiled);
     match worst {
         _ if syntax_broken => EXIT_INPUT,
         Some(Severity::Error) => EXIT_FINDINGS,

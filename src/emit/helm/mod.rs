@@ -246,8 +246,7 @@ pub fn emit(c: &Compiled, files: &mut Files) -> Result<(), YamlError> {
             platform: p,
             env: Some(env),
         };
-        let full = values::values(&t, &c.graph);
-        let changes = values::diff(&base, &full).unwrap_or(Value::Object(Default::default()));
+        let changes = values::env_changes(&base, &t, &c.graph);
         let mut text = String::from(HEADER);
         text.push_str(&format!(
             "# What `{}` changes; use with `helm install … -f values-{}.yaml`. null removes a key.\n",

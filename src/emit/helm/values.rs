@@ -146,6 +146,70 @@ fn service_type_name(kind: ServiceType) -> &'static str {
 
 /// The full values tree of one target.
 pub fn values(t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
+    let mut tree = top(t);
+    let services: Map<String, Value> = (0..t.platform.services.len())
+        .filter_map(|i| service_entry(t, graph, i))
+        .collect();
+    tree["services"] = Value::Object(services);
+    tree
+}
+
+/// The service `i`'s values in `t`, keyed by its name (none for an external service).
+fn service_entry(
+    t: &Target<'_>,
+    graph: &crate::graph::DepGraph,
+    i: usize,
+) -> Option<(String, Value)> {
+    let p = t.platform;
+    let svc = &p.services[i];
+    if svc.is_external() {
+        return None;
+    }
+    let on: Vec<&Service> = graph.dependencies[i]
+        .iter()
+        .map(|&j| &p.services[j])
+        .collect();
+    let by: Vec<&Service> = graph.dependents[i]
+        .iter()
+        .map(|&j| &p.services[j])
+        .collect();
+    Some((svc.name.value.clone(), service_values(t, svc, &on, &by)))
+}
+
+/// What `values-<env>.yaml` holds: `diff(base, values(t))`, built one service at a time so
+/// that an environment's full tree never exists at once (at thousands of services it would be
+/// hundreds of megabytes of short-lived maps).
+pub fn env_changes(base: &Value, t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
+    let mut changes = diff(base, &top(t)).unwrap_or(Value::Object(Map::new()));
+    // `top` has no services: the diff said "remove them all"; the real ones follow.
+    if let Some(m) = changes.as_object_mut() {
+        m.remove("services");
+    }
+    let mut services = Map::new();
+    for i in 0..t.platform.services.len() {
+        if let Some((name, v)) = service_entry(t, graph, i) {
+            match base["services"].get(&name) {
+                Some(b) => {
+                    if let Some(d) = diff(b, &v) {
+                        services.insert(name, d);
+                    }
+                }
+                None => {
+                    services.insert(name, v);
+                }
+            }
+        }
+    }
+    if !services.is_empty()
+        && let Some(m) = changes.as_object_mut()
+    {
+        m.insert("services".to_string(), Value::Object(services));
+    }
+    changes
+}
+
+/// Everything but the services.
+fn top(t: &Target<'_>) -> Value {
     let p = t.platform;
     let mut secrets = Map::new();
     for s in &p.secrets {
@@ -166,21 +230,6 @@ pub fn values(t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
                 "namespaces": namespaces,
             }),
         );
-    }
-    let mut services = Map::new();
-    for (i, svc) in p.services.iter().enumerate() {
-        if svc.is_external() {
-            continue;
-        }
-        let on: Vec<&Service> = graph.dependencies[i]
-            .iter()
-            .map(|&j| &p.services[j])
-            .collect();
-        let by: Vec<&Service> = graph.dependents[i]
-            .iter()
-            .map(|&j| &p.services[j])
-            .collect();
-        services.insert(svc.name.value.clone(), service_values(t, svc, &on, &by));
     }
     let defaults: Map<String, Value> = t
         .default_values()
@@ -206,7 +255,6 @@ pub fn values(t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
             "defaults": defaults,
         },
         "secrets": secrets,
-        "services": services,
     })
 }
 
