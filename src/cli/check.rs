@@ -36,6 +36,13 @@ pub struct CheckArgs {
     /// with the spec.
     #[arg(long, num_args = 0.., value_name = "PATH")]
     pub scan: Option<Vec<std::path::PathBuf>>,
+    /// Accept the findings recorded in FILE (a JSON baseline): only new ones are reported and
+    /// fail the check.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<std::path::PathBuf>,
+    /// Record today's errors and warnings in FILE as the accepted baseline, then exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
@@ -167,7 +174,42 @@ pub fn run(args: &CheckArgs) -> u8 {
         }
     }
     // Drift findings came after compile_with applied the levels.
-    let findings = config.apply(findings).into_sorted();
+    let mut findings = config.apply(findings).into_sorted();
+    let spec_name = args.spec.spec.display().to_string();
+    if let Some(path) = &args.write_baseline {
+        return match super::baseline::write(path, &findings, &spec_name) {
+            Ok(n) => {
+                eprintln!("maestroc: {n} finding(s) recorded in {}", path.display());
+                EXIT_OK
+            }
+            Err(e) => {
+                print(
+                    args.format,
+                    &[Finding::new("MC091", format!("{}: {e}", path.display()))],
+                    &source,
+                );
+                EXIT_INPUT
+            }
+        };
+    }
+    if let Some(path) = &args.baseline {
+        match super::baseline::read(path) {
+            Ok(b) => {
+                let (kept, accepted) = super::baseline::apply(&b, findings, &spec_name);
+                findings = kept;
+                if accepted > 0 && args.format == Format::Human {
+                    eprintln!(
+                        "maestroc: {accepted} finding(s) accepted by the baseline {}",
+                        path.display()
+                    );
+                }
+            }
+            Err(e) => {
+                print(args.format, &[Finding::new("MC090", e)], &source);
+                return EXIT_INPUT;
+            }
+        }
+    }
     print(args.format, &findings, &source);
     if let (Some(s), Format::Human) = (&stats, args.format) {
         eprintln!(

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 findings at error level or drift, 2 usage or input error.
 
+mod baseline;
 mod build;
 mod check;
 mod diff;

@@ -118,4 +118,16 @@ Why it matters: a stale suppression hides the next real finding on that line.\n\
 Example: `# maestroc: ignore[MC201] legacy port` above a line that no longer has a port.\n\
 Fix: remove the comment.",
     },
+    Rule {
+        code: "MC210",
+        name: "stale-baseline-entry",
+        severity: Info,
+        summary: "a `check --baseline` entry that matches no finding any more",
+        explanation: "What it does: with `check --baseline FILE`, reports each accepted finding \
+(code, file, message) that the check no longer produces.\n\
+Why it matters: a baseline should only shrink; an entry for a fixed drift would silently accept \
+the same drift if it came back.\n\
+Example: the baseline accepts MC203 for `BASE_URL` in frontend.py, and the read was removed.\n\
+Fix: delete the entry, or rewrite the file with `check --write-baseline FILE`.",
+    },
 ];
