@@ -272,3 +272,41 @@ fn maestroc_toml_scan_sets_roots_and_excludes() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("MC092"));
 }
+
+/// A comment line is prose, not code: an old address or port in it is no finding, in each
+/// comment syntax. The same text as code is (so the check can fail).
+#[test]
+fn comment_lines_are_not_code() {
+    let repo = fleet_repo();
+    let d = repo.path();
+    let before = findings(&maestroc(d, &["check", "--scan", "--format", "json"]));
+    let cases = [
+        (
+            "services/monitoring/notes.py",
+            "# The old client dialled orchestrator.swe-ai-fleet.svc.cluster.local:50052.\nimport os\n",
+            "ADDR = \"orchestrator.swe-ai-fleet.svc.cluster.local:50052\"\nimport os\n",
+        ),
+        (
+            "services/orchestrator/legacy.go",
+            "package main\n\n// legacy: ORCHESTRATOR_PORT = 50052\n",
+            "package main\n\nconst ORCHESTRATOR_PORT = 50052\n",
+        ),
+        (
+            "services/monitoring/Dockerfile.old",
+            "FROM python:3.12\n# EXPOSE 50052 was the orchestrator's, once\n",
+            "FROM python:3.12\nENV ORCHESTRATOR_ADDRESS=orchestrator.swe-ai-fleet.svc.cluster.local:50052\n",
+        ),
+    ];
+    for (file, comment, code) in cases {
+        fs::write(d.join(file), comment).unwrap();
+        let now = findings(&maestroc(d, &["check", "--scan", "--format", "json"]));
+        assert_eq!(now, before, "{file}: a comment became a finding");
+        fs::write(d.join(file), code).unwrap();
+        let now = findings(&maestroc(d, &["check", "--scan", "--format", "json"]));
+        assert!(
+            now.iter().any(|(c, f, _)| c == "MC201" && f == file),
+            "{file}: the same text as code is not reported: {now:?}"
+        );
+        fs::remove_file(d.join(file)).unwrap();
+    }
+}

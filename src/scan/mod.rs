@@ -191,32 +191,37 @@ fn check_file(
     let owner = k.owner_of(rel);
     // Cheap pre-check: most files mention neither a service nor an environment read.
     let mut facts = Vec::new();
+    // Extractors read code: a comment line mentioning `orchestrator:50052` is prose. Comment
+    // lines are blanked (same length, so every span still points into the real text);
+    // credentials, manifests and suppressions read the file as it is.
+    let lang = Lang::of(rel);
+    let code = lang.blank_comment_lines(&text);
+    let code: &str = &code;
     if let Some(re) = address_re {
-        extract::addresses(&text, re, &mut facts);
+        extract::addresses(code, re, &mut facts);
     }
     // A Kubernetes object is read as a manifest, never as code: its `port: 80` is a Service
     // port, not a listen port, even inside a service's source directory.
     let is_manifest = manifest::is_manifest(rel, &text);
-    if !is_manifest && (text.contains("PORT") || text.contains("port") || text.contains("Port")) {
-        extract::port_assignments(&text, &mut facts);
+    if !is_manifest && (code.contains("PORT") || code.contains("port") || code.contains("Port")) {
+        extract::port_assignments(code, &mut facts);
     }
     if owner.is_some() && !is_manifest {
-        extract::binds(&text, &mut facts);
+        extract::binds(code, &mut facts);
     }
     if !is_manifest
-        && (text.contains("env")
-            || text.contains("Env")
-            || text.contains("${")
-            || text.contains("Configuration["))
+        && (code.contains("env")
+            || code.contains("Env")
+            || code.contains("${")
+            || code.contains("Configuration["))
     {
-        extract::env_reads(&text, &mut facts);
+        extract::env_reads(code, &mut facts);
     }
     let manifest = manifest::check(k, rel, &text);
     let secrets = credentials::find(&text);
     if facts.is_empty() && manifest.is_empty() && secrets.is_empty() {
         return out;
     }
-    let lang = Lang::of(rel);
     let file = display(rel);
     let text = Arc::new(text);
     let mut warned_undeclared: Vec<usize> = Vec::new();
@@ -469,6 +474,41 @@ impl Lang {
             "properties" => Lang::Properties,
             _ => Lang::Other,
         }
+    }
+
+    /// The line-comment marker of the language, when it has one maestroc reads.
+    fn line_comment(self) -> Option<&'static str> {
+        match self {
+            Lang::Python | Lang::Shell | Lang::Dockerfile | Lang::Yaml | Lang::Properties => {
+                Some("#")
+            }
+            Lang::Go | Lang::Js | Lang::Java | Lang::CSharp | Lang::Rust => Some("//"),
+            Lang::Other => None,
+        }
+    }
+
+    /// `text` with every whole-line comment replaced by spaces (byte for byte, newlines
+    /// kept). Only lines that *start* with the marker: a `#` or `//` later in a line may sit
+    /// inside a string (`"http://…"`), which only a parser could tell.
+    fn blank_comment_lines(self, text: &str) -> std::borrow::Cow<'_, str> {
+        let Some(marker) = self.line_comment() else {
+            return std::borrow::Cow::Borrowed(text);
+        };
+        if !text.lines().any(|l| l.trim_start().starts_with(marker)) {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            if line.trim_start().starts_with(marker) {
+                let body = line.trim_end_matches(['\n', '\r']);
+                // Spaces for every byte keep offsets (and so line and column) exact.
+                out.extend(std::iter::repeat_n(' ', body.len()));
+                out.push_str(&line[body.len()..]);
+            } else {
+                out.push_str(line);
+            }
+        }
+        std::borrow::Cow::Owned(out)
     }
 
     /// How to read `var` from the environment in this language, as a help sentence.
