@@ -75,117 +75,35 @@ fn the_clean_bank_has_no_error_and_its_look_alikes_stay_quiet() {
 }
 
 /// One edit each: (file, text to replace, replacement, expected code, line, column).
-const PLANTED: &[(&str, &str, &str, &str, u64, u64)] = &[
-    (
-        "src/balancereader/src/main/resources/application.properties",
-        "${PORT:8080}",
-        "${PORT:8081}",
-        "MC201",
-        1,
-        20,
-    ),
-    (
-        "src/frontend/Dockerfile",
-        "--bind 0.0.0.0:8080",
-        "--bind 0.0.0.0:8081",
-        "MC201",
-        6,
-        14,
-    ),
-    (
-        "src/userservice/Dockerfile",
-        r#""-b", ":8080""#,
-        r#""-b", ":8081""#,
-        "MC201",
-        5,
-        19,
-    ),
-    (
-        "src/balancereader/src/main/java/anthos/bank/BalanceReaderApplication.java",
-        "        // The port comes from server.port in application.properties.",
-        r#"        System.setProperty("server.port", "8081");"#,
-        "MC201",
-        5,
-        9,
-    ),
-    (
-        "src/balancereader/pom.xml",
-        "<port>8080</port>",
-        "<port>8081</port>",
-        "MC201",
-        10,
-        15,
-    ),
-    (
-        "src/frontend/frontend.py",
-        r#"port=int(os.environ["PORT"])"#,
-        r#"port=int(os.environ.get("PORT", "8081"))"#,
-        "MC201",
-        21,
-        63,
-    ),
-    (
-        "src/frontend/Dockerfile",
-        "EXPOSE 8080",
-        "EXPOSE 8081",
-        "MC201",
-        5,
-        1,
-    ),
-    (
-        "src/frontend/k8s/service.yaml",
-        "port: 80\n",
-        "port: 81\n",
-        "MC206",
-        13,
-        5,
-    ),
-    (
-        "src/userservice/userservice.py",
-        r#"DB_URI = os.environ["ACCOUNTS_DB_URI"]"#,
-        r#"DB_URI = "postgresql://accounts-db:5433/accounts-db""#,
-        "MC201",
-        5,
-        11,
-    ),
-    (
-        "src/userservice/userservice.py",
-        r#"DB_URI = os.environ["ACCOUNTS_DB_URI"]"#,
-        r#"DB_URI = "postgresql://admin:hunter2@accounts-db/accounts-db""#,
-        "MC306",
-        5,
-        30,
-    ),
-    (
-        "src/frontend/k8s/service.yaml",
-        "# The team's own Service for local clusters: consistent with the spec.",
-        "# The team's own Service for local clusters.\n# -----BEGIN OPENSSH PRIVATE KEY-----",
-        "MC305",
-        2,
-        3,
-    ),
-    (
-        "src/frontend/Dockerfile",
-        "WORKDIR /app",
-        "WORKDIR /app\nENV ADMIN_PASSWORD=admin",
-        "MC302",
-        3,
-        20,
-    ),
-    (
-        "platform.kdl",
-        "    env BALANCES_API_ADDR ref=\"BALANCEREADER_ADDRESS\"\n    env TRANSACTIONS_API_ADDR",
-        "    env TRANSACTIONS_API_ADDR",
-        "MC203",
-        7,
-        28,
-    ),
-];
+/// The planted drifts (tests/corpus/bank-planted.json, shared with `scripts/scan-eval`): one
+/// edit each, and the finding it must give.
+#[derive(serde::Deserialize)]
+struct Plant {
+    file: String,
+    from: String,
+    to: String,
+    code: String,
+    line: u64,
+    column: u64,
+}
+
+fn planted() -> Vec<Plant> {
+    serde_json::from_str(include_str!("corpus/bank-planted.json")).unwrap()
+}
 
 #[test]
 fn every_planted_drift_is_found_at_its_line_and_column() {
     let mut found = 0;
-    for (file, from, to, code, line, column) in PLANTED {
+    let plants = planted();
+    for Plant {
+        file,
+        from,
+        to,
+        code,
+        line,
+        column,
+    } in &plants
+    {
         let dir = repo();
         let path = dir.path().join(file);
         let text = fs::read_to_string(&path).unwrap();
@@ -207,7 +125,7 @@ fn every_planted_drift_is_found_at_its_line_and_column() {
     // Precision and recall over the corpus: every planted drift found, no other error.
     eprintln!(
         "bank corpus: {found}/{} planted drifts found, 0 false errors",
-        PLANTED.len()
+        plants.len()
     );
 }
 

@@ -56,29 +56,20 @@ fn every_planted_drift_is_found_and_nothing_else() {
     assert_eq!(o.status.code(), Some(1));
     let mut got = findings(&o);
     got.sort();
-    let mut expected: Vec<(String, String, u64)> = [
-        ("MC201", "scripts/dev-forward.sh", 5),
-        ("MC201", "services/context/main.go", 10),
-        (
-            "MC201",
-            "services/monitoring/sources/orchestrator_source.py",
-            5,
-        ),
-        ("MC201", "services/orchestrator/Dockerfile", 4),
-        (
-            "MC202",
-            "services/monitoring/sources/orchestrator_source.py",
-            5,
-        ),
-        ("MC202", "services/monitoring/web/client.ts", 2),
-        ("MC202", "services/ray-executor/src/main.rs", 4),
-        ("MC203", "services/monitoring/sources/planning_source.py", 4),
-        ("MC204", "services/planning/src/Main.java", 6),
-        ("MC206", "deploy/k8s/orchestrator.yaml", 18),
-    ]
-    .into_iter()
-    .map(|(c, f, l)| (c.to_string(), f.to_string(), l))
-    .collect();
+    // The fleet's planted drifts (tests/corpus/fleet-expected.json, shared with
+    // `scripts/scan-eval`).
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("corpus/fleet-expected.json")).unwrap();
+    let mut expected: Vec<(String, String, u64)> = list
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_str().unwrap().to_string(),
+                e["file"].as_str().unwrap().to_string(),
+                e["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
     expected.sort();
     assert_eq!(got, expected);
     // The 50052 case names both sides: the code's span and the spec's port.
