@@ -302,3 +302,22 @@ fn kustomize_output_round_trips_as_data() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+/// Found by the `import` fuzz target: an env `configMapKeyRef` or `secretKeyRef` without
+/// `name` or `key` panicked (a serde_json Map indexed by a missing key). Now it imports.
+#[test]
+fn regression_a_key_ref_without_its_name_does_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("in.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: registry.local/web:1.0.0\n        env:\n        - name: A\n          valueFrom:\n            configMapKeyRef: {key: A}\n        - name: B\n          valueFrom:\n            secretKeyRef: {}\n",
+    )
+    .unwrap();
+    let o = maestroc(dir.path(), &["import", "in.yaml"]);
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(dir.path().join("platform.kdl").exists());
+}

@@ -14,6 +14,13 @@ pub fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
+            // Code points KDL 2.0 forbids in a document (controls, the BOM, bidi overrides):
+            // written as escapes, so the string keeps its value and the file parses.
+            c if c.is_control()
+                || matches!(c, '\u{FEFF}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
             c => out.push(c),
         }
     }
@@ -114,4 +121,31 @@ pub fn patch(kind: &str, body: &Value) -> Block {
         b.items.push(node(k, v));
     }
     b
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::quote;
+
+    /// Found by the `import` fuzz target: a key holding U+FEFF was written raw, and KDL
+    /// forbids that code point in a document. Every character now survives a parse.
+    #[test]
+    fn every_string_quotes_into_kdl_that_parses_back() {
+        for s in [
+            "MINI\u{feff}O",
+            "a\u{0}b",
+            "bidi\u{202e}x",
+            "\u{7f}",
+            "tab\tq\"\\",
+            "ok",
+        ] {
+            let doc = format!("node {}", quote(s));
+            let parsed: kdl::KdlDocument = doc.parse().unwrap_or_else(|e| panic!("{doc:?}: {e:?}"));
+            let value = parsed.nodes()[0].entries()[0]
+                .value()
+                .as_string()
+                .map(str::to_string);
+            assert_eq!(value.as_deref(), Some(s), "{doc:?}");
+        }
+    }
 }

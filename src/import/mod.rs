@@ -663,7 +663,9 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
                 } else {
                     b.line(format!("env {} {}", quote(en), quote(&value)));
                 }
-            } else if let Some(r) = e["valueFrom"]["secretKeyRef"].as_object() {
+            } else if let Some(r) = Some(&e["valueFrom"]["secretKeyRef"]).filter(|r| r.is_object())
+            {
+                // `r` stays a Value: indexing a missing key of a Map panics, of a Value is null.
                 let (sn, sk) = (
                     r["name"].as_str().unwrap_or_default(),
                     r["key"].as_str().unwrap_or_default(),
@@ -675,7 +677,9 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
                     quote(sn),
                     quote(sk)
                 ));
-            } else if let Some(r) = e["valueFrom"]["configMapKeyRef"].as_object() {
+            } else if let Some(r) =
+                Some(&e["valueFrom"]["configMapKeyRef"]).filter(|r| r.is_object())
+            {
                 let key = r["key"].as_str().unwrap_or_default();
                 if r["name"] == "service-ports" {
                     // maestroc's own output: own and dependencies' keys are injected.
