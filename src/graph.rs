@@ -33,6 +33,19 @@ impl DepGraph {
     pub fn file_number(&self, service: usize) -> u32 {
         10 + self.depth[service]
     }
+
+    /// Service `i`'s dependencies and dependents, as services of `p` (the emitters need both).
+    pub fn neighbours<'p>(
+        &self,
+        p: &'p Platform,
+        i: usize,
+    ) -> (
+        Vec<&'p crate::model::Service>,
+        Vec<&'p crate::model::Service>,
+    ) {
+        let of = |list: &[usize]| list.iter().map(|&j| &p.services[j]).collect();
+        (of(&self.dependencies[i]), of(&self.dependents[i]))
+    }
 }
 
 /// Builds the graph from the `depends-on` edges that name known services (unknown names are

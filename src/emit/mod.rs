@@ -15,7 +15,6 @@ pub mod yaml;
 
 use std::collections::BTreeMap;
 
-use crate::model::Service;
 use crate::resolve::Compiled;
 use crate::target::Target;
 pub use config::ports_data;
@@ -84,14 +83,7 @@ fn emit_target(c: &Compiled, t: &Target<'_>, files: &mut Files) -> Result<(), Ya
         if !t.runs(svc) {
             continue;
         }
-        let dependencies: Vec<&Service> = c.graph.dependencies[i]
-            .iter()
-            .map(|&j| &services[j])
-            .collect();
-        let dependents: Vec<&Service> = c.graph.dependents[i]
-            .iter()
-            .map(|&j| &services[j])
-            .collect();
+        let (dependencies, dependents) = c.graph.neighbours(&c.platform, i);
         let number = c.graph.file_number(i);
         put(
             format!("{number:02}-{}.yaml", svc.name.value),

@@ -72,14 +72,7 @@ fn check_patches(p: &Platform, graph: &DepGraph, out: &mut Findings) {
             if !t.runs(svc) || t.patches(svc).is_empty() {
                 continue;
             }
-            let on: Vec<&Service> = graph.dependencies[i]
-                .iter()
-                .map(|&j| &p.services[j])
-                .collect();
-            let by: Vec<&Service> = graph.dependents[i]
-                .iter()
-                .map(|&j| &p.services[j])
-                .collect();
+            let (on, by) = graph.neighbours(p, i);
             if let Err(crate::emit::YamlError {
                 finding: Some(f), ..
             }) = crate::emit::workload::service_file(&t, svc, &on, &by)

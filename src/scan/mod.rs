@@ -54,15 +54,7 @@ pub fn scan(
     let mut stats = Stats::default();
     for root in roots {
         let k = Knowledge::new(platform, spec_dir, root);
-        let hosts: Vec<String> = platform
-            .services
-            .iter()
-            .map(|s| match &s.external {
-                Some(h) => h.value.clone(),
-                None => s.name.value.clone(),
-            })
-            .collect();
-        let address_re = extract::address_regex(&hosts);
+        let address_re = addresses_of(platform);
         let collected: Collector<(Vec<Finding>, Option<Skip>)> = Collector::default();
         walk::walk(root, exclude, globs, |entry| {
             let result = match entry {
@@ -100,6 +92,13 @@ pub fn scan(
 /// hold a file in memory (an editor buffer).
 pub fn scan_text(platform: &Platform, spec_dir: &Path, rel: &Path, text: String) -> Vec<Finding> {
     let k = Knowledge::new(platform, spec_dir, spec_dir);
+    let address_re = addresses_of(platform);
+    check_file(&k, address_re.as_ref(), rel, text)
+}
+
+/// The pattern of every spec service's host (its name, or an external one's `host=`) followed
+/// by a port: what an address in code looks like.
+fn addresses_of(platform: &Platform) -> Option<Regex> {
     let hosts: Vec<String> = platform
         .services
         .iter()
@@ -108,8 +107,7 @@ pub fn scan_text(platform: &Platform, spec_dir: &Path, rel: &Path, text: String)
             None => s.name.value.clone(),
         })
         .collect();
-    let address_re = extract::address_regex(&hosts);
-    check_file(&k, address_re.as_ref(), rel, text)
+    extract::address_regex(&hosts)
 }
 
 fn display(rel: &Path) -> String {

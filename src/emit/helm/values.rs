@@ -165,14 +165,7 @@ fn service_entry(
     if svc.is_external() {
         return None;
     }
-    let on: Vec<&Service> = graph.dependencies[i]
-        .iter()
-        .map(|&j| &p.services[j])
-        .collect();
-    let by: Vec<&Service> = graph.dependents[i]
-        .iter()
-        .map(|&j| &p.services[j])
-        .collect();
+    let (on, by) = graph.neighbours(p, i);
     Some((svc.name.value.clone(), service_values(t, svc, &on, &by)))
 }
 
