@@ -27,17 +27,8 @@ pub(super) fn read_ingress(node: &KdlNode, out: &mut Findings) -> Option<Ingress
         check_host(h, out);
     }
     let path = r.string_prop("path", out);
-    if let Some(p) = &path
-        && !p.value.starts_with('/')
-    {
-        out.push(
-            Finding::new(
-                "MC004",
-                format!("ingress path `{}` does not start with /", p.value),
-            )
-            .at(p.span, "an HTTP path is absolute")
-            .help(format!("write `path=\"/{}\"`", p.value)),
-        );
+    if let Some(p) = &path {
+        check_http_path(p, "ingress", out);
     }
     let class = r.string_prop("class", out);
     if let Some(c) = &class {
@@ -69,6 +60,20 @@ pub(super) fn check_host(h: &Spanned<String>, out: &mut Findings) {
     }
 }
 
+/// `path=` of a route or a scrape: an absolute HTTP path.
+fn check_http_path(p: &Spanned<String>, what: &str, out: &mut Findings) {
+    if !p.value.starts_with('/') {
+        out.push(
+            Finding::new(
+                "MC004",
+                format!("{what} path `{}` does not start with /", p.value),
+            )
+            .at(p.span, "an HTTP path is absolute")
+            .help(format!("write `path=\"/{}\"`", p.value)),
+        );
+    }
+}
+
 fn check_subdomain(v: &Spanned<String>, what: &str, out: &mut Findings) {
     if !is_dns1123_subdomain(&v.value) {
         out.push(
@@ -93,17 +98,8 @@ pub(super) fn read_metrics(node: &KdlNode, out: &mut Findings) -> Option<Metrics
         return None;
     };
     let path = r.string_prop("path", out);
-    if let Some(p) = &path
-        && !p.value.starts_with('/')
-    {
-        out.push(
-            Finding::new(
-                "MC004",
-                format!("metrics path `{}` does not start with /", p.value),
-            )
-            .at(p.span, "an HTTP path is absolute")
-            .help(format!("write `path=\"/{}\"`", p.value)),
-        );
+    if let Some(p) = &path {
+        check_http_path(p, "metrics", out);
     }
     let interval = r.string_prop("interval", out);
     if let Some(i) = &interval

@@ -71,3 +71,29 @@ pub fn resolve_refs(v: &mut Value, ports: &serde_json::Map<String, Value>) {
         _ => {}
     }
 }
+
+/// Every object of `expected` (a demo's hand-written manifests) is contained in the built
+/// `objects`, matched by kind and name, after service-ports references are resolved.
+pub fn assert_build_contains(mut objects: Vec<Value>, expected: &[Value]) {
+    let ports = objects
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == "service-ports")
+        .and_then(|o| o["data"].as_object().cloned())
+        .expect("service-ports");
+    for o in &mut objects {
+        resolve_refs(o, &ports);
+    }
+    for want in expected {
+        let (kind, name) = (&want["kind"], &want["metadata"]["name"]);
+        let got = objects
+            .iter()
+            .find(|o| &o["kind"] == kind && &o["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} {name} in the build"));
+        if let Err(e) = contains(got, want, &format!("{kind}/{name}")) {
+            panic!(
+                "{e}\n\nbuilt:\n{}",
+                serde_json::to_string_pretty(got).unwrap()
+            );
+        }
+    }
+}
