@@ -295,3 +295,32 @@ fn ports_md_lists_each_environments_external_urls() {
     ), "{ports}");
     assert!(ports.contains("| feast | grpc | `<node-ip>:30501` (NodePort) | — |"));
 }
+
+/// An ingress route or a metrics line on a port the service does not have, and a
+/// `prometheus service=` that names no service, are MC007 at the property that names it.
+#[test]
+fn routes_and_metrics_on_unknown_ports_are_unknown_references() {
+    let spec = "platform \"p\" {\n    namespace \"p\"\n    prometheus \"annotations\" service=\"promethus\"\n}\nservice \"web\" {\n    image \"registry.local/web:1.0.0\"\n    port http 8080\n    ingress port=htp host=\"web.example.com\"\n    metrics port=metrics\n}\n";
+    let (compiled, findings) = maestroc::resolve::compile(spec);
+    assert!(compiled.is_none());
+    let unknown: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f.code() == "MC007")
+        .map(|f| {
+            let l = &f.labels[0];
+            (
+                f.message.as_str(),
+                &spec[l.span.offset()..l.span.offset() + l.span.len()],
+            )
+        })
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            ("unknown port of `web`: `htp`", "port=htp"),
+            ("unknown port of `web`: `metrics`", "port=metrics"),
+            ("unknown service: `promethus`", "service=\"promethus\""),
+        ],
+        "{findings:#?}"
+    );
+}
