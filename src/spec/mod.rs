@@ -12,6 +12,7 @@ mod quantity;
 mod reader;
 mod secret;
 mod service;
+pub mod syntax;
 
 pub use reader::did_you_mean;
 
@@ -58,7 +59,9 @@ pub struct Parsed {
 /// `platform` block is missing.
 pub fn parse(text: &str) -> Parsed {
     let mut findings = Findings::default();
-    let doc = match text.parse::<KdlDocument>() {
+    // The fast reader covers what specs are written in; anything else, and every syntax error
+    // with its diagnostics, is `kdl`'s.
+    let doc = match syntax::read(text).map_or_else(|| text.parse::<KdlDocument>(), Ok) {
         Ok(doc) => doc,
         Err(err) => {
             for d in err.diagnostics {
