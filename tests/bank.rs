@@ -4,23 +4,10 @@
 //! with its code at its exact line and column, and nothing else becomes an error.
 
 mod common;
-use common::maestroc;
+use common::{copy_dir, maestroc};
 
 use std::fs;
 use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 /// (code, severity, file, line, column) of a finding of `check --scan`.
 type Found = (String, String, String, u64, u64);

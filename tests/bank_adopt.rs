@@ -11,21 +11,8 @@ mod common;
 use std::path::Path;
 
 use adopt::{assert_build_contains, docs};
-use common::maestroc;
+use common::{copy_dir, maestroc};
 use serde_json::Value;
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn built() -> (tempfile::TempDir, Vec<Value>) {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank-adopt");

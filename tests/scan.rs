@@ -2,24 +2,11 @@
 //! every planted drift is found at its file and line, and nothing else is reported.
 
 mod common;
-use common::maestroc;
+use common::{copy_dir, maestroc};
 
 use std::fs;
 use std::path::Path;
 use std::process::Output;
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 /// A built copy of the fleet repository.
 fn fleet_repo() -> tempfile::TempDir {

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::input::{compile_spec, load_config, print_finding};
+use super::input::{compile_spec_hashed, load_config, print_finding};
 use super::{EXIT_INPUT, EXIT_OK, SpecArgs};
 use crate::diagnostic::Finding;
 use crate::output;
@@ -17,8 +17,8 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: &BuildArgs) -> u8 {
-    let ((compiled, mut files), config) = match load_config(&args.spec.spec)
-        .and_then(|config| compile_spec(&args.spec.spec, &config).map(|c| (c, config)))
+    let ((compiled, mut files, inputs), config) = match load_config(&args.spec.spec)
+        .and_then(|config| compile_spec_hashed(&args.spec.spec, &config).map(|c| (c, config)))
     {
         Ok(c) => c,
         Err(code) => return code,
@@ -64,6 +64,13 @@ pub fn run(args: &BuildArgs) -> u8 {
         }
     };
     let written = output::write(&out_dir, &files, &scope);
+    // The cache says which whole output these inputs built; a build of one environment, or
+    // one that failed, leaves no claim about the whole.
+    if written.is_ok() && args.env.is_none() {
+        output::cache::record(&args.spec.spec, &out_dir, &inputs, &files);
+    } else {
+        output::cache::forget(&args.spec.spec, &out_dir);
+    }
     // The process is about to exit: freeing every emitted string one by one is wasted time.
     std::mem::forget(files);
     std::mem::forget(compiled);

@@ -43,6 +43,10 @@ pub struct CheckArgs {
     /// Record today's errors and warnings in FILE as the accepted baseline, then exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<std::path::PathBuf>,
+    /// Build the output again to compare it even when the cache (`.maestroc_cache/`) shows
+    /// it is what these inputs built, and leave the cache as it is.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
@@ -63,19 +67,38 @@ pub fn run(args: &CheckArgs) -> u8 {
     };
     let timings = std::env::var_os("MAESTROC_TIMINGS").is_some();
     let started = std::time::Instant::now();
+    let loaded = super::input::Loaded::default();
     let (compiled, mut findings) = crate::resolve::compile_from(
         &source.text,
         &config,
-        &super::input::spec_dir_loader(&args.spec.spec),
+        &super::input::recording_loader(&args.spec.spec, &loaded),
     );
     let mut stats = None;
     if let Some(compiled) = &compiled {
         let out_dir = args.spec.out_dir(&config);
         let compiled_at = started.elapsed();
-        match crate::emit::emit(compiled) {
-            Ok(files) => {
+        let inputs =
+            output::cache::Inputs::of(&source.text, &format!("{config:?}"), &loaded.borrow());
+        let current =
+            !args.no_cache && output::cache::output_is_current(&args.spec.spec, &out_dir, &inputs);
+        if current && timings {
+            eprintln!(
+                "timings: compile {compiled_at:.1?}, cached output verified {:.1?}",
+                started.elapsed() - compiled_at
+            );
+        }
+        let emitted = if current {
+            None
+        } else {
+            Some(crate::emit::emit(compiled))
+        };
+        match emitted {
+            None => {}
+            Some(Ok(files)) => {
                 let emitted_at = started.elapsed();
-                output_drift(&out_dir, &files, &mut findings);
+                if output_drift(&out_dir, &files, &mut findings) && !args.no_cache {
+                    output::cache::record(&args.spec.spec, &out_dir, &inputs, &files);
+                }
                 if timings {
                     eprintln!(
                         "timings: compile {compiled_at:.1?}, emit {:.1?}, compare {:.1?}",
@@ -87,7 +110,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                 // would cost more than the comparison itself.
                 std::mem::forget(files);
             }
-            Err(e) => findings.push(Finding::new("MC091", e.to_string())),
+            Some(Err(e)) => findings.push(Finding::new("MC091", e.to_string())),
         }
         // The shared NodePort registry, when the spec names one.
         if let Some(path) = crate::registry::path_of(&compiled.platform, &args.spec.spec) {
@@ -228,7 +251,12 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
 }
 
-fn output_drift(out_dir: &std::path::Path, files: &crate::emit::Files, findings: &mut Findings) {
+/// Adds a finding for each way `out_dir` differs from `files`; true when it does not differ.
+fn output_drift(
+    out_dir: &std::path::Path,
+    files: &crate::emit::Files,
+    findings: &mut Findings,
+) -> bool {
     let shown = |rel: &str| out_dir.join(rel).display().to_string();
     if !out_dir.exists() {
         findings.push(
@@ -236,10 +264,11 @@ fn output_drift(out_dir: &std::path::Path, files: &crate::emit::Files, findings:
                 .in_file(out_dir.display().to_string(), 1, 1)
                 .help("run `maestroc build` to generate it"),
         );
-        return;
+        return false;
     }
     match output::compare(out_dir, files, &output::full_scope()) {
         Ok(drift) => {
+            let clean = drift.is_empty();
             for d in drift {
                 findings.push(match d {
                     Drift::Missing { path } => Finding::new("MC205", "generated file is missing")
@@ -268,8 +297,12 @@ fn output_drift(out_dir: &std::path::Path, files: &crate::emit::Files, findings:
                     .help("generated files are not edited by hand: change platform.kdl and run `maestroc build` (`maestroc diff` shows the change)"),
                 });
             }
+            clean
         }
-        Err(e) => findings.push(Finding::new("MC091", e.to_string())),
+        Err(e) => {
+            findings.push(Finding::new("MC091", e.to_string()));
+            false
+        }
     }
 }
 

@@ -103,22 +103,50 @@ pub fn spec_dir_loader(spec: &Path) -> impl Fn(&str) -> Result<String, String> +
     }
 }
 
+/// Files the spec read through a loader, in order, for the build cache's input hash.
+pub type Loaded = std::cell::RefCell<Vec<(String, Result<String, String>)>>;
+
+/// `spec_dir_loader` that also records what it read into `loaded`.
+pub fn recording_loader<'a>(
+    spec: &Path,
+    loaded: &'a Loaded,
+) -> impl Fn(&str) -> Result<String, String> + 'a {
+    let load = spec_dir_loader(spec);
+    move |rel: &str| {
+        let result = load(rel);
+        loaded.borrow_mut().push((rel.to_string(), result.clone()));
+        result
+    }
+}
+
 /// Reads, compiles and emits the spec, printing its findings. `Err` holds the exit code when
 /// there is nothing to emit (unreadable spec or config, errors in the spec).
 pub fn compile_spec(path: &Path, config: &Config) -> Result<(Compiled, Files), u8> {
+    compile_spec_hashed(path, config).map(|(c, f, _)| (c, f))
+}
+
+/// `compile_spec`, also giving the hash of every input the output depends on (for the build
+/// cache).
+pub fn compile_spec_hashed(
+    path: &Path,
+    config: &Config,
+) -> Result<(Compiled, Files, crate::output::cache::Inputs), u8> {
     let source = read_spec(path).map_err(|f| {
         print_finding(*f);
         super::EXIT_INPUT
     })?;
+    let loaded = Loaded::default();
     let (compiled, findings) =
-        crate::resolve::compile_from(&source.text, config, &spec_dir_loader(path));
+        crate::resolve::compile_from(&source.text, config, &recording_loader(path, &loaded));
+    let inputs =
+        crate::output::cache::Inputs::of(&source.text, &format!("{config:?}"), &loaded.borrow());
     print_findings(&findings.into_sorted(), &source);
     let Some(compiled) = compiled else {
         eprintln!("the spec has errors; nothing was written");
         return Err(super::EXIT_INPUT);
     };
     match crate::emit::emit(&compiled) {
-        Ok(files) => Ok((compiled, files)),
+        Ok(files) => Ok((compiled, files, inputs)),
         // The spec's own mistake (an invalid `patch`): shown at its span, like any finding.
         Err(crate::emit::YamlError {
             finding: Some(f), ..

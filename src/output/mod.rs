@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::emit::{Files, HEADER, JSON_HEADER, MARKDOWN_HEADER, TEMPLATE_HEADER};
 
 #[cfg(target_os = "linux")]
+pub mod cache;
 mod swap;
 
 /// Subdirectories of the output directory that maestroc owns files in.
