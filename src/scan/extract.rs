@@ -113,6 +113,13 @@ static BIND: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // Java: System.setProperty("server.port", "8081"); jib: <port>8081</port>
         re(r#"System\.setProperty\(\s*"server\.port"\s*,\s*"([0-9]{2,5})""#),
         re(r"<port>\s*([0-9]{2,5})\s*</port>"),
+        // ASP.NET Core: ASPNETCORE_HTTP_PORTS=7070 (also HTTP_PORTS, HTTPS), ASPNETCORE_URLS /
+        // UseUrls("http://+:7070"), Kestrel's ListenAnyIP(7070) / ListenLocalhost(7070)
+        re(r#"\b(?:ASPNETCORE_)?HTTPS?_PORTS["']?\s*[=:]\s*["']?([0-9]{2,5})\b"#),
+        re(
+            r#"(?:ASPNETCORE_URLS["']?\s*[=:]\s*["']?|UseUrls\(\s*")https?://[^:;\s"']+:([0-9]{2,5})\b"#,
+        ),
+        re(r"\bListen(?:AnyIP|Localhost)\(\s*([0-9]{2,5})\b"),
         // Dockerfile: ENV PORT 8081 (ENV PORT=8081 is an assignment)
         re(r"(?m)^[ \t]*ENV\s+PORT\s+([0-9]{2,5})\b"),
     ]
@@ -385,6 +392,11 @@ mod tests {
             r#"System.setProperty("server.port", "8080");"#,
             "<port>8080</port>",
             "ENV PORT 8080",
+            "ENV DOTNET_EnableDiagnostics=0 \\\n    ASPNETCORE_HTTP_PORTS=8080",
+            "ENV HTTP_PORTS=8080",
+            r#"ASPNETCORE_URLS: "http://+:8080""#,
+            r#"builder.WebHost.UseUrls("http://*:8080");"#,
+            "options.ListenAnyIP(8080);",
         ] {
             let v = facts(t, super::binds);
             assert_eq!(v.len(), 1, "{t}");

@@ -6,6 +6,7 @@
 //! judges each fact against `knowledge` (what the spec says). Findings come back sorted by
 //! file and line, so the report is the same on every run.
 
+mod condition;
 pub mod credentials;
 mod extract;
 mod knowledge;
@@ -451,6 +452,17 @@ enum Lang {
 }
 
 impl Lang {
+    /// How the language writes blocks, for telling conditional reads (`condition.rs`).
+    fn blocks(self) -> Option<condition::Blocks> {
+        match self {
+            Lang::Go | Lang::Js | Lang::Java | Lang::CSharp | Lang::Rust => {
+                Some(condition::Blocks::Braces)
+            }
+            Lang::Python => Some(condition::Blocks::Indent),
+            _ => None,
+        }
+    }
+
     fn of(rel: &Path) -> Lang {
         let name = rel
             .file_name()
@@ -630,7 +642,9 @@ fn env_read(
             );
             return;
         }
-        if let Some((value, fspan)) = fallback {
+        // Only a default of wiring hides broken wiring: `${USERS:-10}` is a setting's default.
+        let wiring = key.is_some() || name == "PORT" || is_wiring_name(name);
+        if let Some((value, fspan)) = fallback.filter(|_| wiring) {
             let mut f = Finding::new(
                 "MC202",
                 format!("hardcoded default for {name}, which the manifest of `{}` provides", me.name.value),
@@ -661,7 +675,7 @@ fn env_read(
             me.name.value
         ),
     )
-    .in_text(file, text, span, "not provided")
+    .in_text(file, text, span.clone(), "not provided")
     .at(me.name.span, "service declared here");
     f = match key {
         Some(key) => {
@@ -676,7 +690,36 @@ fn env_read(
             me.name.value
         )),
     };
-    if !tied {
+    // A read under `if FLAG…` runs only when the flag is on: while the manifest leaves every
+    // flag the condition names unset (or off), the read never happens.
+    let flag_on = |flag: &String| {
+        k.provided_value(o, flag).is_some_and(|v| {
+            !matches!(
+                v.to_ascii_lowercase().as_str(),
+                "" | "0" | "false" | "no" | "off"
+            )
+        })
+    };
+    let condition = lang
+        .blocks()
+        .and_then(|b| condition::enclosing(text, b, span.start))
+        .filter(|c| !c.flags.iter().any(flag_on));
+    if tied && let Some(c) = condition {
+        f.severity = crate::diagnostic::Severity::Info;
+        f.message = format!(
+            "`{}` reads {name} only when `{}`, which its manifest does not turn on",
+            me.name.value, c.text
+        );
+        f.help = Some(match c.flags.first() {
+            Some(flag) => format!(
+                "information only while `{}` leaves {flag} unset or off; set {flag} in the spec and {name} must be provided too (`env {name} ref=\"…\"`)",
+                me.name.value
+            ),
+            None => format!(
+                "information only: the condition reads no variable the spec could set; `maestroc: ignore[MC203] reason` records that {name} is optional"
+            ),
+        });
+    } else if !tied {
         f.severity = crate::diagnostic::Severity::Info;
         f.help = Some(format!(
             "{name} names nothing in the spec, so this is information only; it becomes an error when a spec service's address or key is meant (map it with `env {name} ref=…`), and `[scan] optional-env` or `maestroc: ignore[MC203] reason` records that it is optional"
@@ -710,6 +753,15 @@ fn names_a_service(k: &Knowledge<'_>, name: &str) -> bool {
     !stem.is_empty()
         && k.platform.services.iter().any(|s| {
             let n = squash(&s.name.value);
-            n == stem || format!("{n}service") == stem || n == format!("{stem}service")
+            // `REDIS_ADDR` for a service running the `redis` image, whatever it is called.
+            let image = s.image.as_ref().map(|i| {
+                let repo = i.value.split(['@']).next().unwrap_or("");
+                let last = repo.rsplit('/').next().unwrap_or(repo);
+                squash(last.split(':').next().unwrap_or(last))
+            });
+            n == stem
+                || format!("{n}service") == stem
+                || n == format!("{stem}service")
+                || image.is_some_and(|i| i == stem)
         })
 }
