@@ -14,6 +14,8 @@ pub mod diagnostic;
 pub mod edit;
 pub mod emit;
 pub mod fmt;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod import;
 pub mod lint;

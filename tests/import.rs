@@ -321,3 +321,26 @@ fn regression_a_key_ref_without_its_name_does_not_panic() {
     );
     assert!(dir.path().join("platform.kdl").exists());
 }
+
+/// Found by the `import` fuzz target (session 4): a service-ports value that is no port number
+/// (`"543-----2"`) was written into the spec as is, which does not parse. Now such a key is
+/// skipped and the written spec parses.
+#[test]
+fn regression_a_service_ports_value_that_is_no_number_is_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("in.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: service-ports\ndata:\n  DB_ADDRESS: postgres://db.data.svc.cluster.local:5432\n  DB_PORT: \"543----2\"\n  DB_ADMIN_PORT: \"8080\"\n  \"DB_X Y_PORT\": \"9000\"\n",
+    )
+    .unwrap();
+    let o = maestroc(dir.path(), &["import", "in.yaml"]);
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let spec = fs::read_to_string(dir.path().join("platform.kdl")).unwrap();
+    assert!(spec.parse::<kdl::KdlDocument>().is_ok(), "{spec}");
+    assert!(spec.contains("port admin 8080"), "{spec}");
+    assert!(!spec.contains("543"), "{spec}");
+}

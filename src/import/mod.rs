@@ -1079,13 +1079,23 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
                         .trim_end_matches('_')
                         .to_ascii_lowercase()
                         .replace('_', "-");
+                    // The ConfigMap is input: only a port number and a plain name are written
+                    // into the spec (anything else would not even parse as KDL).
+                    let n = v.as_str()?;
+                    if !n.parse::<u16>().is_ok_and(|p| p > 0)
+                        || !pname
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    {
+                        return None;
+                    }
                     Some((
                         if pname.is_empty() {
                             "port".to_string()
                         } else {
                             pname
                         },
-                        v.as_str()?,
+                        n,
                     ))
                 })
                 .collect();

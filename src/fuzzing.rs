@@ -1,0 +1,144 @@
+//! The invariants the fuzz targets (`fuzz/`) check, as plain functions: the targets call them
+//! under libFuzzer on nightly, and `tests/fuzz_corpus.rs` replays the committed corpus
+//! (`tests/fuzz-corpus/<target>/`: crashes found so far and a minimised share of what fuzzing
+//! reached) through them on stable in every CI run. Each panics when its invariant breaks.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// A target's check: panics when the invariant breaks on `data`.
+pub type Check = fn(&[u8]);
+
+/// Every target: its name (the directory of its corpus) and its check.
+pub const TARGETS: &[(&str, Check)] = &[
+    ("front_end", front_end),
+    ("fmt_round_trip", fmt_round_trip),
+    ("config", config),
+    ("scanner", scanner),
+    ("import", import),
+    ("kdl_reader", kdl_reader),
+];
+
+/// Bytes → parse → resolve → graph → emit: findings point inside the text, and a spec that
+/// compiles emits.
+pub fn front_end(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (compiled, findings) = crate::resolve::compile(text);
+    for f in findings.iter() {
+        for l in &f.labels {
+            assert!(
+                l.span.offset() + l.span.len() <= text.len(),
+                "{} span outside the text",
+                f.rule.code
+            );
+        }
+    }
+    if let Some(c) = compiled {
+        crate::emit::emit(&c).expect("a compiled spec emits");
+    }
+}
+
+/// A spec that compiles is formatted into one that builds the same, and `fmt` is idempotent.
+pub fn fmt_round_trip(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (Some(before), _) = crate::resolve::compile(text) else {
+        let _ = crate::fmt::format(text);
+        return;
+    };
+    let formatted = crate::fmt::format(text).expect("a spec that compiles formats");
+    let (after, findings) = crate::resolve::compile(&formatted);
+    let after = after.unwrap_or_else(|| panic!("formatting broke the spec: {findings:?}"));
+    assert_eq!(
+        crate::emit::emit(&before).expect("emits"),
+        crate::emit::emit(&after).expect("emits"),
+        "formatting changed what the spec builds"
+    );
+    let again = crate::fmt::format(&formatted).expect("formats again");
+    assert_eq!(formatted, again, "fmt is not idempotent");
+}
+
+/// `maestroc.toml`: a config or coded findings pointing inside the text.
+pub fn config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Err(findings) = crate::config::Config::parse(text) {
+        assert!(!findings.is_empty(), "an error without a finding");
+        for f in &findings {
+            for l in &f.labels {
+                assert!(l.span.offset() + l.span.len() <= text.len());
+            }
+        }
+    }
+}
+
+/// The file names the scanner target reads its input as (the first byte picks one).
+const SCANNED_AS: [&str; 10] = [
+    "services/orchestrator/server.py",
+    "services/orchestrator/main.go",
+    "services/orchestrator/Dockerfile",
+    "deploy/k8s/10-orchestrator.yaml",
+    "services/orchestrator/src/main/resources/application.properties",
+    "services/orchestrator/.env",
+    "docker-compose.yml",
+    "services/orchestrator/src/index.ts",
+    "services/orchestrator/src/App.java",
+    "services/orchestrator/Program.cs",
+];
+
+/// The scanner's per-file work (every extractor, the manifest reader, suppressions) on any
+/// text as each kind of file: no panic, every finding inside the file.
+pub fn scanner(data: &[u8]) {
+    static FLEET: OnceLock<crate::model::Platform> = OnceLock::new();
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let platform = FLEET.get_or_init(|| {
+        let (c, f) = crate::resolve::compile(include_str!("../tests/fixtures/fleet/platform.kdl"));
+        c.unwrap_or_else(|| panic!("{f:?}")).platform
+    });
+    let rel = Path::new(SCANNED_AS[usize::from(pick) % SCANNED_AS.len()]);
+    let lines = text.lines().count().max(1);
+    for f in crate::scan::scan_text(platform, Path::new("."), rel, text.to_string()) {
+        if let Some(l) = &f.location {
+            assert!(
+                l.line <= lines + 1,
+                "{} at line {} of {lines}",
+                f.rule.code,
+                l.line
+            );
+        }
+    }
+}
+
+/// `import` of any YAML writes a spec that parses.
+pub fn import(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(imported) = crate::import::import(&[("in.yaml".to_string(), text.to_string())]) {
+        let parsed = crate::spec::parse(&imported.spec);
+        assert!(
+            parsed.findings.iter().all(|f| f.rule.code != "MC001"),
+            "import wrote KDL that does not parse:\n{}",
+            imported.spec
+        );
+    }
+}
+
+/// The fast KDL reader reads whatever it accepts exactly as the `kdl` crate does.
+pub fn kdl_reader(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(d) = crate::spec::syntax::disagreement(text) {
+        panic!("{d}");
+    }
+}
