@@ -8,6 +8,7 @@ Prints one table: median wall time, peak memory (max RSS of the process), and th
 the peer of the same row group. Peers that are not installed are reported as missing.
 
 Usage: python3 bench/run.py BIN [--sizes 100,1000,10000] [--runs 10] [--scan-files 100000]
+                           [--compare OLD_BIN]
        python3 bench/run.py BIN --quick     (N = 100, one run, a 1,000-file tree: CI's mode)
 """
 import argparse
@@ -43,7 +44,7 @@ def kustomization(dirname):
         f.write("resources:\n" + "".join(f"- {x}\n" for x in files))
 
 
-def platform_rows(binary, n, runs, warnings, tools):
+def platform_rows(binary, n, runs, warnings, tools, compare=None):
     work = tempfile.mkdtemp(prefix=f"maestroc-bench-{n}-")
     spec = os.path.join(work, "platform.kdl")
     text = subprocess.run([sys.executable, os.path.join(HERE, "gen_spec.py"), str(n)],
@@ -68,10 +69,20 @@ def platform_rows(binary, n, runs, warnings, tools):
         kustomization(plain)
         rows.append((label, "kubectl kustomize (same plain YAML)",
                      measure([tools["kubectl"], "kustomize", plain], runs)))
-    rows.append((label, "maestroc check", measure([binary, "check", "--spec", spec], runs)))
+    # `build` recorded the output in the cache: a plain `check` verifies it by hashing;
+    # `--no-cache` builds the output in memory and compares it, as every check did before.
+    rows.append((label, "maestroc check (cache warm)", measure([binary, "check", "--spec", spec], runs)))
+    rows.append((label, "maestroc check --no-cache",
+                 measure([binary, "check", "--no-cache", "--spec", spec], runs)))
+    if compare:
+        rows.append((label, "previous maestroc check",
+                     measure([compare, "check", "--spec", spec], runs)))
     if not warnings:
         rows.append((label, "maestroc build (no changes)",
                      measure([binary, "build", "--spec", spec], runs)))
+        if compare:
+            rows.append((label, "previous maestroc build (no changes)",
+                         measure([compare, "build", "--spec", spec], runs)))
     shutil.rmtree(work)
     return rows, peer
 
@@ -102,6 +113,8 @@ def main():
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--scan-files", type=int, default=100_000)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--compare", metavar="OLD_BINARY",
+                    help="also time this (older) maestroc's check and build, in the same run")
     a = ap.parse_args()
     if a.quick:
         a.sizes, a.runs, a.scan_files = "100", 1, 1000
@@ -113,9 +126,9 @@ def main():
     print(f"{'platform':<34} {'command':<42} {'median':>10} {'peak RSS':>10} {'vs peer':>8}")
     groups = []
     for n in [int(x) for x in a.sizes.split(",")]:
-        rows, peer = platform_rows(a.binary, n, a.runs, False, tools)
+        rows, peer = platform_rows(a.binary, n, a.runs, False, tools, a.compare)
         groups.append((rows, peer))
-        warn_rows, _ = platform_rows(a.binary, n, a.runs, True, tools)
+        warn_rows, _ = platform_rows(a.binary, n, a.runs, True, tools, a.compare)
         groups.append((warn_rows, peer))
     groups.append(scan_rows(a.binary, a.scan_files, a.runs, tools))
     for rows, peer in groups:
