@@ -171,3 +171,27 @@ fn a_build_of_one_environment_leaves_no_claim_about_the_whole() {
     assert!(!cached, "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// `build` trusts the cache the same way: an unchanged output is left alone without emitting,
+/// and a hand-edited generated file is rewritten as always.
+#[test]
+fn build_skips_only_what_is_provably_current() {
+    let dir = built();
+    let again = maestroc(dir.path(), &["build"]);
+    let said = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        said.contains("(0 changed,") && said.contains(" 0 removed)"),
+        "{said}"
+    );
+    let f = first_manifest(dir.path());
+    let original = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, format!("{original}# edited\n")).unwrap();
+    let rebuilt = maestroc(dir.path(), &["build"]);
+    let said = String::from_utf8_lossy(&rebuilt.stdout).into_owned();
+    assert!(said.contains("(1 changed,"), "{said}");
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), original);
+    let (out, cached) = check(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(cached);
+}

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::input::{compile_spec_hashed, load_config, print_finding};
+use super::input::{compile_only, emit_spec, load_config, print_finding};
 use super::{EXIT_INPUT, EXIT_OK, SpecArgs};
 use crate::diagnostic::Finding;
 use crate::output;
@@ -14,13 +14,35 @@ pub struct BuildArgs {
     /// Build only this environment's manifests (others are left as they are).
     #[arg(long, value_name = "NAME")]
     pub env: Option<String>,
+    /// Emit and compare every file even when the build cache (`.maestroc_cache/`) shows the
+    /// output is what these inputs built, and record nothing there.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 pub fn run(args: &BuildArgs) -> u8 {
-    let ((compiled, mut files, inputs), config) = match load_config(&args.spec.spec)
-        .and_then(|config| compile_spec_hashed(&args.spec.spec, &config).map(|c| (c, config)))
+    let ((compiled, source, inputs), config) = match load_config(&args.spec.spec)
+        .and_then(|config| compile_only(&args.spec.spec, &config).map(|c| (c, config)))
     {
         Ok(c) => c,
+        Err(code) => return code,
+    };
+    // Output that provably is what these inputs build (see output/cache.rs) needs no writing:
+    // the message is the one a build that changed nothing prints.
+    if !args.no_cache && args.env.is_none() {
+        let out_dir = args.spec.out_dir(&config);
+        if let Some(n) = output::cache::current_files(&args.spec.spec, &out_dir, &inputs) {
+            let _ = writeln!(
+                std::io::stdout(),
+                "maestroc: {n} files in {} (0 changed, {n} unchanged, 0 removed)",
+                out_dir.display()
+            );
+            std::mem::forget(compiled);
+            return EXIT_OK;
+        }
+    }
+    let mut files = match emit_spec(&compiled, &source) {
+        Ok(f) => f,
         Err(code) => return code,
     };
     let mut scope = output::full_scope();
@@ -66,7 +88,7 @@ pub fn run(args: &BuildArgs) -> u8 {
     let written = output::write(&out_dir, &files, &scope);
     // The cache says which whole output these inputs built; a build of one environment, or
     // one that failed, leaves no claim about the whole.
-    if written.is_ok() && args.env.is_none() {
+    if written.is_ok() && args.env.is_none() && !args.no_cache {
         output::cache::record(&args.spec.spec, &out_dir, &inputs, &files);
     } else {
         output::cache::forget(&args.spec.spec, &out_dir);

@@ -122,15 +122,17 @@ pub fn recording_loader<'a>(
 /// Reads, compiles and emits the spec, printing its findings. `Err` holds the exit code when
 /// there is nothing to emit (unreadable spec or config, errors in the spec).
 pub fn compile_spec(path: &Path, config: &Config) -> Result<(Compiled, Files), u8> {
-    compile_spec_hashed(path, config).map(|(c, f, _)| (c, f))
+    let (compiled, source, _) = compile_only(path, config)?;
+    let files = emit_spec(&compiled, &source)?;
+    Ok((compiled, files))
 }
 
-/// `compile_spec`, also giving the hash of every input the output depends on (for the build
-/// cache).
-pub fn compile_spec_hashed(
+/// Reads and compiles the spec, printing its findings; also the hash of every input the
+/// output depends on (for the build cache).
+pub fn compile_only(
     path: &Path,
     config: &Config,
-) -> Result<(Compiled, Files, crate::output::cache::Inputs), u8> {
+) -> Result<(Compiled, SourceFile, crate::output::cache::Inputs), u8> {
     let source = read_spec(path).map_err(|f| {
         print_finding(*f);
         super::EXIT_INPUT
@@ -145,13 +147,18 @@ pub fn compile_spec_hashed(
         eprintln!("the spec has errors; nothing was written");
         return Err(super::EXIT_INPUT);
     };
-    match crate::emit::emit(&compiled) {
-        Ok(files) => Ok((compiled, files, inputs)),
+    Ok((compiled, source, inputs))
+}
+
+/// Emits a compiled spec; the spec's own mistake found while emitting is shown at its span.
+pub fn emit_spec(compiled: &Compiled, source: &SourceFile) -> Result<Files, u8> {
+    match crate::emit::emit(compiled) {
+        Ok(files) => Ok(files),
         // The spec's own mistake (an invalid `patch`): shown at its span, like any finding.
         Err(crate::emit::YamlError {
             finding: Some(f), ..
         }) => {
-            print_findings(&[*f], &source);
+            print_findings(&[*f], source);
             eprintln!("the spec has errors; nothing was written");
             Err(super::EXIT_INPUT)
         }

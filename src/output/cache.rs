@@ -143,22 +143,24 @@ fn write_entry(path: &Path, entry: &Entry) -> io::Result<()> {
 
 /// True when `out` holds exactly what a build of `inputs` wrote there, as recorded.
 pub fn output_is_current(spec: &Path, out: &Path, inputs: &Inputs) -> bool {
-    let Ok(text) = fs::read(entry_path(spec, out)) else {
-        return false;
-    };
-    let Ok(entry) = serde_json::from_slice::<Entry>(&text) else {
-        return false;
-    };
+    current_files(spec, out, inputs).is_some()
+}
+
+/// The number of generated files, when `out` holds exactly what a build of `inputs` wrote
+/// there, as recorded.
+pub fn current_files(spec: &Path, out: &Path, inputs: &Inputs) -> Option<usize> {
+    let text = fs::read(entry_path(spec, out)).ok()?;
+    let entry = serde_json::from_slice::<Entry>(&text).ok()?;
     if entry.inputs != inputs.0 {
-        return false;
+        return None;
     }
     let mut seen = 0;
     for dir in MANAGED_DIRS {
         if !matches_recorded(out, &out.join(dir), &entry.files, &mut seen).unwrap_or(false) {
-            return false;
+            return None;
         }
     }
-    seen == entry.files.len()
+    (seen == entry.files.len()).then_some(seen)
 }
 
 /// Walks `dir` as the output comparison does: every recorded file must hash as recorded,
