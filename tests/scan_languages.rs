@@ -1,6 +1,7 @@
 //! Every MC2xx message and help, per file language: one service's code reads a peer's address
 //! with a wrong hardcoded port (and a hardcoded default) in Python, Go, TypeScript, Java, C#,
-//! Rust, shell, a Dockerfile and Spring properties (tests/fixtures/languages/). The report is
+//! Rust, shell, a Dockerfile and Spring properties (tests/fixtures/languages/), and a Go read
+//! under a feature flag the spec leaves off (MC203 as information). The report is
 //! pinned, so each help can be read in the language of its file — and a help that drifts into
 //! another language's idiom shows up in review.
 
