@@ -190,11 +190,11 @@ fn check_file(
     let owner = k.owner_of(rel);
     // Cheap pre-check: most files mention neither a service nor an environment read.
     let mut facts = Vec::new();
-    // Extractors read code: a comment line mentioning `orchestrator:50052` is prose. Comment
-    // lines are blanked (same length, so every span still points into the real text);
+    // Extractors read code: a comment mentioning `orchestrator:50052` is prose. Comments are
+    // blanked (same length, so every span still points into the real text);
     // credentials, manifests and suppressions read the file as it is.
     let lang = Lang::of(rel);
-    let code = lang.blank_comment_lines(&text);
+    let code = lang.blank_comments(&text);
     let code: &str = &code;
     if let Some(re) = address_re {
         extract::addresses(code, re, &mut facts);
@@ -435,6 +435,40 @@ fn suppress(file: &str, text: &Arc<String>, findings: Vec<Finding>) -> Vec<Findi
     kept
 }
 
+/// Where a line comment starts in `line`: at the line's first non-blank character, or (when
+/// the language has `trailing` comments) at a `marker` after whitespace and outside the line's
+/// quoted strings.
+fn comment_start(line: &str, marker: &str, trailing: bool) -> Option<usize> {
+    let indent = line.len() - line.trim_start().len();
+    if line[indent..].starts_with(marker) {
+        return Some(indent);
+    }
+    if !trailing {
+        return None;
+    }
+    let bytes = line.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(_) if b == b'\\' => i += 1, // the escaped byte
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if matches!(b, b'"' | b'\'' | b'`') => quote = Some(b),
+            None if bytes[i..].starts_with(marker.as_bytes())
+                && i > 0
+                && matches!(bytes[i - 1], b' ' | b'\t') =>
+            {
+                return Some(i);
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// The language of a scanned file, so that help says what to write in it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lang {
@@ -497,25 +531,33 @@ impl Lang {
         }
     }
 
-    /// `text` with every whole-line comment replaced by spaces (byte for byte, newlines
-    /// kept). Only lines that *start* with the marker: a `#` or `//` later in a line may sit
-    /// inside a string (`"http://…"`), which only a parser could tell.
-    fn blank_comment_lines(self, text: &str) -> std::borrow::Cow<'_, str> {
+    /// `text` with every line comment replaced by spaces (byte for byte, newlines kept): whole
+    /// comment lines, and a trailing comment after code when its marker stands after
+    /// whitespace and outside any quoted string on that line (`port = 8080  # was 50052`,
+    /// but not `"http://orchestrator:50055"`). A line whose quotes do not close (a Rust
+    /// lifetime, a string running over lines) keeps its tail: reading too much code is the
+    /// safe side.
+    fn blank_comments(self, text: &str) -> std::borrow::Cow<'_, str> {
         let Some(marker) = self.line_comment() else {
             return std::borrow::Cow::Borrowed(text);
         };
-        if !text.lines().any(|l| l.trim_start().starts_with(marker)) {
+        if !text.contains(marker) {
             return std::borrow::Cow::Borrowed(text);
         }
+        // A Dockerfile's `#` is a comment only at the start of a line, and in a .properties
+        // value it is part of the value.
+        let trailing = !matches!(self, Lang::Dockerfile | Lang::Properties);
         let mut out = String::with_capacity(text.len());
         for line in text.split_inclusive('\n') {
-            if line.trim_start().starts_with(marker) {
-                let body = line.trim_end_matches(['\n', '\r']);
-                // Spaces for every byte keep offsets (and so line and column) exact.
-                out.extend(std::iter::repeat_n(' ', body.len()));
-                out.push_str(&line[body.len()..]);
-            } else {
-                out.push_str(line);
+            let body = line.trim_end_matches(['\n', '\r']);
+            match comment_start(body, marker, trailing) {
+                Some(at) => {
+                    out.push_str(&body[..at]);
+                    // Spaces for every byte keep offsets (and so line and column) exact.
+                    out.extend(std::iter::repeat_n(' ', body.len() - at));
+                    out.push_str(&line[body.len()..]);
+                }
+                None => out.push_str(line),
             }
         }
         std::borrow::Cow::Owned(out)
@@ -764,4 +806,41 @@ fn names_a_service(k: &Knowledge<'_>, name: &str) -> bool {
                 || n == format!("{stem}service")
                 || image.is_some_and(|i| i == stem)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comment_start;
+
+    #[test]
+    fn trailing_comments_are_found_outside_strings_only() {
+        let cases = [
+            ("x = 1  # was orchestrator:50052", "#", Some(7)),
+            ("# whole line", "#", Some(0)),
+            ("    // indented", "//", Some(4)),
+            (
+                "url := \"http://orchestrator:50055\" // dial",
+                "//",
+                Some(35),
+            ),
+            ("url := \"http://orchestrator:50055\"", "//", None),
+            ("s = 'a # b' + \"c\"", "#", None),
+            ("echo $# ${#x}", "#", None),
+            (
+                "fn f(x: &'static str) {} // a lifetime opens a quote",
+                "//",
+                None,
+            ),
+            (
+                "s = \"esc \\\" # still a string\"  # comment",
+                "#",
+                Some(31),
+            ),
+            ("é = 1 # ünïcode", "#", Some(7)),
+        ];
+        for (line, marker, want) in cases {
+            assert_eq!(comment_start(line, marker, true), want, "{line}");
+        }
+        assert_eq!(comment_start("EXPOSE 8080 # no", "#", false), None);
+    }
 }
