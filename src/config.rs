@@ -66,7 +66,7 @@ pub struct ScanConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OutputSection {
-    dir: Option<String>,
+    dir: Option<toml::Spanned<String>>,
 }
 
 /// A configured level: a severity, or `off`.
@@ -103,7 +103,7 @@ impl Config {
             if let Some(r) = e.span() {
                 f = f.at(span(r), "here");
             }
-            vec![f.help("maestroc.toml takes [rules] (CODE = \"off|info|warning|error\") and [output] dir = \"…\"")]
+            vec![f.help("maestroc.toml takes [rules] (CODE = \"off|info|warning|error\"), [output] dir = \"…\" and [scan] include = [\"…\"], exclude = [\"…\"], optional-env = [\"…\"]")]
         })?;
         let mut errors = Vec::new();
         let mut levels = Vec::new();
@@ -165,6 +165,15 @@ impl Config {
                 }
             }
         }
+        if let Some(dir) = &file.output.dir
+            && dir.get_ref().trim().is_empty()
+        {
+            errors.push(
+                Finding::new("MC092", "the output directory is empty")
+                    .at(span(dir.span()), "no directory")
+                    .help("name a directory relative to the spec, e.g. dir = \"generated\", or remove the line for `output/`"),
+            );
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -172,7 +181,7 @@ impl Config {
         levels.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         Ok(Config {
             levels,
-            output_dir: file.output.dir,
+            output_dir: file.output.dir.map(toml::Spanned::into_inner),
             scan: file.scan.map(|s| ScanConfig {
                 include: s.include,
                 exclude: s.exclude.into_iter().map(|p| p.into_inner()).collect(),

@@ -75,10 +75,11 @@ pub fn load_config(spec: &Path) -> Result<Config, u8> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
         Err(e) => {
-            print_finding(Finding::new(
-                "MC090",
-                format!("cannot read {}: {e}", path.display()),
-            ));
+            let mut f = Finding::new("MC090", format!("cannot read {}: {e}", path.display()));
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                f = f.help("maestroc.toml is read as UTF-8 text: save it as UTF-8");
+            }
+            print_finding(f);
             return Err(super::EXIT_INPUT);
         }
     };
