@@ -3,6 +3,8 @@
 //! them, autoscalers without a fighting replica count, disruption budgets, and ServiceMonitors
 //! validated against the prometheus-operator CRD's constraints (schemas/).
 
+mod common;
+
 use serde_json::Value;
 
 fn docs(text: &str) -> Vec<Value> {
@@ -255,23 +257,8 @@ fn service_monitors_validate_against_the_crd_schema() {
         .filter(|o| o["kind"] == "ServiceMonitor")
         .collect();
     assert_eq!(monitors.len(), 2, "nats and orchestrator");
-    let dir = tempfile::tempdir().unwrap();
-    let schema = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schemas/servicemonitor.v1.schema.json"
-    );
     let check = |docs: &[&Value]| {
-        let path = dir.path().join("docs.json");
-        std::fs::write(&path, serde_json::to_string(docs).unwrap()).unwrap();
-        std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import json,sys,jsonschema\ns=json.load(open(sys.argv[1]))\nfor d in json.load(open(sys.argv[2])): jsonschema.validate(d, s, cls=jsonschema.Draft202012Validator)",
-                schema,
-            ])
-            .arg(&path)
-            .output()
-            .expect("python3 with jsonschema: run the tests with `bash scripts/test`")
+        common::validate_with_schema("schemas/servicemonitor.v1.schema.json", docs)
     };
     let ok = check(&monitors);
     assert!(

@@ -34,19 +34,8 @@ fn registry(root: &Path) -> serde_json::Value {
 
 /// The registry file validates against schemas/port-registry.v1.schema.json.
 fn assert_valid(root: &Path) {
-    let schema = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schemas/port-registry.v1.schema.json"
-    );
-    let o = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import json,sys,jsonschema\njsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])), cls=jsonschema.Draft202012Validator)",
-            schema,
-        ])
-        .arg(root.join("ports.json"))
-        .output()
-        .expect("python3 with jsonschema: run the tests with `bash scripts/test`");
+    let o =
+        common::validate_with_schema("schemas/port-registry.v1.schema.json", &[&registry(root)]);
     assert!(o.status.success(), "{}", text(&o));
 }
 

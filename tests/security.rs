@@ -5,6 +5,8 @@
 //! - the (from-service, to-service, port) triples the NetworkPolicies admit between pods equal
 //!   the dependency graph's.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -509,23 +511,8 @@ fn external_secrets_validate_against_the_crd_schema() {
     assert!(secrets.len() >= 4, "{}", secrets.len());
     let mut broken = secrets[0].clone();
     broken["spec"]["data"][0]["secretKey"] = Value::from("not a key");
-    let dir = tempfile::tempdir().unwrap();
-    let schema = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schemas/externalsecret.v1.schema.json"
-    );
     let check = |docs: &[&Value]| {
-        let path = dir.path().join("docs.json");
-        std::fs::write(&path, serde_json::to_string(docs).unwrap()).unwrap();
-        std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import json,sys,jsonschema\ns=json.load(open(sys.argv[1]))\nfor d in json.load(open(sys.argv[2])): jsonschema.validate(d, s, cls=jsonschema.Draft202012Validator)",
-                schema,
-            ])
-            .arg(&path)
-            .output()
-            .expect("python3 with jsonschema: run the tests with `bash scripts/test`")
+        common::validate_with_schema("schemas/externalsecret.v1.schema.json", docs)
     };
     let ok = check(&secrets);
     assert!(

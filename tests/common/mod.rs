@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// Runs the built `maestroc` in `dir`, without colour.
+#[allow(dead_code)] // not every test crate runs the binary
 pub fn maestroc(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_maestroc"))
         .args(args)
@@ -26,4 +27,23 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// Validates every one of `docs` against `schema` (a path under the crate, e.g.
+/// `schemas/port-registry.v1.schema.json`) with Python's jsonschema, Draft 2020-12. Returns
+/// the process output, so a test can assert that a valid set passes and a broken one fails.
+#[allow(dead_code)]
+pub fn validate_with_schema(schema: &str, docs: &[&serde_json::Value]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("docs.json");
+    std::fs::write(&path, serde_json::to_string(docs).unwrap()).unwrap();
+    Command::new("python3")
+        .args([
+            "-c",
+            "import json,sys,jsonschema\ns=json.load(open(sys.argv[1]))\nfor d in json.load(open(sys.argv[2])): jsonschema.validate(d, s, cls=jsonschema.Draft202012Validator)",
+        ])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(schema))
+        .arg(&path)
+        .output()
+        .expect("python3 with jsonschema: run the tests with `bash scripts/test`")
 }
