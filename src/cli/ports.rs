@@ -287,15 +287,20 @@ fn release(args: &PortsArgs, service: &str, port: &str) -> u8 {
     EXIT_OK
 }
 
+/// `sync` and `status` need the spec to name a shared registry.
+fn no_shared_registry() -> u8 {
+    eprintln!(
+        "error: the spec names no shared registry; write `node-ports LO HI registry=\"ports.json\"`"
+    );
+    EXIT_INPUT
+}
+
 fn sync(args: &PortsArgs) -> u8 {
     let Some((path, lock, mut reg)) = (match shared_registry(args) {
         Ok(s) => s,
         Err(code) => return code,
     }) else {
-        eprintln!(
-            "error: the spec names no shared registry; write `node-ports LO HI registry=\"ports.json\"`"
-        );
-        return EXIT_INPUT;
+        return no_shared_registry();
     };
     let (compiled, _) = match load_config(&args.spec).and_then(|c| compile_spec(&args.spec, &c)) {
         Ok(c) => c,
@@ -332,10 +337,7 @@ fn status(args: &PortsArgs) -> u8 {
     };
     let p = &compiled.platform;
     let Some(path) = registry::path_of(p, &args.spec) else {
-        eprintln!(
-            "error: the spec names no shared registry; write `node-ports LO HI registry=\"ports.json\"`"
-        );
-        return EXIT_INPUT;
+        return no_shared_registry();
     };
     let reg = match registry::load(&path) {
         Ok(r) => r,
