@@ -4,35 +4,10 @@
 //! with its code at its exact line and column, and nothing else becomes an error.
 
 mod common;
-use common::{copy_dir, maestroc};
+use common::{Found, Plant, copy_dir, scan_findings as scan};
 
 use std::fs;
 use std::path::Path;
-
-/// (code, severity, file, line, column) of a finding of `check --scan`.
-type Found = (String, String, String, u64, u64);
-
-fn scan(dir: &Path) -> (i32, Vec<Found>) {
-    assert!(maestroc(dir, &["build"]).status.success());
-    let o = maestroc(dir, &["check", "--scan", "--format", "json"]);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
-    let list = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_string(),
-                f["severity"].as_str().unwrap().to_string(),
-                f["file"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["column"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    (o.status.code().unwrap_or(-1), list)
-}
 
 fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -61,19 +36,7 @@ fn the_clean_bank_has_no_error_and_its_look_alikes_stay_quiet() {
     assert_eq!(infos, vec![16, 17], "{list:?}");
 }
 
-/// One edit each: (file, text to replace, replacement, expected code, line, column).
-/// The planted drifts (tests/corpus/bank-planted.json, shared with `scripts/scan-eval`): one
-/// edit each, and the finding it must give.
-#[derive(serde::Deserialize)]
-struct Plant {
-    file: String,
-    from: String,
-    to: String,
-    code: String,
-    line: u64,
-    column: u64,
-}
-
+/// The planted drifts (tests/corpus/bank-planted.json, shared with `scripts/scan-eval`).
 fn planted() -> Vec<Plant> {
     serde_json::from_str(include_str!("corpus/bank-planted.json")).unwrap()
 }
@@ -89,6 +52,7 @@ fn every_planted_drift_is_found_at_its_line_and_column() {
         code,
         line,
         column,
+        ..
     } in &plants
     {
         let dir = repo();

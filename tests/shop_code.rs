@@ -7,12 +7,9 @@
 //! finding at its line and column. `scripts/scan-eval` prints precision and recall over it.
 
 mod common;
-use common::{copy_dir, maestroc};
+use common::{Plant, copy_dir, scan_findings as scan};
 
 use std::path::Path;
-
-/// (code, severity, file, line, column) of a finding of `check --scan`.
-type Found = (String, String, String, u64, u64);
 
 fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -21,28 +18,6 @@ fn repo() -> tempfile::TempDir {
         dir.path(),
     );
     dir
-}
-
-fn scan(dir: &Path) -> (i32, Vec<Found>) {
-    assert!(maestroc(dir, &["build"]).status.success());
-    let o = maestroc(dir, &["check", "--scan", "--format", "json"]);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
-    let list = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_string(),
-                f["severity"].as_str().unwrap().to_string(),
-                f["file"].as_str().unwrap_or("").to_string(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
-    (o.status.code().unwrap_or(-1), list)
 }
 
 #[derive(serde::Deserialize)]
@@ -84,18 +59,6 @@ fn the_clean_shop_has_no_error_and_its_look_alikes_stay_quiet() {
         .filter(|f| f.0 == "MC203" && f.1 == "info" && f.2 == "src/frontend/main.go" && f.3 == 53)
         .collect();
     assert_eq!(conditional.len(), 1, "{list:?}");
-}
-
-#[derive(serde::Deserialize)]
-struct Plant {
-    file: String,
-    from: String,
-    to: String,
-    code: String,
-    line: u64,
-    column: u64,
-    /// Where the finding is, when the edit is to the spec.
-    found_in: Option<String>,
 }
 
 #[test]

@@ -47,3 +47,47 @@ pub fn validate_with_schema(schema: &str, docs: &[&serde_json::Value]) -> Output
         .output()
         .expect("python3 with jsonschema: run the tests with `bash scripts/test`")
 }
+
+/// (code, severity, file, line, column) of a finding of `check --scan --format json`.
+#[allow(dead_code)]
+pub type Found = (String, String, String, u64, u64);
+
+/// Builds the repository in `dir`, then runs `check --scan --format json`: the exit code and
+/// every finding.
+#[allow(dead_code)]
+pub fn scan_findings(dir: &Path) -> (i32, Vec<Found>) {
+    assert!(maestroc(dir, &["build"]).status.success());
+    let o = maestroc(dir, &["check", "--scan", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    let list = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    (o.status.code().unwrap_or(-1), list)
+}
+
+/// A planted drift of a scanner corpus (`tests/corpus/*-planted.json`, shared with
+/// `scripts/scan-eval`): one edit, and the finding it must give.
+#[allow(dead_code)]
+#[derive(serde::Deserialize)]
+pub struct Plant {
+    pub file: String,
+    pub from: String,
+    pub to: String,
+    pub code: String,
+    pub line: u64,
+    pub column: u64,
+    /// Where the finding is, when the edit is to the spec.
+    pub found_in: Option<String>,
+}
