@@ -240,20 +240,52 @@ pub fn emit(c: &Compiled, files: &mut Files) -> Result<(), YamlError> {
         &c.graph,
     );
     files.insert(format!("{dir}/Chart.yaml"), chart_yaml(c));
-    files.insert(format!("{dir}/values.yaml"), values_yaml(c, &base)?);
-    for env in &p.environments {
-        let t = Target {
-            platform: p,
-            env: Some(env),
-        };
-        let changes = values::env_changes(&base, &t, &c.graph);
-        let mut text = String::from(HEADER);
-        text.push_str(&format!(
-            "# What `{}` changes; use with `helm install … -f values-{}.yaml`. null removes a key.\n",
-            env.name.value, env.name.value
-        ));
-        text.push_str(&to_yaml("environment values", &changes)?);
-        files.insert(format!("{dir}/values-{}.yaml", env.name.value), text);
+    // values.yaml and each environment's difference are independent once the base tree is
+    // built: the chart was the emitter everything else waited for, so its parts run side by
+    // side (the output is the same BTreeMap whatever finishes first).
+    let (values, envs) = std::thread::scope(|scope| {
+        let envs: Vec<_> = p
+            .environments
+            .iter()
+            .map(|env| {
+                let base = &base;
+                scope.spawn(move || {
+                    let t = Target {
+                        platform: p,
+                        env: Some(env),
+                    };
+                    let changes = values::env_changes(base, &t, &c.graph);
+                    let mut text = String::from(HEADER);
+                    text.push_str(&format!(
+                        "# What `{}` changes; use with `helm install … -f values-{}.yaml`. null removes a key.\n",
+                        env.name.value, env.name.value
+                    ));
+                    to_yaml("environment values", &changes).map(|yaml| {
+                        text.push_str(&yaml);
+                        (env.name.value.clone(), text)
+                    })
+                })
+            })
+            .collect();
+        let values = values_yaml(c, &base);
+        let envs: Vec<_> = envs
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(YamlError {
+                        what: "environment values".into(),
+                        message: "an emitter thread panicked".into(),
+                        finding: None,
+                    })
+                })
+            })
+            .collect();
+        (values, envs)
+    });
+    files.insert(format!("{dir}/values.yaml"), values?);
+    for env in envs {
+        let (name, text) = env?;
+        files.insert(format!("{dir}/values-{name}.yaml"), text);
     }
     files.insert(format!("{dir}/values.schema.json"), schema::schema());
     files.insert(format!("{dir}/README.md"), readme(c));
