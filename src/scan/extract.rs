@@ -53,8 +53,11 @@ static ENV_READS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r#"os\.environ\.get\(\s*["']{NAME}["']\s*(?:,\s*{LIT}\s*)?\)"#
         )),
         re(&format!(r#"os\.environ\[\s*["']{NAME}["']\s*\]()"#)),
-        // Go
-        re(&format!(r#"os\.(?:Getenv|LookupEnv)\(\s*"{NAME}"\s*\)()"#)),
+        // Go: os.Getenv("X") / os.LookupEnv("X"), and the literal a function returns when the
+        // variable is unset: `if v, ok := os.LookupEnv("X"); ok { return v }; return "d"`.
+        re(&format!(
+            r#"os\.(?:Getenv|LookupEnv)\(\s*"{NAME}"\s*\)(?:[^\n{{]*\{{\s*return\s+[A-Za-z_][A-Za-z0-9_]*\s*\}}\s*return\s+{LIT})?"#
+        )),
         // Rust: env::var("X") and an optional .unwrap_or("lit") / .unwrap_or_else(|_| "lit"…
         re(&format!(
             r#"env::var(?:_os)?\(\s*"{NAME}"\s*\)(?:\s*\.unwrap_or(?:_else)?\(\s*(?:\|[^|]*\|\s*)?{LIT})?"#
@@ -170,10 +173,19 @@ pub fn env_reads(text: &str, out: &mut Vec<Fact>) {
                 .get(2)
                 .filter(|m| !m.as_str().is_empty())
                 .map(|m| (unquote(m.as_str()), m.range()));
+            // A fallback found lines below (Go's `return "d"`) is not part of the read's span.
+            let span = if text[all.range()].contains('\n') {
+                let end = text[name.end()..]
+                    .find(')')
+                    .map_or(all.end(), |i| name.end() + i + 1);
+                all.start()..end
+            } else {
+                all.range()
+            };
             out.push(Fact::EnvRead {
                 name: name.as_str().to_string(),
                 fallback,
-                span: all.range(),
+                span,
             });
         }
     }
@@ -319,6 +331,16 @@ mod tests {
                 None,
             ),
             (r#"os.LookupEnv("LISTEN_ADDR")"#, "LISTEN_ADDR", None),
+            (
+                "if v, ok := os.LookupEnv(\"CART_ADDR\"); ok {\n\t\treturn v\n\t}\n\treturn \"cart:7070\"",
+                "CART_ADDR",
+                Some("cart:7070"),
+            ),
+            (
+                "if v := os.Getenv(\"CART_ADDR\"); v != \"\" {\n\t\treturn v\n\t}\n\treturn \"cart:7070\"",
+                "CART_ADDR",
+                Some("cart:7070"),
+            ),
             (
                 r#"${NATS_URL:-nats://nats:4222}"#,
                 "NATS_URL",
