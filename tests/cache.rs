@@ -195,3 +195,23 @@ fn build_skips_only_what_is_provably_current() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(cached);
 }
+
+/// A cache entry that is not what maestroc writes (truncated, edited, another format) is no
+/// claim at all: `check` builds and compares.
+#[test]
+fn a_damaged_cache_entry_is_ignored() {
+    let dir = built();
+    let cache = dir.path().join(".maestroc_cache");
+    let entries: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    for damage in ["", "{", "{\"inputs\": 5}", "null"] {
+        std::fs::write(&entries[0], damage).unwrap();
+        let (out, cached) = check(dir.path(), &[]);
+        assert!(!cached, "{damage:?}: {}", stderr(&out));
+        assert_eq!(out.status.code(), Some(0), "{damage:?}: {}", stderr(&out));
+    }
+}
