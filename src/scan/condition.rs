@@ -48,7 +48,16 @@ pub fn enclosing(text: &str, blocks: Blocks, pos: usize) -> Option<Condition> {
     Some(Condition { text: head, flags })
 }
 
+/// `if __name__ == "__main__":` and `if (require.main === module)` choose the program's entry
+/// point, not a feature: the code under them always runs when the service does.
+fn is_entry_point_guard(head: &str) -> bool {
+    head.contains("__name__") || head.contains("require.main") || head.contains("import.meta.main")
+}
+
 fn is_conditional(head: &str) -> bool {
+    if is_entry_point_guard(head) {
+        return false;
+    }
     let h = head.trim_start_matches('}').trim_start();
     let h = h.strip_prefix("else").map_or(h, str::trim_start);
     h.is_empty() && head.contains("else")
@@ -106,7 +115,7 @@ fn braces(text: &str, pos: usize) -> Option<String> {
         if is_conditional(&head) {
             return Some(head);
         }
-        if !is_loop(&head) && opens_scope(&head) {
+        if !is_loop(&head) && !is_entry_point_guard(&head) && opens_scope(&head) {
             return None;
         }
         i = open;
@@ -130,7 +139,9 @@ fn indent(text: &str, pos: usize) -> Option<String> {
             continue;
         }
         current = w;
-        if body.starts_with("if ") || body.starts_with("elif ") || body.starts_with("else") {
+        if (body.starts_with("if ") || body.starts_with("elif ") || body.starts_with("else"))
+            && !is_entry_point_guard(body)
+        {
             return Some(body.trim_end_matches(':').to_string());
         }
         if body.starts_with("def ") || body.starts_with("async def ") || body.starts_with("class ")
@@ -191,5 +202,17 @@ mod tests {
         assert_eq!(at(py, "CART_ADDR", Blocks::Indent), None);
         let c = at(py, "Y_ADDR", Blocks::Indent).expect("conditional");
         assert_eq!((c.text.as_str(), c.flags.len()), ("if tracing", 0));
+    }
+
+    #[test]
+    fn the_entry_point_guard_is_no_condition() {
+        let py = "if __name__ == \"__main__\":\n    a = os.environ['A_ADDR']\n    if os.environ.get('ENABLE_B'):\n        b = os.environ['B_ADDR']\n";
+        assert_eq!(at(py, "A_ADDR", Blocks::Indent), None);
+        assert_eq!(
+            at(py, "B_ADDR", Blocks::Indent).map(|c| c.flags),
+            Some(vec!["ENABLE_B".to_string()])
+        );
+        let js = "if (require.main === module) {\n  const a = process.env.A_ADDR;\n}\n";
+        assert_eq!(at(js, "A_ADDR", Blocks::Braces), None);
     }
 }
