@@ -338,3 +338,15 @@ fn import_one(yaml: &str) -> String {
     );
     fs::read_to_string(dir.path().join("platform.kdl")).expect("import wrote platform.kdl")
 }
+
+/// Found by the `import` fuzz target (session 4, after 33 minutes): a dependency whose name is
+/// no plain identifier (`cartservi;;;ce`, from a service-ports key) was written bare after
+/// `depends-on`, which does not parse. Names are now written bare only when they are plain.
+#[test]
+fn regression_a_dependency_name_that_is_no_identifier_is_quoted() {
+    let spec = import_one(include_str!(
+        "fuzz-corpus/import/crash-dependency-name-not-an-identifier"
+    ));
+    assert!(spec.parse::<kdl::KdlDocument>().is_ok(), "{spec}");
+    assert!(spec.contains("depends-on \"cartservi;;;ce\""), "{spec}");
+}

@@ -28,6 +28,18 @@ pub fn quote(s: &str) -> String {
     out
 }
 
+/// A KDL string as a bare identifier when it is a plain one (`cartservice`, `MLFLOW_DB`), and
+/// quoted otherwise: names come from the input, which may hold anything.
+pub fn word(s: &str) -> String {
+    let mut chars = s.chars();
+    let plain = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !matches!(s, "true" | "false" | "null" | "inf" | "nan");
+    if plain { s.to_string() } else { quote(s) }
+}
+
 /// A node with children.
 pub struct Block {
     head: String,

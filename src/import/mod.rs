@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::diagnostic::Finding;
-use kdl_out::{Block, quote};
+use kdl_out::{Block, quote, word};
 
 /// One input document and where it came from.
 struct Doc {
@@ -608,7 +608,7 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
             }
         }
         if let Some(prefix) = prefixes.get(&name).filter(|p| **p != config_stem(&name)) {
-            b.line(format!("config-prefix {prefix}"));
+            b.line(format!("config-prefix {}", word(prefix)));
         }
         if let Some(cn) = s(&c["name"]).filter(|cn| *cn != name) {
             b.line(format!("container-name {}", quote(cn)));
@@ -704,7 +704,11 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         if !depends.is_empty() {
             b.line(format!(
                 "depends-on {}",
-                depends.into_iter().collect::<Vec<_>>().join(" ")
+                depends
+                    .into_iter()
+                    .map(|d| word(&d))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             ));
         }
         // Resources.
