@@ -350,3 +350,15 @@ fn regression_a_dependency_name_that_is_no_identifier_is_quoted() {
     assert!(spec.parse::<kdl::KdlDocument>().is_ok(), "{spec}");
     assert!(spec.contains("depends-on \"cartservi;;;ce\""), "{spec}");
 }
+
+/// Found by the `import` fuzz target (session 4): a key of a pod field carried into a `patch`
+/// that is a KDL keyword (`inf`) was written as a bare node name, which does not parse. Such
+/// keys are now quoted.
+#[test]
+fn regression_a_patch_key_that_is_a_keyword_is_quoted() {
+    let spec = import_one(include_str!(
+        "fuzz-corpus/import/crash-patch-key-is-a-keyword"
+    ));
+    assert!(spec.parse::<kdl::KdlDocument>().is_ok(), "{spec}");
+    assert!(spec.contains("\"inf\" {"), "{spec}");
+}

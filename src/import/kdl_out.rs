@@ -94,15 +94,11 @@ fn scalar(v: &Value) -> String {
 
 fn node(name: &str, v: &Value) -> Item {
     // `-` (a list item) is a bare identifier in KDL 2, as `spec/patch.rs` reads it.
-    let head = if name == "-"
-        || name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-    {
+    // Any other key is bare only when it is a plain identifier and no keyword (`inf`, `true`).
+    let head = if name == "-" {
         name.to_string()
     } else {
-        quote(name)
+        word(name)
     };
     match v {
         Value::Object(m) => {
