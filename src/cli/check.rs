@@ -77,8 +77,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     if let Some(compiled) = &compiled {
         let out_dir = args.spec.out_dir(&config);
         let compiled_at = started.elapsed();
-        let inputs =
-            output::cache::Inputs::of(&source.text, &format!("{config:?}"), &loaded.borrow());
+        let inputs = output::cache::Inputs::of(&source.text, &config, &loaded.borrow());
         let current =
             !args.no_cache && output::cache::output_is_current(&args.spec.spec, &out_dir, &inputs);
         if current && timings {
@@ -87,30 +86,26 @@ pub fn run(args: &CheckArgs) -> u8 {
                 started.elapsed() - compiled_at
             );
         }
-        let emitted = if current {
-            None
-        } else {
-            Some(crate::emit::emit(compiled))
-        };
-        match emitted {
-            None => {}
-            Some(Ok(files)) => {
-                let emitted_at = started.elapsed();
-                if output_drift(&out_dir, &files, &mut findings) && !args.no_cache {
-                    output::cache::record(&args.spec.spec, &out_dir, &inputs, &files);
+        if !current {
+            match crate::emit::emit(compiled) {
+                Ok(files) => {
+                    let emitted_at = started.elapsed();
+                    if output_drift(&out_dir, &files, &mut findings) && !args.no_cache {
+                        output::cache::record(&args.spec.spec, &out_dir, &inputs, &files);
+                    }
+                    if timings {
+                        eprintln!(
+                            "timings: compile {compiled_at:.1?}, emit {:.1?}, compare {:.1?}",
+                            emitted_at - compiled_at,
+                            started.elapsed() - emitted_at
+                        );
+                    }
+                    // The process is about to exit: freeing millions of small strings one by
+                    // one would cost more than the comparison itself.
+                    std::mem::forget(files);
                 }
-                if timings {
-                    eprintln!(
-                        "timings: compile {compiled_at:.1?}, emit {:.1?}, compare {:.1?}",
-                        emitted_at - compiled_at,
-                        started.elapsed() - emitted_at
-                    );
-                }
-                // The process is about to exit: freeing millions of small strings one by one
-                // would cost more than the comparison itself.
-                std::mem::forget(files);
+                Err(e) => findings.push(Finding::new("MC091", e.to_string())),
             }
-            Some(Err(e)) => findings.push(Finding::new("MC091", e.to_string())),
         }
         // The shared NodePort registry, when the spec names one.
         if let Some(path) = crate::registry::path_of(&compiled.platform, &args.spec.spec) {

@@ -141,8 +141,7 @@ pub fn compile_only(
     let loaded = Loaded::default();
     let (compiled, findings) =
         crate::resolve::compile_from(&source.text, config, &recording_loader(path, &loaded));
-    let inputs =
-        crate::output::cache::Inputs::of(&source.text, &format!("{config:?}"), &loaded.borrow());
+    let inputs = crate::output::cache::Inputs::of(&source.text, config, &loaded.borrow());
     print_findings(&findings.into_sorted(), &source);
     let Some(compiled) = compiled else {
         eprintln!("the spec has errors; nothing was written");

@@ -41,9 +41,16 @@ fn digest(bytes: &[u8]) -> Digest {
 pub struct Inputs(Digest);
 
 impl Inputs {
-    /// `settings` is everything from `maestroc.toml` that may shape the output; `loaded` the
+    /// `config` is everything from `maestroc.toml` that may shape the output; `loaded` the
     /// files the spec read (`patch file=`, `extra`), in the order it read them.
-    pub fn of(spec: &str, settings: &str, loaded: &[(String, Result<String, String>)]) -> Self {
+    pub fn of(
+        spec: &str,
+        config: &crate::config::Config,
+        loaded: &[(String, Result<String, String>)],
+    ) -> Self {
+        // Every setting, as its debug form: a new one cannot be forgotten here.
+        let settings = format!("{config:?}");
+        let settings = settings.as_str();
         let mut h = Xxh3::new();
         // Another maestroc may build other output from the same spec: the binary is an input.
         h.update(binary_identity().as_bytes());
