@@ -47,24 +47,27 @@ pub fn emit(c: &Compiled) -> Result<Files, YamlError> {
             files.insert("docs/ARCHITECTURE.md".into(), docs::architecture(c));
             Ok(files)
         }));
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(YamlError {
-                        what: "output".into(),
-                        message: "an emitter thread panicked".into(),
-                        finding: None,
-                    })
-                })
-            })
-            .collect()
+        handles.into_iter().map(|h| joined(h, "output")).collect()
     });
     let mut files = Files::new();
     for part in parts {
         files.extend(part?);
     }
     Ok(files)
+}
+
+/// The result of an emitter thread; a thread that panicked is an error about `what`.
+pub(crate) fn joined<T>(
+    handle: std::thread::ScopedJoinHandle<'_, Result<T, YamlError>>,
+    what: &str,
+) -> Result<T, YamlError> {
+    handle.join().unwrap_or_else(|_| {
+        Err(YamlError {
+            what: what.into(),
+            message: "an emitter thread panicked".into(),
+            finding: None,
+        })
+    })
 }
 
 fn emit_target(c: &Compiled, t: &Target<'_>, files: &mut Files) -> Result<(), YamlError> {

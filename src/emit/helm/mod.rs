@@ -270,15 +270,7 @@ pub fn emit(c: &Compiled, files: &mut Files) -> Result<(), YamlError> {
         let values = values_yaml(c, &base);
         let envs: Vec<_> = envs
             .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(YamlError {
-                        what: "environment values".into(),
-                        message: "an emitter thread panicked".into(),
-                        finding: None,
-                    })
-                })
-            })
+            .map(|h| super::joined(h, "environment values"))
             .collect();
         (values, envs)
     });
