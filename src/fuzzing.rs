@@ -1,5 +1,6 @@
 //! The invariants the fuzz targets (`fuzz/`) check, as plain functions: the targets call them
-//! under libFuzzer on nightly, and `tests/fuzz_corpus.rs` replays the committed corpus
+//! under libFuzzer on nightly, `tests/properties.rs` under proptest, and
+//! `tests/fuzz_corpus.rs` replays the committed corpus
 //! (`tests/fuzz-corpus/<target>/`: crashes found so far and a minimised share of what fuzzing
 //! reached) through them on stable in every CI run. Each panics when its invariant breaks.
 
@@ -30,8 +31,10 @@ pub fn front_end(data: &[u8]) {
         for l in &f.labels {
             assert!(
                 l.span.offset() + l.span.len() <= text.len(),
-                "{} span outside the text",
-                f.rule.code
+                "{} span {:?} outside a {}-byte text",
+                f.rule.code,
+                l.span,
+                text.len()
             );
         }
     }

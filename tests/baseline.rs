@@ -7,18 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::maestroc;
-
-fn copy(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap().flatten() {
-            copy(&e.path(), &to.join(e.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).unwrap();
-    }
-}
+use common::{copy_dir, maestroc};
 
 fn text(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
@@ -28,7 +17,7 @@ fn text(o: &std::process::Output) -> String {
 fn only_new_findings_fail_a_baselined_check() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    copy(
+    copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fleet"),
         d,
     );

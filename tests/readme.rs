@@ -27,17 +27,6 @@ fn commands(readme: &str) -> Vec<Vec<String>> {
     out
 }
 
-fn copy(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap().flatten() {
-            copy(&e.path(), &to.join(e.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).unwrap();
-    }
-}
-
 #[test]
 fn every_readme_command_runs_as_documented() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -45,8 +34,8 @@ fn every_readme_command_runs_as_documented() {
     let cmds = commands(&readme);
     assert!(cmds.len() >= 3, "{cmds:?}");
     let dir = tempfile::tempdir().unwrap();
-    copy(&root.join("platform.kdl"), &dir.path().join("platform.kdl"));
-    copy(
+    std::fs::copy(root.join("platform.kdl"), dir.path().join("platform.kdl")).unwrap();
+    common::copy_dir(
         &root.join("tests/fixtures"),
         &dir.path().join("tests/fixtures"),
     );
