@@ -23,6 +23,8 @@ from pathlib import Path
 
 CODE = {".go", ".py", ".js", ".mjs", ".ts", ".java", ".kt", ".cs", ".rb", ".php", ".rs",
         ".ex", ".exs", ".properties", ".conf", ".ini", ".toml", ".env", ".sh"}
+# Local-development and test settings are not what runs: no plant goes there.
+DEV_FILE = re.compile(r"^(dev|test)\.exs$|-(dev|test|local)\.(ya?ml|properties)$|_test\.|^test_|\.(test|spec)\.")
 CONFIG_NAMES = re.compile(r"^(application|bootstrap|appsettings|config|settings)[^/]*\.(ya?ml|json)$")
 SKIP_DIR = re.compile(r"(^|/)(tests?|__tests__|spec|e2e|docs?|examples?|node_modules|vendor|"
                       r"target|build|dist|\.git)(/|$)")
@@ -105,7 +107,7 @@ def _code_files(d: Path, root: Path) -> list[Path]:
     out = []
     for f in sorted(d.rglob("*")):
         rel = str(f.relative_to(root))
-        if not f.is_file() or SKIP_DIR.search(rel):
+        if not f.is_file() or SKIP_DIR.search(rel) or DEV_FILE.search(f.name):
             continue
         if f.suffix in CODE or CONFIG_NAMES.match(f.name) or f.name == "Dockerfile":
             out.append(f)

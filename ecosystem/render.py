@@ -119,11 +119,14 @@ def _ports(spec) -> list[tuple[int, int]]:
     return uniq
 
 
-def _env(spec) -> list[dict]:
+def _env(spec, dotenv: dict) -> list[dict]:
     env = spec.get("environment") or {}
     if isinstance(env, list):
-        env = dict((e.split("=", 1) + [""])[:2] for e in env if isinstance(e, str))
-    return [{"name": str(k), "value": "" if v is None else str(v)} for k, v in env.items()]
+        # `- NAME` alone passes NAME through from the shell (here: the .env file).
+        env = dict((e.split("=", 1) if "=" in e else [e, dotenv.get(e, "")])
+                   for e in env if isinstance(e, str))
+    return [{"name": str(k), "value": dotenv.get(str(k), "") if v is None else str(v)}
+            for k, v in env.items()]
 
 
 def _name(n: str) -> str:
@@ -146,7 +149,7 @@ def compose(root: Path, files: list[str], dest: Path) -> Path:
         ports = _ports(spec)
         if ports:
             container["ports"] = [{"containerPort": t} for _, t in ports]
-        env_list = _env(spec)
+        env_list = _env(spec, env)
         if env_list:
             container["env"] = env_list
         labels = {"app": n}

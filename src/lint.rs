@@ -96,8 +96,18 @@ fn names_a_setting(name: &str) -> bool {
 fn cannot_be_a_credential(v: &str) -> bool {
     v.is_empty()
         || v.parse::<f64>().is_ok()
-        || matches!(v.to_ascii_lowercase().as_str(), "true" | "false")
+        || matches!(
+            v.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "enabled" | "disabled"
+        )
         || v.starts_with('/')
+}
+
+/// Whether `env NAME "value"` writes a credential into the spec (MC301's question), for
+/// `import`, which declares such values as secrets instead of writing them.
+pub(crate) fn is_literal_secret(name: &str, value: &str) -> bool {
+    (says_secret(name) && !names_a_setting(name) && !cannot_be_a_credential(value))
+        || is_default_credential(name, value)
 }
 
 /// MC301
@@ -125,7 +135,35 @@ pub(crate) fn is_default_credential(name: &str, value: &str) -> bool {
     always.contains(&v.as_str())
         || v.ends_with("-change-me")
         || v.ends_with("-changeme")
-        || (says_credential(name) && credential_words.contains(&v.as_str()))
+        || (says_credential(name)
+            && !names_no_secret(name)
+            && credential_words.contains(&v.as_str()))
+}
+
+/// Names under which `admin`, `root` or `password` is no secret: who someone is (a user
+/// name, a login, a role), or which key of a Secret to read (`existingSecretKey: password`,
+/// `passwordKey: password`). A user name alone is no credential; its password is.
+fn names_no_secret(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    let identity = [
+        "USER",
+        "USERNAME",
+        "USER_NAME",
+        "LOGIN",
+        "ROLE",
+        "_ID",
+        "ACCOUNT",
+        "OWNER",
+    ];
+    identity.iter().any(|w| n.ends_with(w))
+        // camelCase `…Key`, `…Ref`, `…Name` and `existing…` name a Secret's key or the
+        // Secret itself (Helm charts' idiom); SCREAMING_CASE `SECRET_KEY` is a value.
+        || name.starts_with("existing")
+        || ["Key", "Ref", "Name", "Field"].iter().any(|s| {
+            name.strip_suffix(s)
+                .and_then(|stem| stem.chars().last())
+                .is_some_and(|c| c.is_ascii_lowercase())
+        })
 }
 
 /// The password in a URI's user-info (`scheme://user:password@host`), when it is a literal:

@@ -89,6 +89,26 @@ pub fn run(args: &ImportArgs) -> u8 {
         );
         return EXIT_INPUT;
     }
+    let dir = match args.spec.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    for (name, text) in &imported.files {
+        let written = crate::output::write_new(&dir.join(name), text, args.force).and_then(|()| {
+            if name == crate::import::SECRETS_FILE {
+                crate::output::ignore_in_git(&dir, name)
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = written {
+            print_finding(
+                Finding::new("MC091", e.to_string())
+                    .help("pass --force to replace it, or --spec to write elsewhere"),
+            );
+            return EXIT_INPUT;
+        }
+    }
     print_findings(&imported.findings, &SourceFile::new("", ""));
     let _ = writeln!(
         std::io::stdout(),

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::diagnostic::Finding;
+use crate::model::is_iana_port_name;
 use kdl_out::{Block, quote, word};
 
 /// One input document and where it came from.
@@ -32,7 +33,13 @@ pub struct Imported {
     pub spec: String,
     pub findings: Vec<Finding>,
     pub services: usize,
+    /// Files to write beside the spec, by name relative to it: the credentials found in the
+    /// input (`<spec>.secrets`, to keep out of Git) and the objects carried as `extra`.
+    pub files: Vec<(String, String)>,
 }
+
+/// The values file import writes beside the spec when the input held credentials.
+pub const SECRETS_FILE: &str = "imported.secrets";
 
 /// Documents of one YAML text with their line numbers; `List` objects are unpacked.
 fn documents(file: usize, text: &str, out: &mut Vec<Doc>) -> Result<(), String> {
@@ -72,6 +79,52 @@ fn port_name(c: &Value, number: i64) -> String {
     c["name"]
         .as_str()
         .map_or_else(|| format!("p{number}"), str::to_string)
+}
+
+/// The container's ports, each named as the input names it: its own name, else the name of
+/// the Service port that targets it (meshes read the protocol from that name), else none. A
+/// container that declares no port gets the ports its Service targets — a pod serves on
+/// them whether or not it lists them, and another pod may address them.
+fn declared_ports(c: &Value, svc_ports: &[&Value]) -> Vec<Value> {
+    let target = |sp: &Value| {
+        sp["targetPort"].as_i64().or_else(|| {
+            sp["targetPort"]
+                .is_null()
+                .then(|| sp["port"].as_i64())
+                .flatten()
+        })
+    };
+    let own: Vec<Value> = c["ports"].as_array().cloned().unwrap_or_default();
+    if own.is_empty() {
+        let mut seen = BTreeSet::new();
+        return svc_ports
+            .iter()
+            .filter_map(|sp| {
+                let n = target(sp)?;
+                seen.insert(n).then(|| {
+                    let mut p = serde_json::json!({"containerPort": n});
+                    if let Some(name) = sp["name"].as_str().filter(|n| is_iana_port_name(n)) {
+                        p["name"] = Value::from(name);
+                    }
+                    p
+                })
+            })
+            .collect();
+    }
+    own.into_iter()
+        .map(|mut p| {
+            if p["name"].is_null()
+                && let Some(name) = svc_ports
+                    .iter()
+                    .find(|sp| target(sp).is_some() && target(sp) == p["containerPort"].as_i64())
+                    .and_then(|sp| sp["name"].as_str())
+                    .filter(|n| is_iana_port_name(n))
+            {
+                p["name"] = Value::from(name);
+            }
+            p
+        })
+        .collect()
 }
 
 fn config_stem(name: &str) -> String {
@@ -366,6 +419,24 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
     };
     let mut short_addresses = false;
     let mut blocks = Vec::new();
+    // (secret, key, value, file, line) of each credential found in an env value.
+    let mut secret_values: Vec<(String, String, String, usize, usize)> = Vec::new();
+    // Keys maestroc injects into every workload (each service's `service-ports` keys): an
+    // input variable of that name would collide with the injected one.
+    let injected_keys: BTreeSet<String> = workloads
+        .iter()
+        .flat_map(|w| {
+            let stem = config_stem(&name_of(w));
+            [format!("{stem}_PORT"), format!("{stem}_ADDRESS")]
+        })
+        .collect();
+    let injected = |en: &str| {
+        injected_keys.contains(en)
+            || (en.ends_with("_PORT")
+                && injected_keys.iter().any(|k| {
+                    k.ends_with("_ADDRESS") && en.starts_with(k.trim_end_matches("ADDRESS"))
+                }))
+    };
     // Workloads scraped by `prometheus.io/*` annotations, with the metrics port's number.
     let mut annotation_scraped: Vec<(String, i64)> = Vec::new();
     // Namespaces admitted whole on each routed port and on each ServiceMonitor's port: the
@@ -439,7 +510,7 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
             })
             .unwrap_or_default();
         let mut names_by_number: BTreeMap<i64, String> = BTreeMap::new();
-        for p in c["ports"].as_array().into_iter().flatten() {
+        for p in &declared_ports(c, &svc_ports) {
             let Some(n) = p["containerPort"].as_i64() else {
                 continue;
             };
@@ -619,6 +690,33 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         for e in c["env"].as_array().into_iter().flatten() {
             let Some(en) = s(&e["name"]) else { continue };
             if let Some(v) = s(&e["value"]) {
+                // A credential is never written into the spec: it becomes a key of the
+                // workload's own imported secret, its value goes to the values file beside
+                // the spec (`maestroc secrets --from` reads it back).
+                if crate::lint::is_literal_secret(en, v) {
+                    let secret = format!("{name}-env");
+                    add_key(&mut secrets, &secret, en);
+                    secret_values.push((
+                        secret.clone(),
+                        en.to_string(),
+                        v.to_string(),
+                        w.file,
+                        w.line,
+                    ));
+                    b.line(format!(
+                        "env {} secret={} key={}",
+                        quote(en),
+                        quote(&secret),
+                        quote(en)
+                    ));
+                    continue;
+                }
+                // What the vocabulary would read differently stays out of the native spec and
+                // is carried exactly by the residual patch: text shaped like a `{KEY}`
+                // placeholder, and a variable maestroc injects itself.
+                if !crate::model::placeholders(v).is_empty() || injected(en) {
+                    continue;
+                }
                 let mut value = v.to_string();
                 for cap in address_re.captures_iter(v) {
                     let (Some(h), Some(p)) = (cap.get(1), cap.get(2)) else {
@@ -1129,10 +1227,47 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         out.push('\n');
         out.push_str(&b.render(0));
     }
+    let mut files = Vec::new();
+    if !secret_values.is_empty() {
+        let mut text = String::from(
+            "# Credentials `maestroc import` found in the input, as `secret.key=value` lines for\n\
+             # `maestroc secrets --from`. Keep this file out of Git; put the values in your store.\n",
+        );
+        for (secret, key, value, file, line) in &secret_values {
+            if value.contains('\n') {
+                findings.push(
+                    Finding::new(
+                        "MC301",
+                        format!("{key} of secret `{secret}` spans lines: its value is not in the values file"),
+                    )
+                    .in_file(inputs[*file].0.clone(), *line, 1)
+                    .help("put it into the secret store by hand"),
+                );
+                continue;
+            }
+            text.push_str(&format!("{secret}.{key}={value}\n"));
+        }
+        files.push((SECRETS_FILE.to_string(), text));
+        findings.push(
+            Finding::new(
+                "MC301",
+                format!(
+                    "{} credential(s) in the input became secret keys; their values are in the values file beside the spec",
+                    secret_values.len()
+                ),
+            )
+            .help("import added it to the .gitignore beside the spec; move the values into your secret store, and use `maestroc secrets --from` for a development cluster"),
+        );
+        if let Some(f) = findings.last_mut() {
+            // What import did, not drift in the input.
+            f.severity = crate::diagnostic::Severity::Warning;
+        }
+    }
     Ok(Imported {
         spec: out,
         findings,
         services: blocks.len(),
+        files,
     })
 }
 

@@ -312,6 +312,29 @@ pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), OutputError
     Ok(())
 }
 
+/// Adds `name` to the `.gitignore` in `dir` (creating it), unless a line already says it:
+/// import's values file holds credentials and must never be committed.
+pub fn ignore_in_git(dir: &Path, name: &str) -> Result<(), OutputError> {
+    let path = dir.join(".gitignore");
+    let old = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(io_err(&path)(e)),
+    };
+    if old
+        .lines()
+        .any(|l| l.trim() == name || l.trim() == format!("/{name}"))
+    {
+        return Ok(());
+    }
+    let sep = if old.is_empty() || old.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    write_new(&path, &format!("{old}{sep}{name}\n"), true)
+}
+
 /// Atomically replaces the spec with `text` (temp file beside it, synced, renamed), keeping
 /// its permissions. For in-place edits such as `ports allocate`.
 pub fn replace_spec(path: &Path, text: &str) -> Result<(), OutputError> {

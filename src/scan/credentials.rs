@@ -36,15 +36,26 @@ static ENV_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|_| unreachable!("a constant regex"))
 });
 
+/// Credentials in a YAML, `.env` or compose text, where an unquoted value is a literal.
 pub fn find(text: &str) -> Vec<Credential> {
+    find_in(text, text, false)
+}
+
+/// Credentials in a scanned file: private keys in `raw` (a key in a comment is committed all
+/// the same), the rest in `code` — `raw` with its comments blanked, so a commented example
+/// (`; url = mysql://user:secret@host`) is prose. In code (`quoted_only`) an unquoted
+/// `password: password` names a variable, not a literal.
+pub fn find_in(raw: &str, code: &str, quoted_only: bool) -> Vec<Credential> {
     let mut out = Vec::new();
-    if text.contains("PRIVATE KEY-----") {
+    if raw.contains("PRIVATE KEY-----") {
         out.extend(
             PRIVATE_KEY
-                .find_iter(text)
+                .find_iter(raw)
+                .filter(|m| has_key_body(&raw[m.end()..]))
                 .map(|m| Credential::PrivateKey(m.range())),
         );
     }
+    let text = code;
     if text.contains("://") && text.contains('@') {
         out.extend(uri_passwords(text).into_iter().map(Credential::InUri));
     }
@@ -55,7 +66,10 @@ pub fn find(text: &str) -> Vec<Credential> {
             let (Some(name), Some(value)) = (c.get(1), c.get(2)) else {
                 continue;
             };
-            if is_default_credential(name.as_str(), value.as_str())
+            let quoted =
+                value.start() > 0 && matches!(text.as_bytes()[value.start() - 1], b'"' | b'\'');
+            if (quoted || !quoted_only)
+                && is_default_credential(name.as_str(), value.as_str())
                 && !seen.contains(&value.range())
             {
                 seen.push(value.range());
@@ -67,6 +81,27 @@ pub fn find(text: &str) -> Vec<Credential> {
         }
     }
     out
+}
+
+/// Whether a PEM header is followed by a key: base64 lines (in a YAML block, a JSON string
+/// with `\n` escapes, or a file), not `...`, a placeholder, or the end of a parser's pattern.
+fn has_key_body(after: &str) -> bool {
+    let head: String = after.chars().take(600).collect();
+    let head = head.replace("\\n", "\n");
+    let mut run = 0;
+    for c in head.chars() {
+        if c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '=' {
+            run += 1;
+        } else if c.is_whitespace() || c == '"' || c == '\'' || (c == '#' && run == 0) {
+            continue;
+        } else if c == ':' && head.trim_start().starts_with("Proc-Type") {
+            // An encrypted key's headers come first.
+            return true;
+        } else {
+            break;
+        }
+    }
+    run >= 64
 }
 
 impl Credential {
@@ -116,7 +151,24 @@ mod tests {
             ["default"]
         );
         assert_eq!(kinds("url: postgresql://admin:s3cret@db:5432/x\n"), ["uri"]);
-        assert_eq!(kinds("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n"), ["key"]);
+        let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0";
+        assert_eq!(
+            kinds(&format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n")),
+            ["key"]
+        );
+        // In a JSON string, with `\n` escapes.
+        assert_eq!(
+            kinds(&format!(
+                "\"key\": \"-----BEGIN PRIVATE KEY-----\\n{body}\\n\""
+            )),
+            ["key"]
+        );
+        // A header with no key after it: a chart's commented example, a PEM parser's pattern.
+        assert!(kinds("## -----BEGIN RSA PRIVATE KEY-----\n##       ...\n").is_empty());
+        assert!(kinds("var re = /-----BEGIN PRIVATE KEY-----([^-]*)-----END/;\n").is_empty());
+        // A user name, a role, or the name of a Secret's key is no credential.
+        assert!(kinds("POSTGRES_USER: admin\nGF_AUTH_ANONYMOUS_ORG_ROLE: Admin\n").is_empty());
+        assert!(kinds("existingSecretKey: password\npasswordKey: password\n").is_empty());
         // Look-alikes: placeholders, settings, words that are no credential.
         assert!(kinds("url: postgresql://admin:$(DB_PASSWORD)@db:5432/x\n").is_empty());
         assert!(kinds("url: postgresql://admin:${DB_PASSWORD}@db:5432/x\n").is_empty());
@@ -124,5 +176,21 @@ mod tests {
         assert!(kinds("PASSWORD_MIN_LENGTH: 12\nmode: password\n").is_empty());
         assert!(kinds("-----BEGIN PUBLIC KEY-----\n").is_empty());
         assert!(kinds("see https://example.com/a@b\n").is_empty());
+    }
+
+    #[test]
+    fn code_needs_a_quoted_literal_and_comments_are_prose() {
+        let code = "  password: password,\n";
+        assert_eq!(
+            find_in(code, code, true).len(),
+            0,
+            "a variable, not a literal"
+        );
+        let lit = "  password: 'password',\n";
+        assert_eq!(find_in(lit, lit, true).len(), 1);
+        // The caller blanks comments: a commented example URI is gone from `code`.
+        let raw = "; url = mysql://user:secret@host/db\n";
+        let blank = " ".repeat(raw.len() - 1) + "\n";
+        assert!(find_in(raw, &blank, false).is_empty());
     }
 }

@@ -191,11 +191,19 @@ pub fn env_reads(text: &str, out: &mut Vec<Fact>) {
     }
 }
 
-pub fn port_assignments(text: &str, out: &mut Vec<Fact>) {
+pub fn port_assignments(text: &str, yaml: bool, out: &mut Vec<Fact>) {
     for c in PORT_ASSIGN.captures_iter(text) {
         let (Some(name), Some(num)) = (c.get(1), c.get(2)) else {
             continue;
         };
+        // A bare `port` is whatever the structure it sits in says: `server: {port: 8080}` is a
+        // listen port, `mail: {port: 465}` or `url: [host: h, port: 443]` a peer's or the
+        // public URL's — no evidence about the service's own port.
+        if matches!(name.as_str(), "port" | "PORT")
+            && parent_of(text, name.start(), yaml).is_some_and(|p| !names_a_listener(&p))
+        {
+            continue;
+        }
         if let Some(port) = port_of(num.as_str()) {
             out.push(Fact::PortAssign {
                 name: name.as_str().to_string(),
@@ -204,6 +212,82 @@ pub fn port_assignments(text: &str, out: &mut Vec<Fact>) {
             });
         }
     }
+}
+
+/// The key or call a value at `at` belongs to: the word before the innermost unclosed `(`,
+/// `[` or `{` on its line (`url: [host: h, port: …` → `url`, `app.run(port=…` → `run`),
+/// else, in YAML, the key of the nearest less-indented line above. None at the top level.
+fn parent_of(text: &str, at: usize, yaml: bool) -> Option<String> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    let mut depth = 0i32;
+    for (i, c) in before.char_indices().rev() {
+        match c {
+            ')' | ']' | '}' => depth += 1,
+            '(' | '[' | '{' if depth > 0 => depth -= 1,
+            '(' | '[' | '{' => {
+                let word: String = before[..i]
+                    .trim_end_matches([' ', ':', '='])
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                return Some(word.to_ascii_lowercase());
+            }
+            _ => {}
+        }
+    }
+    if !yaml {
+        return None;
+    }
+    let indent = before.len() - before.trim_start_matches([' ', '-']).len();
+    for line in text[..line_start].lines().rev() {
+        let body = line.trim_start();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let i = line.len() - line.trim_start_matches([' ', '-']).len();
+        if i < indent {
+            let key = body
+                .trim_start_matches(['-', ' '])
+                .split(':')
+                .next()
+                .unwrap_or("");
+            return Some(key.trim().trim_matches(['"', '\'']).to_ascii_lowercase());
+        }
+        if i == 0 {
+            break;
+        }
+    }
+    None
+}
+
+/// Words of the structures a server's own listen port is configured in.
+fn names_a_listener(parent: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "server",
+        "serve",
+        "listen",
+        "http",
+        "grpc",
+        "run",
+        "start",
+        "app",
+        "web",
+        "metrics",
+        "management",
+        "health",
+        "admin",
+        "bind",
+        "api",
+        "service",
+        "expose",
+        "main",
+    ];
+    parent.is_empty() || WORDS.iter().any(|w| parent.contains(w))
 }
 
 pub fn binds(text: &str, out: &mut Vec<Fact>) {
@@ -366,12 +450,26 @@ mod tests {
     #[test]
     fn port_assignments_need_a_port_name() {
         assert_eq!(
-            facts("ORCHESTRATOR_PORT = 50052\n", port_assignments).len(),
+            facts("ORCHESTRATOR_PORT = 50052\n", |t, o| port_assignments(
+                t, false, o
+            ))
+            .len(),
             1
         );
-        assert_eq!(facts("  port: 8080\n", port_assignments).len(), 1);
-        assert_eq!(facts("app.run(port=5000)", port_assignments).len(), 1);
-        assert!(facts("MAX_QUEUE_ITEMS = 50052\n", port_assignments).is_empty());
+        assert_eq!(
+            facts("  port: 8080\n", |t, o| port_assignments(t, true, o)).len(),
+            1
+        );
+        assert_eq!(
+            facts("app.run(port=5000)", |t, o| port_assignments(t, false, o)).len(),
+            1
+        );
+        assert!(
+            facts("MAX_QUEUE_ITEMS = 50052\n", |t, o| port_assignments(
+                t, false, o
+            ))
+            .is_empty()
+        );
         for t in [
             "listenPort = \"5050\"",
             "defaultPort := 5050",
@@ -379,13 +477,18 @@ mod tests {
             "server.port = 5050",
             "grpc_port: 5050",
         ] {
-            let v = facts(t, port_assignments);
+            let v = facts(t, |t, o| port_assignments(t, false, o));
             assert!(
                 matches!(v.as_slice(), [Fact::PortAssign { port: 5050, .. }]),
                 "{t}: {v:?}"
             );
         }
-        assert!(facts("transport = 5\nsupport: 9\n", port_assignments).is_empty());
+        assert!(
+            facts("transport = 5\nsupport: 9\n", |t, o| port_assignments(
+                t, false, o
+            ))
+            .is_empty()
+        );
     }
 
     /// EXPOSE's span starts at the keyword, on its own line (not at the newline before it).

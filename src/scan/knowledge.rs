@@ -138,6 +138,23 @@ impl<'a> Knowledge<'a> {
             .any(|s| s.env.iter().any(|v| v.name.value == name))
     }
 
+    /// Whether `port` is a port of a spec service other than `svc` (and not `svc`'s own):
+    /// in `svc`'s code such a literal is a client's, dialling that service, not a listen port.
+    pub fn is_port_of_another(&self, svc: usize, port: u16) -> bool {
+        let own = |s: &Service| {
+            s.ports
+                .iter()
+                .any(|p| p.number.value.get() == port || p.exposed().get() == port)
+        };
+        !own(self.service(svc))
+            && self
+                .platform
+                .services
+                .iter()
+                .enumerate()
+                .any(|(i, s)| i != svc && own(s))
+    }
+
     pub fn depends_on(&self, svc: usize, other: usize) -> bool {
         let target = &self.service(other).name.value;
         self.service(svc)

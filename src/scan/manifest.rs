@@ -21,6 +21,8 @@ pub struct ManifestDrift<'a> {
     /// What the spec says instead: a port list, or why there is none to compare with.
     expected: Expected,
     span: std::ops::Range<usize>,
+    /// The object names the spec's namespace for the service explicitly.
+    claims: bool,
 }
 
 enum Expected {
@@ -28,9 +30,17 @@ enum Expected {
     Ports(String),
     /// The manifest names a port (`monitoring`) the spec does not declare.
     Undeclared { name: String, declared: String },
+    /// The number agrees; only the name differs (`grpc` here, `p9555` in the spec). No drift:
+    /// traffic goes where the spec says. Information, since a mesh reads the protocol from
+    /// the name and a `targetPort` may refer to it.
+    NameOnly { name: String, spec_name: String },
 }
 
 impl ManifestDrift<'_> {
+    pub fn claims_namespace(&self) -> bool {
+        self.claims
+    }
+
     pub fn into_finding(self, file: &str, text: &Arc<String>) -> Finding {
         let (kind, name) = (&self.kind, &self.svc.name.value);
         let message = match &self.expected {
@@ -49,7 +59,17 @@ impl ManifestDrift<'_> {
                 "{kind} `{name}` has port `{port}` ({}), which is not declared in the spec (it declares {declared})",
                 self.value
             ),
+            Expected::NameOnly {
+                name: port,
+                spec_name,
+            } => format!(
+                "{kind} `{name}` names port {} `{port}`; the spec names it `{spec_name}` (same number: no drift)",
+                self.value
+            ),
         };
+        let name_only = matches!(self.expected, Expected::NameOnly { .. });
+        // A spec that declares no port for the service has nothing to contradict: incomplete.
+        let spec_silent = self.svc.ports.is_empty();
         let mut f = Finding::new("MC206", message)
             .in_text(
                 file,
@@ -61,6 +81,19 @@ impl ManifestDrift<'_> {
                 "generate this manifest with `maestroc build`, or make it agree with platform.kdl",
             );
         f = f.with_ports_of(self.svc);
+        if spec_silent {
+            f.severity = crate::diagnostic::Severity::Warning;
+        }
+        if name_only {
+            f.severity = crate::diagnostic::Severity::Info;
+            f.help = Some(format!(
+                "to keep the manifest's name, write `port {} …` in platform.kdl",
+                match &self.expected {
+                    Expected::NameOnly { name, .. } => name.as_str(),
+                    _ => "",
+                }
+            ));
+        }
         f
     }
 }
@@ -159,11 +192,11 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
         else {
             continue;
         };
-        if let Some(ns) = doc["metadata"]["namespace"].as_str()
-            && ns != svc.namespace(p)
-        {
+        let ns = doc["metadata"]["namespace"].as_str();
+        if ns.is_some_and(|ns| ns != svc.namespace(p)) {
             continue;
         }
+        let claims = ns.is_some();
         let container_ports: Vec<i64> = svc
             .ports
             .iter()
@@ -184,6 +217,7 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                 value,
                 expected,
                 span: locate(text, within.clone(), field, value),
+                claims,
             });
         };
         let declared = || {
@@ -223,14 +257,28 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                                 Expected::Ports(x.number.value.to_string()),
                             ),
                             Some(Ok(_)) => {}
-                            Some(Err(name)) => push(
-                                "containerPort",
-                                n,
-                                Expected::Undeclared {
-                                    name,
-                                    declared: declared(),
-                                },
-                            ),
+                            Some(Err(name)) => match svc
+                                .ports
+                                .iter()
+                                .find(|x| i64::from(x.number.value.get()) == n)
+                            {
+                                Some(x) => push(
+                                    "containerPort",
+                                    n,
+                                    Expected::NameOnly {
+                                        name,
+                                        spec_name: x.name.value.clone(),
+                                    },
+                                ),
+                                None => push(
+                                    "containerPort",
+                                    n,
+                                    Expected::Undeclared {
+                                        name,
+                                        declared: declared(),
+                                    },
+                                ),
+                            },
                             None if !container_ports.contains(&n) => {
                                 push("containerPort", n, Expected::Ports(expected_ports()))
                             }
@@ -243,14 +291,24 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                 for port in doc["spec"]["ports"].as_array().into_iter().flatten() {
                     match (named(port), as_i64(&port["port"])) {
                         (Some(Err(name)), Some(n)) => {
-                            push(
-                                "port",
-                                n,
-                                Expected::Undeclared {
+                            // Same number (exposed, and the target where it is a number):
+                            // only the name differs.
+                            let same = svc.ports.iter().find(|x| {
+                                i64::from(x.exposed().get()) == n
+                                    && as_i64(&port["targetPort"])
+                                        .is_none_or(|t| t == i64::from(x.number.value.get()))
+                            });
+                            let expected = match same {
+                                Some(x) => Expected::NameOnly {
+                                    name,
+                                    spec_name: x.name.value.clone(),
+                                },
+                                None => Expected::Undeclared {
                                     name,
                                     declared: declared(),
                                 },
-                            );
+                            };
+                            push("port", n, expected);
                             continue;
                         }
                         (Some(Ok(x)), Some(n)) => {

@@ -11,6 +11,7 @@ pub mod credentials;
 mod extract;
 mod knowledge;
 mod manifest;
+mod standing;
 mod walk;
 
 use std::path::{Path, PathBuf};
@@ -188,6 +189,10 @@ fn check_file(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let owner = k.owner_of(rel);
+    let standing = standing::of(rel);
+    // A compose file describes many services (the message broker, the database beside the
+    // service); its ports are not the directory owner's listen ports.
+    let port_owner = owner.filter(|_| !is_compose(rel));
     // Cheap pre-check: most files mention neither a service nor an environment read.
     let mut facts = Vec::new();
     // Extractors read code: a comment mentioning `orchestrator:50052` is prose. Comments are
@@ -203,10 +208,13 @@ fn check_file(
     // port, not a listen port, even inside a service's source directory.
     let is_manifest = manifest::is_manifest(rel, &text);
     if !is_manifest && (code.contains("PORT") || code.contains("port") || code.contains("Port")) {
-        extract::port_assignments(code, &mut facts);
+        extract::port_assignments(code, lang == Lang::Yaml, &mut facts);
     }
-    if owner.is_some() && !is_manifest {
+    if port_owner.is_some() && !is_manifest {
         extract::binds(code, &mut facts);
+        if let Some(o) = port_owner {
+            keep_agreeing_expose(&k.service(o).ports, code, &mut facts);
+        }
     }
     if !is_manifest
         && (code.contains("env")
@@ -217,7 +225,11 @@ fn check_file(
         extract::env_reads(code, &mut facts);
     }
     let manifest = manifest::check(k, rel, &text);
-    let secrets = credentials::find(&text);
+    let quoted_only = matches!(
+        lang,
+        Lang::Python | Lang::Go | Lang::Js | Lang::Java | Lang::CSharp | Lang::Rust
+    );
+    let secrets = credentials::find_in(&text, code, quoted_only);
     if facts.is_empty() && manifest.is_empty() && secrets.is_empty() {
         return out;
     }
@@ -257,6 +269,19 @@ fn check_file(
                                 crate::model::key_prefix(svc)
                             )));
                         f = f.with_ports_of(svc);
+                        if svc.ports.is_empty() {
+                            // The spec says nothing to contradict: it is incomplete, not the
+                            // address wrong.
+                            f.severity = crate::diagnostic::Severity::Warning;
+                            f.message = format!(
+                                "`{}` is addressed on port {port}, but the spec declares no port for it",
+                                svc.name.value
+                            );
+                            f.help = Some(format!(
+                                "declare it: `port NAME {port}` in `service \"{}\"`",
+                                svc.name.value
+                            ));
+                        }
                         out.push(f);
                     }
                 }
@@ -299,12 +324,21 @@ fn check_file(
                     }
                     continue;
                 }
-                let Some(o) = owner else { continue };
+                let Some(o) = port_owner else { continue };
+                if k.is_port_of_another(o, port) {
+                    continue;
+                }
                 let me = k.service(o);
                 // In its own source every port-named constant (`listenPort`, `GRPC_PORT`,
                 // `server.port`) is a listen port of it or of a dependency.
                 // In its own source, a port may be its own or a dependency's.
-                let mut allowed: Vec<u16> = me.ports.iter().map(|p| p.number.value.get()).collect();
+                // Its own Service port too: a chart's `service.port: 80` in its own directory
+                // is the Service port the spec gives it, not a listen port.
+                let mut allowed: Vec<u16> = me
+                    .ports
+                    .iter()
+                    .flat_map(|p| [p.number.value.get(), p.exposed().get()])
+                    .collect();
                 for dep in &me.depends_on {
                     if let Some(d) = k
                         .platform
@@ -324,7 +358,10 @@ fn check_file(
                 }
             }
             Fact::Bind { port, span } => {
-                let Some(o) = owner else { continue };
+                let Some(o) = port_owner else { continue };
+                if k.is_port_of_another(o, port) {
+                    continue;
+                }
                 let me = k.service(o);
                 if !me.ports.is_empty() && !me.ports.iter().any(|p| p.number.value.get() == port) {
                     out.push(own_port_finding(me, &file, &text, span, port, lang));
@@ -341,13 +378,55 @@ fn check_file(
             }
         }
     }
-    for m in manifest {
-        out.push(m.into_finding(&file, &text));
-    }
     for c in secrets {
         out.push(c.into_finding(&file, &text));
     }
+    let mut out: Vec<Finding> = out.into_iter().map(|f| standing.apply(f)).collect();
+    for m in manifest {
+        // A variant's object that names the spec's own namespace claims to be the platform.
+        let claims = m.claims_namespace();
+        let f = m.into_finding(&file, &text);
+        out.push(if claims { f } else { standing.apply(f) });
+    }
     suppress(&file, &text, out)
+}
+
+/// `docker-compose.yml`, `compose.yaml`, `docker-compose.prod.yml`, …
+fn is_compose(rel: &Path) -> bool {
+    let name = rel
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    (name.starts_with("docker-compose") || name.starts_with("compose."))
+        && (name.ends_with(".yml") || name.ends_with(".yaml"))
+}
+
+/// A Dockerfile's `EXPOSE` lists what the image may listen on: one `EXPOSE` of the service's
+/// own port is agreement, and the others beside it (an ASP.NET image's 443 next to its 80)
+/// are no contradiction. Only a Dockerfile exposing none of its ports is evidence.
+fn keep_agreeing_expose(ports: &[crate::model::Port], code: &str, facts: &mut Vec<Fact>) {
+    let is_expose =
+        |f: &Fact| matches!(f, Fact::Bind { span, .. } if code[span.clone()].starts_with("EXPOSE"));
+    // `EXPOSE 2222 80` names several: the whole line counts.
+    let line_ports = |f: &Fact| -> Vec<u16> {
+        let Fact::Bind { span, .. } = f else {
+            return Vec::new();
+        };
+        let rest = &code[span.start..];
+        let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        line.split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse().ok())
+            .collect()
+    };
+    let agrees = facts.iter().any(|f| {
+        is_expose(f)
+            && line_ports(f)
+                .iter()
+                .any(|n| ports.iter().any(|p| p.number.value.get() == *n))
+    });
+    if agrees {
+        facts.retain(|f| !is_expose(f));
+    }
 }
 
 /// `maestroc: ignore[MC203] reason` in a comment on a finding's line (or alone on the line
@@ -482,6 +561,8 @@ enum Lang {
     Dockerfile,
     Yaml,
     Properties,
+    /// .ini, .conf, .cfg, .toml
+    Ini,
     Other,
 }
 
@@ -502,8 +583,7 @@ impl Lang {
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        if name == "dockerfile" || name.starts_with("dockerfile.") || name.ends_with(".dockerfile")
-        {
+        if name.starts_with("dockerfile") || name.ends_with(".dockerfile") {
             return Lang::Dockerfile;
         }
         match rel.extension().and_then(|e| e.to_str()).unwrap_or("") {
@@ -516,6 +596,7 @@ impl Lang {
             "sh" | "bash" | "env" => Lang::Shell,
             "yaml" | "yml" => Lang::Yaml,
             "properties" => Lang::Properties,
+            "ini" | "cfg" | "conf" | "toml" => Lang::Ini,
             _ => Lang::Other,
         }
     }
@@ -527,6 +608,8 @@ impl Lang {
                 Some("#")
             }
             Lang::Go | Lang::Js | Lang::Java | Lang::CSharp | Lang::Rust => Some("//"),
+            // `;` here; `#` too, by the second pass of `blank_comments`.
+            Lang::Ini => Some(";"),
             Lang::Other => None,
         }
     }
@@ -541,28 +624,44 @@ impl Lang {
         let Some(marker) = self.line_comment() else {
             return std::borrow::Cow::Borrowed(text);
         };
-        if !text.contains(marker) {
-            return std::borrow::Cow::Borrowed(text);
+        if self == Lang::Ini {
+            // INI-like files (.ini, .conf, .toml) comment whole lines with `;` or `#`.
+            let once = blank_with(text, ";", false);
+            return match blank_with(&once, "#", false) {
+                std::borrow::Cow::Borrowed(_) => once,
+                std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s),
+            };
         }
         // A Dockerfile's `#` is a comment only at the start of a line, and in a .properties
         // value it is part of the value.
         let trailing = !matches!(self, Lang::Dockerfile | Lang::Properties);
-        let mut out = String::with_capacity(text.len());
-        for line in text.split_inclusive('\n') {
-            let body = line.trim_end_matches(['\n', '\r']);
-            match comment_start(body, marker, trailing) {
-                Some(at) => {
-                    out.push_str(&body[..at]);
-                    // Spaces for every byte keep offsets (and so line and column) exact.
-                    out.extend(std::iter::repeat_n(' ', body.len() - at));
-                    out.push_str(&line[body.len()..]);
-                }
-                None => out.push_str(line),
-            }
-        }
-        std::borrow::Cow::Owned(out)
+        blank_with(text, marker, trailing)
     }
+}
 
+/// `text` with each comment of `marker` blanked (whole lines; trailing ones too when
+/// `trailing`), offsets kept.
+fn blank_with<'t>(text: &'t str, marker: &str, trailing: bool) -> std::borrow::Cow<'t, str> {
+    if !text.contains(marker) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        match comment_start(body, marker, trailing) {
+            Some(at) => {
+                out.push_str(&body[..at]);
+                // Spaces for every byte keep offsets (and so line and column) exact.
+                out.extend(std::iter::repeat_n(' ', body.len() - at));
+                out.push_str(&line[body.len()..]);
+            }
+            None => out.push_str(line),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+impl Lang {
     /// How to read `var` from the environment in this language, as a help sentence.
     fn read_instead(self, var: &str) -> String {
         let how = match self {
@@ -584,7 +683,7 @@ impl Lang {
                     "reference it instead of a literal: `valueFrom: {{configMapKeyRef: {{name: service-ports, key: {var}}}}}` — or let `maestroc build` generate this manifest"
                 );
             }
-            Lang::Other => {
+            Lang::Ini | Lang::Other => {
                 return format!(
                     "read {var} from the environment (the service-ports ConfigMap provides it) instead of a literal"
                 );
@@ -665,9 +764,13 @@ fn env_read(
     if k.provided[o].contains(name) {
         // A default that disagrees with what the manifest provides is drift, not style: when
         // the wiring breaks, the service silently listens or dials elsewhere.
+        // Only wiring: `USERS=10` in a Dockerfile beside `USERS=5` in the manifest is a
+        // setting's default the manifest overrides, as intended.
         if key.is_none()
+            && (name == "PORT" || is_wiring_name(name))
             && let (Some((value, fspan)), Some(provided)) = (&fallback, k.provided_value(o, name))
             && value.parse::<u16>().is_ok()
+            && !provided.is_empty()
             && *value != provided
         {
             out.push(
