@@ -189,7 +189,7 @@ def default(obj):
 
 # Keys by which the items of a list are matched, tried in order: the first key every item of
 # the list carries wins.
-_ITEM_KEYS = ("name", "mountPath", "containerPort", "port", "key", "ip", "topologyKey")
+_ITEM_KEYS = ("mountPath", "name", "containerPort", "port", "key", "ip", "topologyKey")
 
 
 def _item_key(items):
@@ -270,9 +270,78 @@ def key(obj) -> tuple[str, str]:
     return (str(obj.get("kind")), str((obj.get("metadata") or {}).get("name")))
 
 
+def resolve_ports(objs: list[dict]) -> list[dict]:
+    """The rebuilt objects as they run: an env entry reading a `service-ports` key becomes
+    that key's value and `$(KEY)` in a value is expanded, as the kubelet does — so a literal
+    `cart:7070` in the original and the spec's `{CART_ADDRESS}` are the same."""
+    data = {}
+    for o in objs:
+        if o.get("kind") == "ConfigMap" and (o.get("metadata") or {}).get("name") == "service-ports":
+            data = o.get("data") or {}
+
+    def walk(v):
+        if isinstance(v, dict):
+            ref = ((v.get("valueFrom") or {}).get("configMapKeyRef") or {}) if isinstance(v.get("valueFrom"), dict) else {}
+            if "name" in v and ref.get("name") == "service-ports" and ref.get("key") in data:
+                return {**{k: x for k, x in v.items() if k != "valueFrom"}, "value": data[ref["key"]]}
+            if "name" in v and isinstance(v.get("value"), str) and "$(" in v["value"]:
+                val = v["value"]
+                for k, x in data.items():
+                    val = val.replace(f"$({k})", str(x))
+                return {**v, "value": val}
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+    return [walk(o) for o in objs]
+
+
+def without_secret_values(objs: list[dict]) -> tuple[list[dict], int]:
+    """Secrets' values never enter a spec, by design: they are counted apart."""
+    out, n = [], 0
+    for o in objs:
+        if o.get("kind") == "Secret":
+            n += len(o.get("data") or {}) + len(o.get("stringData") or {})
+            o = {k: v for k, v in o.items() if k not in ("data", "stringData")}
+        out.append(o)
+    return out, n
+
+
+def _moved_to_secrets(originals: list[dict], rebuilt: list[dict]) -> int:
+    """A literal env value the rebuilt object reads from a Secret instead (import declares
+    credentials as secrets): by design, counted apart, its value dropped from the original."""
+    refs = set()
+    for o in rebuilt:
+        for c in _containers(o):
+            for e in c.get("env") or []:
+                if isinstance(e, dict) and ((e.get("valueFrom") or {}).get("secretKeyRef")):
+                    refs.add((o.get("kind"), (o.get("metadata") or {}).get("name"), c.get("name"), e.get("name")))
+    n = 0
+    for o in originals:
+        for c in _containers(o):
+            for e in c.get("env") or []:
+                key = (o.get("kind"), (o.get("metadata") or {}).get("name"), c.get("name"), e.get("name"))
+                if isinstance(e, dict) and "value" in e and key in refs:
+                    del e["value"]
+                    n += 1
+    return n
+
+
+def _containers(o: dict) -> list[dict]:
+    spec = o.get("spec") or {}
+    if o.get("kind") == "CronJob":
+        spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
+    pod = ((spec.get("template") or {}).get("spec")) or {}
+    return [c for k in ("containers", "initContainers") for c in pod.get(k) or [] if isinstance(c, dict)]
+
+
 def compare(originals: list[dict], rebuilt: list[dict]) -> dict:
     """The round trip's counts: objects missing and extra, fields lost or changed, additions,
     with up to 40 examples of what was lost."""
+    originals = copy.deepcopy(originals)
+    originals, secret_values = without_secret_values(originals)
+    rebuilt = resolve_ports(rebuilt)
+    secret_values += _moved_to_secrets(originals, rebuilt)
     got = {}
     for o in rebuilt:
         got.setdefault(key(o), o)
@@ -304,7 +373,8 @@ def compare(originals: list[dict], rebuilt: list[dict]) -> dict:
         additions += added(want, have)
     extra = sorted(f"{k[0]}/{k[1]}" for k in got if k not in seen)
     return {"objects": len(seen), "missing": missing, "extra": extra, "lost": fields_lost,
-            "changed": fields_changed, "added": additions, "examples": examples}
+            "changed": fields_changed, "added": additions, "examples": examples,
+            "secret_values": secret_values}
 
 
 def _short(v):

@@ -72,13 +72,14 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?]([^}]*))?\}|\$([A-Za-z_
 
 
 def _dotenv(path: Path) -> dict:
-    env = {}
+    """A compose `.env` file; values may use earlier variables, as compose expands them."""
+    env: dict = {}
     if path.is_file():
         for line in path.read_text(errors="replace").splitlines():
             line = line.strip()
             if line and not line.startswith("#") and "=" in line:
                 k, v = line.split("=", 1)
-                env[k.strip()] = v.strip().strip('"').strip("'")
+                env[k.strip()] = _subst(v.strip().strip('"').strip("'"), env)
     return env
 
 
@@ -181,6 +182,8 @@ def load_objects(files: list[Path]) -> list[dict]:
         for d in docs:
             if isinstance(d, dict) and d.get("kind") == "List":
                 out.extend(i for i in d.get("items") or [] if isinstance(i, dict))
-            elif isinstance(d, dict) and d.get("kind") and d.get("apiVersion"):
+            elif (isinstance(d, dict) and d.get("kind") and d.get("apiVersion")
+                  and not str(d["apiVersion"]).startswith("kustomize.config.k8s.io")):
+                # A kustomization.yaml in a plain directory configures kubectl, not the cluster.
                 out.append(d)
     return out

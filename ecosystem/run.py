@@ -224,14 +224,7 @@ def one(repo: dict, cache: Path, mirrors: Path, bin_: str, tools: dict) -> dict:
         imp.update(repaired=ok, commented=commented, repair_codes=sorted(set(codes)))
     if imp["builds"] or imp.get("repaired"):
         rebuilt = render.load_objects(sorted(out.glob("k8s/*/*.yaml")))
-        secrets = [o for o in originals if o.get("kind") == "Secret"]
-        for s in secrets:
-            # Secret values never enter a spec, by design; they are counted apart.
-            imp["secret_values"] = imp.get("secret_values", 0) + len(s.get("data") or {}) + len(s.get("stringData") or {})
-        stripped = [({**o, "data": None, "stringData": None} if o.get("kind") == "Secret" else o)
-                    for o in originals]
-        stripped = [{k: v for k, v in o.items() if v is not None} for o in stripped]
-        imp.update(compare.compare(stripped, rebuilt))
+        imp.update(compare.compare(originals, rebuilt))
     res["import"] = imp
     built_spec = spec.read_text()
     res["services"] = len(re.findall(r'^service ', built_spec, re.M))
@@ -245,6 +238,13 @@ def one(repo: dict, cache: Path, mirrors: Path, bin_: str, tools: dict) -> dict:
     scan_spec = tree / "platform.kdl"
     scan_out = work / "scan-out"
     scan_spec.write_text(with_sources(built_spec, sources, tree))
+    # The files import wrote beside the spec (`extra` objects, the credentials' values) go
+    # with it.
+    for f in (work / "import").iterdir():
+        if f.is_dir() and f.name != "output":
+            shutil.copytree(f, tree / f.name, dirs_exist_ok=True)
+        elif f.is_file() and f.name not in ("platform.kdl",):
+            shutil.copy(f, tree / f.name)
     run([bin_, "build", "--spec", scan_spec, "--out", scan_out])
     clean = errors_of(findings(bin_, scan_spec, scan_out, True))
     truth = {(t["file"], t["line"]) for t in repo.get("true_drift") or []}

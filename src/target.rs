@@ -11,6 +11,35 @@ use crate::model::{
 /// `defaults` says: small enough to schedule anywhere, bounded so a leak cannot starve a node.
 pub const FALLBACK_RESOURCES: [&str; 4] = ["100m", "128Mi", "500m", "512Mi"];
 
+/// cpu, memory, cpu limit and memory limit: each as given, else the fallback — but never a
+/// request above its limit, which the API server refuses. A limit given alone is also the
+/// request (as the API server defaults it); a request given alone above the fallback limit
+/// is also the limit.
+pub fn with_fallbacks(given: &Resources, span: miette::SourceSpan) -> [Spanned<String>; 4] {
+    let [cpu, memory, cpu_limit, memory_limit] = FALLBACK_RESOURCES;
+    let above = |a: &str, b: &str| {
+        crate::spec::quantity::value(a)
+            .zip(crate::spec::quantity::value(b))
+            .is_some_and(|(a, b)| a > b)
+    };
+    let fb = |v: &str| Spanned::new(v.to_string(), span);
+    let pair = |request: &Option<Spanned<String>>,
+                limit: &Option<Spanned<String>>,
+                fallback: (&str, &str)| {
+        match (request.clone(), limit.clone()) {
+            (Some(r), Some(l)) => (r, l),
+            (None, Some(l)) if above(fallback.0, &l.value) => (l.clone(), l),
+            (None, Some(l)) => (fb(fallback.0), l),
+            (Some(r), None) if above(&r.value, fallback.1) => (r.clone(), r),
+            (Some(r), None) => (r, fb(fallback.1)),
+            (None, None) => (fb(fallback.0), fb(fallback.1)),
+        }
+    };
+    let (c, cl) = pair(&given.cpu, &given.cpu_limit, (cpu, cpu_limit));
+    let (m, ml) = pair(&given.memory, &given.memory_limit, (memory, memory_limit));
+    [c, m, cl, ml]
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
     pub platform: &'a Platform,
@@ -209,18 +238,22 @@ impl<'a> Target<'a> {
         .into_iter()
         .flatten()
         .collect();
-        let pick = |field: fn(&Resources) -> &Option<Spanned<String>>, fallback: &str| {
-            layers
-                .iter()
-                .find_map(|r| field(r).clone())
-                .unwrap_or_else(|| Spanned::new(fallback.to_string(), svc.name.span))
+        let given = |field: fn(&Resources) -> &Option<Spanned<String>>| {
+            layers.iter().find_map(|r| field(r).clone())
         };
-        let [cpu, memory, cpu_limit, memory_limit] = FALLBACK_RESOURCES;
+        let given = Resources {
+            cpu: given(|r| &r.cpu),
+            memory: given(|r| &r.memory),
+            cpu_limit: given(|r| &r.cpu_limit),
+            memory_limit: given(|r| &r.memory_limit),
+            ..Resources::default()
+        };
+        let [cpu, memory, cpu_limit, memory_limit] = with_fallbacks(&given, svc.name.span);
         Resources {
-            cpu: Some(pick(|r| &r.cpu, cpu)),
-            memory: Some(pick(|r| &r.memory, memory)),
-            cpu_limit: Some(pick(|r| &r.cpu_limit, cpu_limit)),
-            memory_limit: Some(pick(|r| &r.memory_limit, memory_limit)),
+            cpu: Some(cpu),
+            memory: Some(memory),
+            cpu_limit: Some(cpu_limit),
+            memory_limit: Some(memory_limit),
             // No fallback: unbounded scratch is Kubernetes' default, and a guess could evict.
             ephemeral_storage: layers.iter().find_map(|r| r.ephemeral_storage.clone()),
             ephemeral_storage_limit: layers

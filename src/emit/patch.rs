@@ -24,9 +24,12 @@ pub fn merge(target: &mut Value, patch: &Value) {
                 }
             }
         }
-        (Value::Array(t), Value::Array(p)) if named(p) && named(t) => {
+        (Value::Array(t), Value::Array(p))
+            if merge_key(p).is_some() && merge_key(p) == merge_key(t) =>
+        {
+            let key = merge_key(p).unwrap_or("name");
             for item in p {
-                match t.iter_mut().find(|x| x["name"] == item["name"]) {
+                match t.iter_mut().find(|x| x[key] == item[key]) {
                     Some(x) => merge(x, item),
                     None => t.push(item.clone()),
                 }
@@ -36,10 +39,15 @@ pub fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
-fn named(items: &[Value]) -> bool {
-    items
-        .iter()
-        .all(|i| i.get("name").is_some_and(Value::is_string))
+/// The key items of a list merge by, as Kubernetes' strategic merge keys them: volume mounts
+/// by `mountPath` (one volume may be mounted twice, at two paths), other items by `name`;
+/// None for a list of unnamed items, which a patch replaces.
+pub fn merge_key(items: &[Value]) -> Option<&'static str> {
+    ["mountPath", "name"].into_iter().find(|k| {
+        items
+            .iter()
+            .all(|i| i.get(*k).is_some_and(Value::is_string))
+    })
 }
 
 /// The first path present in `patched` but not in `typed` (a field the type does not have).

@@ -663,17 +663,13 @@ pub fn extra_containers(
             }
             env.extend(c.env.iter().map(env_var));
             let own = c.resources.clone().unwrap_or_default();
-            let [cpu, memory, cpu_limit, memory_limit] = crate::target::FALLBACK_RESOURCES;
-            let pick = |v: &Option<crate::model::Spanned<String>>, fallback: &str| {
-                Some(v.clone().unwrap_or_else(|| {
-                    crate::model::Spanned::new(fallback.to_string(), c.name.span)
-                }))
-            };
+            let [cpu, memory, cpu_limit, memory_limit] =
+                crate::target::with_fallbacks(&own, c.name.span);
             let res = Resources {
-                cpu: pick(&own.cpu, cpu),
-                memory: pick(&own.memory, memory),
-                cpu_limit: pick(&own.cpu_limit, cpu_limit),
-                memory_limit: pick(&own.memory_limit, memory_limit),
+                cpu: Some(cpu),
+                memory: Some(memory),
+                cpu_limit: Some(cpu_limit),
+                memory_limit: Some(memory_limit),
                 ephemeral_storage: own.ephemeral_storage.clone(),
                 ephemeral_storage_limit: own.ephemeral_storage_limit.clone(),
                 span: None,

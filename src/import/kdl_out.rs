@@ -65,6 +65,12 @@ impl Block {
     pub fn comment(&mut self, c: String) {
         self.items.push(Item::Comment(c));
     }
+    /// Removes the last `n` items (a stage undoing what it added).
+    pub fn drop_last(&mut self, n: usize) {
+        let keep = self.items.len().saturating_sub(n);
+        self.items.truncate(keep);
+    }
+
     pub fn block(&mut self, b: Block) {
         self.items.push(Item::Block(b));
     }

@@ -10,6 +10,7 @@
 
 mod kdl_out;
 mod operations;
+mod residual;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -419,6 +420,14 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
     };
     let mut short_addresses = false;
     let mut blocks = Vec::new();
+    // The input workload of each block, and its Service when named like it (the object
+    // maestroc rebuilds under that name).
+    let mut block_docs: Vec<(&Doc, Option<&Doc>)> = Vec::new();
+    let svc_doc = |w: &Doc| -> Option<&Doc> {
+        main_service(w)
+            .filter(|s| s.name == name_of(w))
+            .map(|s| s.doc)
+    };
     // (secret, key, value, file, line) of each credential found in an env value.
     let mut secret_values: Vec<(String, String, String, usize, usize)> = Vec::new();
     // Keys maestroc injects into every workload (each service's `service-ports` keys): an
@@ -460,6 +469,7 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
             continue;
         };
         let mut b = Block::new(format!("service {}", quote(&name)));
+        block_docs.push((*w, svc_doc(w)));
         b.comment(format!("from {}:{}", inputs[w.file].0, w.line));
         let wk = kind(w);
         if wk != "Deployment" {
@@ -921,10 +931,17 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
                 ))
             })
             .collect();
+        // A volume mounted twice (two `subPath`s of one emptyDir) is one `volume` natively;
+        // the second mount is the residual patch's.
+        let mut mounted: BTreeSet<&str> = BTreeSet::new();
+        let mut host_path_allowed = false;
         for m in c["volumeMounts"].as_array().into_iter().flatten() {
             let (Some(vn), Some(path)) = (s(&m["name"]), s(&m["mountPath"])) else {
                 continue;
             };
+            if !mounted.insert(vn) || !m["subPath"].is_null() || !m["subPathExpr"].is_null() {
+                continue;
+            }
             let ro = if m["readOnly"] == true {
                 " read-only=#true"
             } else {
@@ -948,10 +965,17 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
                     }
                     Some("empty-dir=#true".to_string())
                 }
-                Some(v) if v["secret"].is_object() => s(&v["secret"]["secretName"]).map(|n| {
-                    add_key(&mut secrets, n, "");
-                    format!("secret={}", quote(n))
-                }),
+                Some(v) if v["secret"].is_object() => {
+                    let Some(n) = s(&v["secret"]["secretName"]) else {
+                        continue;
+                    };
+                    // A Secret whose keys the input never says (made by a script), or a
+                    // volume of some of its keys (`items`), is the residual patch's to carry.
+                    if secrets.get(n).is_none_or(Vec::is_empty) || !v["secret"]["items"].is_null() {
+                        continue;
+                    }
+                    Some(format!("secret={}", quote(n)))
+                }
                 Some(v) if v["configMap"].is_object() => {
                     s(&v["configMap"]["name"]).map(|n| format!("config-map={}", quote(n)))
                 }
@@ -969,10 +993,12 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
                     Some(format!("size={}", quote(&size)))
                 }
                 Some(v) if v["hostPath"].is_object() => s(&v["hostPath"]["path"]).map(|p| {
-                    b.line(
-                        "allow \"host-path\" reason=\"imported: mounts the node's files\""
-                            .to_string(),
-                    );
+                    if !std::mem::replace(&mut host_path_allowed, true) {
+                        b.line(
+                            "allow \"host-path\" reason=\"imported: mounts the node's files\""
+                                .to_string(),
+                        );
+                    }
                     format!("host-path={}", quote(p))
                 }),
                 _ => None,
@@ -1129,12 +1155,12 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         out.push('\n');
         out.push_str(&d.render(0));
     }
-    for (name, keys) in &secrets {
+    // A secret whose keys the input never names is not declared (MC005): whatever uses it is
+    // carried by the residual patch.
+    for (name, keys) in secrets.iter().filter(|(_, k)| !k.is_empty()) {
         out.push('\n');
         let mut b = Block::new(format!("secret {}", quote(name)));
-        if keys.is_empty() {
-            b.comment("its keys were not in the input: add `key NAME` for each".to_string());
-        } else {
+        {
             b.line(format!(
                 "key {}",
                 keys.iter().map(|k| quote(k)).collect::<Vec<_>>().join(" ")
@@ -1145,10 +1171,12 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         }
         out.push_str(&b.render(0));
     }
+    let head_end = out.len();
     for b in &blocks {
         out.push('\n');
         out.push_str(&b.render(0));
     }
+    let blocks_end = out.len();
     // Keys of service-ports no imported workload owns: services that run elsewhere, published
     // by address only (`external host=`).
     if let Some(data) = ports_map.and_then(|d| d.value["data"].as_object()) {
@@ -1227,7 +1255,21 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         out.push('\n');
         out.push_str(&b.render(0));
     }
-    let mut files = Vec::new();
+    // Lossless by construction: what the native spec does not rebuild goes into patches.
+    let (head, tail) = (out[..head_end].to_string(), out[blocks_end..].to_string());
+    let mut carried = BTreeMap::new();
+    let out = residual_patches(
+        &head,
+        &mut blocks,
+        &block_docs,
+        &tail,
+        &docs,
+        inputs,
+        &texts,
+        &mut findings,
+        &mut carried,
+    );
+    let mut files: Vec<(String, String)> = carried.into_iter().collect();
     if !secret_values.is_empty() {
         let mut text = String::from(
             "# Credentials `maestroc import` found in the input, as `secret.key=value` lines for\n\
@@ -1269,6 +1311,256 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         services: blocks.len(),
         files,
     })
+}
+
+fn assemble(head: &str, blocks: &[Block], tail: &str) -> String {
+    let mut out = head.to_string();
+    for b in blocks {
+        out.push('\n');
+        out.push_str(&b.render(0));
+    }
+    out.push_str(tail);
+    out
+}
+
+/// The objects a spec builds, by (kind, name), for its first environment (or `base`); None
+/// when it does not compile.
+fn built_objects(
+    spec: &str,
+    files: &BTreeMap<String, String>,
+) -> Option<BTreeMap<(String, String), Value>> {
+    let (compiled, _) = compile_with_files(spec, files);
+    let files = crate::emit::emit(&compiled?).ok()?;
+    let env = files.keys().find_map(|k| {
+        k.strip_prefix("k8s/")?
+            .split('/')
+            .next()
+            .map(str::to_string)
+    })?;
+    let mut out = BTreeMap::new();
+    for (path, text) in files.range(format!("k8s/{env}/")..) {
+        if !path.starts_with(&format!("k8s/{env}/")) {
+            break;
+        }
+        let docs: Vec<Value> = serde_saphyr::from_str_multiple(text).ok()?;
+        for d in docs {
+            let key = (
+                d["kind"].as_str().unwrap_or_default().to_string(),
+                d["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+            out.entry(key).or_insert(d);
+        }
+    }
+    Some(out)
+}
+
+/// Compiles `spec` reading the files import writes beside it from `files`.
+fn compile_with_files(
+    spec: &str,
+    files: &BTreeMap<String, String>,
+) -> (
+    Option<crate::resolve::Compiled>,
+    crate::diagnostic::Findings,
+) {
+    let load = |rel: &str| {
+        files
+            .get(rel)
+            .cloned()
+            .ok_or_else(|| format!("{rel}: not written by import"))
+    };
+    crate::resolve::compile_from(spec, &crate::config::Config::default(), &load)
+}
+
+/// Whether `v` holds the string `s` anywhere (a pod naming a ConfigMap, a ServiceAccount, a
+/// claim).
+fn mentions(v: &Value, s: &str) -> bool {
+    match v {
+        Value::String(x) => x == s,
+        Value::Array(a) => a.iter().any(|i| mentions(i, s)),
+        Value::Object(m) => m.values().any(|i| mentions(i, s)),
+        _ => false,
+    }
+}
+
+/// Input objects the native spec does not rebuild at all (a second Service, the ConfigMaps
+/// and ServiceAccount pods use, RBAC, budgets), as `extra` files, one per service: each goes
+/// to the service whose pods select or name it, else to the first. Never a Secret (its values
+/// stay out of the spec and its files) nor a Namespace (the spec's own).
+fn extras(
+    docs: &[Doc],
+    built: &BTreeMap<(String, String), Value>,
+    block_docs: &[(&Doc, Option<&Doc>)],
+) -> BTreeMap<usize, Vec<Value>> {
+    let mut out: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
+    if block_docs.is_empty() {
+        return out;
+    }
+    for d in docs {
+        let kind = d.value["kind"].as_str().unwrap_or_default();
+        let name = d.value["metadata"]["name"].as_str().unwrap_or_default();
+        let api = d.value["apiVersion"].as_str().unwrap_or_default();
+        if name.is_empty()
+            || matches!(kind, "Secret" | "Namespace" | "List" | "")
+            || api.starts_with("kustomize.config.k8s.io")
+            || built.contains_key(&(kind.to_string(), name.to_string()))
+        {
+            continue;
+        }
+        let selector = d.value["spec"]["selector"]
+            .get("matchLabels")
+            .unwrap_or(&d.value["spec"]["selector"]);
+        let owner = block_docs
+            .iter()
+            .position(|(w, _)| {
+                let t = &w.value["spec"]["template"];
+                selector.as_object().is_some_and(|sel| {
+                    !sel.is_empty() && sel.iter().all(|(k, v)| &t["metadata"]["labels"][k] == v)
+                })
+            })
+            .or_else(|| {
+                block_docs
+                    .iter()
+                    .position(|(w, _)| mentions(&w.value["spec"], name))
+            })
+            .unwrap_or(0);
+        out.entry(owner).or_default().push(d.value.clone());
+    }
+    out
+}
+
+/// Adds to each service the `patch` that makes its built workload and Service say everything
+/// the input's do (`residual.rs`), keeps only the patches that compile, and returns the spec.
+/// A difference no patch may carry (a changed selector) is a finding at the input object.
+#[allow(clippy::too_many_arguments)]
+fn residual_patches(
+    head: &str,
+    blocks: &mut [Block],
+    block_docs: &[(&Doc, Option<&Doc>)],
+    tail: &str,
+    docs: &[Doc],
+    inputs: &[(String, String)],
+    texts: &[Arc<String>],
+    findings: &mut Vec<Finding>,
+    files: &mut BTreeMap<String, String>,
+) -> String {
+    let native = assemble(head, blocks, tail);
+    let Some(built) = built_objects(&native, files) else {
+        return native;
+    };
+    // Objects not rebuilt at all ride along as `extra`; kept only when the spec still builds.
+    for (i, objects) in extras(docs, &built, block_docs) {
+        let name = block_docs[i].0.value["metadata"]["name"]
+            .as_str()
+            .unwrap_or("service");
+        let file = format!("imported/{name}.yaml");
+        let text: Vec<String> = objects
+            .iter()
+            .filter_map(|o| serde_saphyr::to_string(o).ok())
+            .collect();
+        let mut trial = files.clone();
+        trial.insert(file.clone(), text.join("---\n"));
+        blocks[i].line(format!("extra {}", quote(&file)));
+        if compile_with_files(&assemble(head, blocks, tail), &trial)
+            .0
+            .is_some()
+        {
+            *files = trial;
+        } else {
+            blocks[i].drop_last(1);
+            let (w, _) = block_docs[i];
+            findings.push(
+                Finding::new(
+                    "MC004",
+                    format!(
+                        "{} object(s) that `{name}` uses could not be carried as `extra`",
+                        objects.len()
+                    ),
+                )
+                .in_text(
+                    &inputs[w.file].0,
+                    &texts[w.file],
+                    w.span.start..w.span.start,
+                    "not carried",
+                )
+                .help("add them to the spec's `extra` files by hand"),
+            );
+        }
+    }
+    let ports = built
+        .get(&("ConfigMap".to_string(), "service-ports".to_string()))
+        .map(|c| c["data"].clone())
+        .unwrap_or(Value::Null);
+    let mut added = vec![0usize; blocks.len()];
+    for (i, (w, svc)) in block_docs.iter().enumerate() {
+        for doc in std::iter::once(*w).chain(*svc) {
+            let kind = doc.value["kind"].as_str().unwrap_or_default().to_string();
+            let name = doc.value["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let Some(b) = built.get(&(kind.clone(), name.clone())) else {
+                continue;
+            };
+            // Compared as what runs: a `service-ports` reference is the value it resolves to.
+            let (mut b, mut input) = (b.clone(), doc.value.clone());
+            residual::resolve_port_refs(&mut b, &ports);
+            residual::resolve_port_refs(&mut input, &ports);
+            let mut skipped = Vec::new();
+            if let Some(mut body) = residual::residual(&input, &b, &mut skipped) {
+                // A credential stays a secret reference: never a value in the spec.
+                residual::strip_credentials(&mut body);
+                blocks[i].block(kdl_out::patch(&kind, &body));
+                added[i] += 1;
+            }
+            if !skipped.is_empty() {
+                findings.push(
+                    Finding::new(
+                        "MC206",
+                        format!(
+                            "{kind} `{name}`: {} differs from what the spec builds and no patch may change it",
+                            skipped.join(", ")
+                        ),
+                    )
+                    .in_text(&inputs[doc.file].0, &texts[doc.file], doc.span.start..doc.span.start, "not carried")
+                    .help("the rebuilt object replaces the live one only after deleting it (a selector is immutable)"),
+                );
+                if let Some(f) = findings.last_mut() {
+                    f.severity = crate::diagnostic::Severity::Warning;
+                }
+            }
+        }
+    }
+    let spec = assemble(head, blocks, tail);
+    if compile_with_files(&spec, files).0.is_some() {
+        return spec;
+    }
+    // A residual patch the compiler refuses (MC014) is dropped, service by service, until the
+    // spec compiles, and each drop is said: import never writes a spec that does not build.
+    for i in 0..blocks.len() {
+        if added[i] == 0 {
+            continue;
+        }
+        blocks[i].drop_last(added[i]);
+        let (w, _) = block_docs[i];
+        findings.push(
+            Finding::new(
+                "MC014",
+                "what the spec does not say natively of this workload could not be carried as a patch",
+            )
+            .in_text(&inputs[w.file].0, &texts[w.file], w.span.start..w.span.start, "not carried")
+            .help("compare `maestroc build` with the input and add the difference by hand"),
+        );
+        if compile_with_files(&assemble(head, blocks, tail), files)
+            .0
+            .is_some()
+        {
+            break;
+        }
+    }
+    assemble(head, blocks, tail)
 }
 
 /// `environment NAME { image-pull-policy …; storage-class … }` when every container agrees on

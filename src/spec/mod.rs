@@ -8,7 +8,7 @@ mod environment;
 mod operations;
 mod patch;
 mod pod;
-mod quantity;
+pub mod quantity;
 mod reader;
 mod secret;
 mod service;

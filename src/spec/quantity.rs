@@ -30,6 +30,34 @@ fn is_quantity(s: &str) -> bool {
     }
 }
 
+/// A quantity's value (`500m` = 0.5, `1Gi` = 1073741824), to compare two amounts written
+/// differently; None for anything that is not a quantity.
+pub fn value(s: &str) -> Option<f64> {
+    const SUFFIXES: &[(&str, f64)] = &[
+        ("Ki", 1024.0),
+        ("Mi", 1048576.0),
+        ("Gi", 1073741824.0),
+        ("Ti", 1099511627776.0),
+        ("Pi", 1125899906842624.0),
+        ("n", 1e-9),
+        ("u", 1e-6),
+        ("m", 1e-3),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+        ("P", 1e15),
+    ];
+    let (num, mult) = SUFFIXES
+        .iter()
+        .find_map(|(suf, m)| s.strip_suffix(suf).map(|n| (n, *m)))
+        .unwrap_or((s, 1.0));
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    num.parse::<f64>().ok().map(|n| n * mult)
+}
+
 pub fn is_cpu(s: &str) -> bool {
     is_quantity(s)
 }

@@ -1,0 +1,123 @@
+//! `import` on the shapes real platforms have (tests/fixtures/import-real, written here): the
+//! spec it writes builds, and `build(import(M))` contains every field of every object of M,
+//! compared as data after Kubernetes' defaulting by ecosystem/lossless.py — an implementation
+//! of the comparison independent of import's own residual stage. Credentials found in the
+//! input become secret keys; their values are only in the git-ignored values file.
+
+mod common;
+use common::maestroc;
+
+use std::path::Path;
+use std::process::Command;
+
+fn fixture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import-real")
+}
+
+/// Imports the fixture into `dir` and builds it; the build must succeed.
+fn import_and_build(dir: &Path) {
+    let spec = dir.join("platform.kdl");
+    let o = maestroc(
+        dir,
+        &[
+            "import",
+            fixture().to_str().unwrap(),
+            "--spec",
+            spec.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        o.status.code().is_some_and(|c| c < 2),
+        "import: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let b = maestroc(dir, &["build"]);
+    assert!(
+        b.status.success(),
+        "build: {}",
+        String::from_utf8_lossy(&b.stderr)
+    );
+}
+
+#[test]
+fn the_imported_spec_builds_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    import_and_build(dir.path());
+    let o = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("ecosystem/lossless.py"))
+        .arg(dir.path().join("output"))
+        .arg(fixture())
+        .output()
+        .expect("python3 (scripts/setup-tools provides one with PyYAML)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["objects"], 7, "{r}");
+    assert_eq!(r["missing"], serde_json::json!([]), "{r}");
+    assert_eq!(
+        (r["lost"].as_u64(), r["changed"].as_u64()),
+        (Some(0), Some(0)),
+        "{r}"
+    );
+    // The one credential is a Secret reference now, counted apart.
+    assert_eq!(r["secret_values"], 1, "{r}");
+}
+
+#[test]
+fn credentials_are_secret_keys_and_their_values_stay_out_of_the_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    import_and_build(dir.path());
+    let spec = std::fs::read_to_string(dir.path().join("platform.kdl")).unwrap();
+    assert!(
+        spec.contains(r#"env "REDIS_PASSWORD" secret="cart-env" key="REDIS_PASSWORD""#),
+        "{spec}"
+    );
+    let mut written = spec.clone();
+    for f in std::fs::read_dir(dir.path().join("imported")).unwrap() {
+        written.push_str(&std::fs::read_to_string(f.unwrap().path()).unwrap());
+    }
+    for out in walk(&dir.path().join("output")) {
+        written.push_str(&std::fs::read_to_string(out).unwrap());
+    }
+    assert!(
+        !written.contains("s3cr3t-Redis-pw"),
+        "a credential reached the spec or output"
+    );
+    let values = std::fs::read_to_string(dir.path().join("imported.secrets")).unwrap();
+    assert!(
+        values.contains("cart-env.REDIS_PASSWORD=s3cr3t-Redis-pw"),
+        "{values}"
+    );
+    let ignore = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "imported.secrets"), "{ignore}");
+}
+
+#[test]
+fn a_limit_alone_is_also_the_request() {
+    // The cart container says only `limits.memory: 20Mi`: maestroc's fallback request
+    // (128Mi) would be above it, an object the API server refuses.
+    let dir = tempfile::tempdir().unwrap();
+    import_and_build(dir.path());
+    let cart = walk(&dir.path().join("output/k8s"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().ends_with("-cart.yaml"))
+        .unwrap();
+    let text = std::fs::read_to_string(cart).unwrap();
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_str_multiple(&text).unwrap();
+    let d = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let r = &d["spec"]["template"]["spec"]["containers"][0]["resources"];
+    assert_eq!(r["limits"]["memory"], "20Mi", "{r}");
+    assert_eq!(r["requests"]["memory"], "20Mi", "{r}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
