@@ -356,9 +356,12 @@ def write_markdown(results: list[dict], repos: list[dict], path: Path) -> None:
     ]
     any_true = False
     for repo in repos:
+        by_why: dict = {}
         for d in repo.get("true_drift") or []:
+            by_why.setdefault(d["why"], []).append(f"`{d['file']}:{d['line']}` ({d.get('code', '')})")
+        for why, places in by_why.items():
             any_true = True
-            lines.append(f"- {repo['name']} `{d['file']}:{d['line']}` ({d.get('code', '')}): {d['why']}")
+            lines.append(f"- **{repo['name']}** — {why}: {', '.join(places)}")
     if not any_true:
         lines.append("- none judged yet")
     lines += ["", "## Per repository: what was lost, false alarms, missed plants", ""]

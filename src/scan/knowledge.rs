@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use miette::SourceSpan;
 
-use crate::model::{EnvValue, Platform, Service, service_keys};
+use crate::model::{EnvFromSource, EnvValue, Platform, Service, service_keys};
 
 /// One `service-ports` key: its value and where the spec declares it.
 #[derive(Debug, Clone)]
@@ -22,6 +22,8 @@ pub struct Knowledge<'a> {
     pub keys: HashMap<String, KeyInfo>,
     /// Per service: every variable its manifest provides (in any environment).
     pub provided: Vec<HashSet<String>>,
+    /// Per service: ConfigMaps its pod reads whole (`envFrom`) whose keys the spec cannot see.
+    pub opaque: Vec<Vec<String>>,
     /// Per service: its `source` directory, relative to the scan root, if it lies inside it.
     pub source_dirs: Vec<Option<PathBuf>>,
 }
@@ -70,7 +72,72 @@ impl<'a> Knowledge<'a> {
                     .flat_map(|o| &o.env);
                 set.extend(svc.env.iter().chain(overlays).map(|v| v.name.value.clone()));
                 set.extend(defaults.iter().cloned());
+                // What the built pod provides beyond the vocabulary: variables a `patch`
+                // sets, and every key of a ConfigMap the pod reads whole (`envFrom`, native
+                // or patched) when the spec ships that ConfigMap (`extra`).
+                let config_maps: Vec<&serde_json::Value> = platform
+                    .services
+                    .iter()
+                    .flat_map(|s| &s.extras)
+                    .flat_map(|e| &e.objects)
+                    .filter(|o| o["kind"] == "ConfigMap")
+                    .collect();
+                let mut read_whole: Vec<String> = svc
+                    .env_from
+                    .iter()
+                    .filter_map(|e| match &e.source {
+                        EnvFromSource::ConfigMap(n) => Some(n.value.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                for p in &svc.patches {
+                    patched_env(&p.body, &mut set, &mut read_whole);
+                }
+                for cm in config_maps {
+                    if cm["metadata"]["name"]
+                        .as_str()
+                        .is_some_and(|n| read_whole.iter().any(|r| r == n))
+                    {
+                        set.extend(
+                            cm["data"]
+                                .as_object()
+                                .into_iter()
+                                .flatten()
+                                .map(|(k, _)| k.clone()),
+                        );
+                    }
+                }
                 set
+            })
+            .collect();
+        // ConfigMaps a pod reads whole that the spec does not ship: any variable may come
+        // from them, so a read the spec does not provide is no evidence of a missing one.
+        let shipped: HashSet<String> = platform
+            .services
+            .iter()
+            .flat_map(|s| &s.extras)
+            .flat_map(|e| &e.objects)
+            .filter(|o| o["kind"] == "ConfigMap")
+            .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_string))
+            .collect();
+        let opaque = platform
+            .services
+            .iter()
+            .map(|svc| {
+                let mut names = HashSet::new();
+                let mut whole: Vec<String> = svc
+                    .env_from
+                    .iter()
+                    .filter_map(|e| match &e.source {
+                        EnvFromSource::ConfigMap(n) => Some(n.value.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                for p in &svc.patches {
+                    patched_env(&p.body, &mut names, &mut whole);
+                }
+                whole.retain(|n| !shipped.contains(n));
+                whole
             })
             .collect();
         let root_abs = absolute(root);
@@ -87,6 +154,7 @@ impl<'a> Knowledge<'a> {
             platform,
             keys,
             provided,
+            opaque,
             source_dirs,
         }
     }
@@ -161,6 +229,35 @@ impl<'a> Knowledge<'a> {
             .depends_on
             .iter()
             .any(|d| &d.value == target)
+    }
+}
+
+/// The variables a patch body sets (`env` items' names) and the ConfigMaps it reads whole
+/// (`envFrom[].configMapRef.name`), wherever they sit in it.
+fn patched_env(v: &serde_json::Value, names: &mut HashSet<String>, config_maps: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("env", serde_json::Value::Array(items)) => {
+                        names.extend(
+                            items
+                                .iter()
+                                .filter(|i| !i["value"].is_null() || !i["valueFrom"].is_null())
+                                .filter_map(|i| i["name"].as_str().map(str::to_string)),
+                        );
+                    }
+                    ("envFrom", serde_json::Value::Array(items)) => {
+                        config_maps.extend(items.iter().filter_map(|i| {
+                            i["configMapRef"]["name"].as_str().map(str::to_string)
+                        }));
+                    }
+                    _ => patched_env(x, names, config_maps),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| patched_env(x, names, config_maps)),
+        _ => {}
     }
 }
 

@@ -156,6 +156,36 @@ pub fn document_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
         .collect()
 }
 
+/// (name, number, target) of every port a service's patches declare: `containerPort`s and Service
+/// `port`s, wherever they sit in the patch body.
+fn patched_ports(svc: &Service) -> Vec<(Option<String>, i64, Option<i64>)> {
+    fn walk(v: &Value, out: &mut Vec<(Option<String>, i64, Option<i64>)>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(n) = m.get("containerPort").and_then(Value::as_i64).or_else(|| {
+                    m.get("port")
+                        .and_then(Value::as_i64)
+                        .filter(|_| m.contains_key("name") || m.contains_key("targetPort"))
+                }) {
+                    out.push((
+                        m.get("name").and_then(Value::as_str).map(str::to_string),
+                        n,
+                        m.get("targetPort").and_then(Value::as_i64),
+                    ));
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for p in &svc.patches {
+        walk(&p.body, &mut out);
+    }
+    out
+}
+
 /// Whether a file is a Kubernetes manifest maestroc reads as one (and never as code).
 pub fn is_manifest(rel: &Path, text: &str) -> bool {
     rel.extension().is_some_and(|e| e == "yaml" || e == "yml")
@@ -197,6 +227,16 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
             continue;
         }
         let claims = ns.is_some();
+        // Ports the spec declares through a `patch` (a sidecar's, a second Service port) are
+        // declared too: (name, number) of container and Service ports in the patch bodies.
+        let patched = patched_ports(svc);
+        let in_patch = |name: Option<&str>, n: i64, target: Option<i64>| {
+            patched.iter().any(|(pn, pnum, ptarget)| {
+                *pnum == n
+                    && (name.is_none() || pn.as_deref() == name)
+                    && (target.is_none() || ptarget.is_none() || *ptarget == target)
+            })
+        };
         let container_ports: Vec<i64> = svc
             .ports
             .iter()
@@ -239,7 +279,13 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
             )
         };
         match kind.as_str() {
-            "Deployment" | "StatefulSet" | "DaemonSet" | "Pod" => {
+            "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "ReplicationController"
+            | "Job"
+            | "Pod" => {
                 let pod = if kind == "Pod" {
                     &doc["spec"]
                 } else {
@@ -250,6 +296,9 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                         let Some(n) = as_i64(&port["containerPort"]) else {
                             continue;
                         };
+                        if in_patch(port["name"].as_str(), n, None) {
+                            continue;
+                        }
                         match named(port) {
                             Some(Ok(x)) if i64::from(x.number.value.get()) != n => push(
                                 "containerPort",
@@ -289,6 +338,11 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
             }
             "Service" => {
                 for port in doc["spec"]["ports"].as_array().into_iter().flatten() {
+                    if let Some(n) = as_i64(&port["port"])
+                        && in_patch(port["name"].as_str(), n, as_i64(&port["targetPort"]))
+                    {
+                        continue;
+                    }
                     match (named(port), as_i64(&port["port"])) {
                         (Some(Err(name)), Some(n)) => {
                             // Same number (exposed, and the target where it is a number):

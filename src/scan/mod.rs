@@ -869,6 +869,13 @@ fn env_read(
         f.help = Some(format!(
             "{name} names nothing in the spec, so this is information only; it becomes an error when a spec service's address or key is meant (map it with `env {name} ref=…`), and `[scan] optional-env` or `maestroc: ignore[MC203] reason` records that it is optional"
         ));
+    } else if let Some(cm) = k.opaque[o].first() {
+        // The pod reads a ConfigMap whole that the spec does not ship: {name} may be in it.
+        f.severity = crate::diagnostic::Severity::Info;
+        f.message = format!(
+            "`{}` reads {name}, which the spec does not provide — it may come from ConfigMap `{cm}`, which the pod reads whole",
+            me.name.value
+        );
     }
     out.push(f);
 }
