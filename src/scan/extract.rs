@@ -87,6 +87,29 @@ static ENV_READS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         )),
         // Shell: ${X:-default} / ${X-default}
         re(&format!(r#"\$\{{{NAME}:?-([^}}\n]*)\}}"#)),
+        // Ruby: ENV.fetch("X", "d"), ENV.fetch("X") { "d" }, ENV["X"] || "d"
+        re(&format!(
+            r#"ENV\.fetch\(\s*["']{NAME}["']\s*(?:,\s*{LIT}\s*)?\)(?:\s*\{{\s*{LIT})?"#
+        )),
+        re(&format!(
+            r#"\bENV\[\s*["']{NAME}["']\s*\](?:\s*\|\|\s*{LIT})?"#
+        )),
+        // Elixir: System.get_env("X") || "d", System.get_env("X", "d"), System.fetch_env!("X")
+        re(&format!(
+            r#"System\.(?:get_env|fetch_env!?)\(\s*"{NAME}"\s*(?:,\s*{LIT}\s*)?\)(?:\s*\|\|\s*{LIT})?"#
+        )),
+        // PHP: getenv('X') ?: 'd', $_ENV['X'] ?? 'd'
+        re(&format!(
+            r#"getenv\(\s*["']{NAME}["']\s*\)(?:\s*(?:\?:|\?\?)\s*{LIT})?"#
+        )),
+        re(&format!(
+            r#"\$_(?:ENV|SERVER)\[\s*["']{NAME}["']\s*\](?:\s*(?:\?:|\?\?)\s*{LIT})?"#
+        )),
+        // Go struct tags: `env:"PORT" envDefault:"8081"`, `env:"PORT,default=8081"` (caarlos0/env),
+        // `envconfig:"PORT" default:"8081"` (kelseyhightower/envconfig).
+        re(&format!(
+            r#"(?:env|envconfig):"{NAME}(?:,default=([^",]*))?[^"]*"(?:\s+(?:envDefault|default):"([^"]*)")?"#
+        )),
     ]
 });
 
@@ -164,14 +187,47 @@ fn port_of(s: &str) -> Option<u16> {
 }
 
 pub fn env_reads(text: &str, out: &mut Vec<Fact>) {
+    let mut found = Vec::new();
+    env_reads_all(text, &mut found);
+    // Patterns of two languages can match one read (PHP's `getenv(` inside Java's
+    // `System.getenv(`): a read inside another read of the same name is that read.
+    let inside = |a: &Fact, b: &Fact| match (a, b) {
+        (
+            Fact::EnvRead {
+                name: na, span: sa, ..
+            },
+            Fact::EnvRead {
+                name: nb, span: sb, ..
+            },
+        ) => na == nb && sb.start <= sa.start && sa.end <= sb.end && sa != sb,
+        _ => false,
+    };
+    let keep: Vec<bool> = found
+        .iter()
+        .map(|a| !found.iter().any(|b| inside(a, b)))
+        .collect();
+    let mut seen = Vec::new();
+    for (f, k) in found.into_iter().zip(keep) {
+        if let Fact::EnvRead { span, .. } = &f {
+            if !k || seen.contains(span) {
+                continue;
+            }
+            seen.push(span.clone());
+        }
+        out.push(f);
+    }
+}
+
+fn env_reads_all(text: &str, out: &mut Vec<Fact>) {
     for r in ENV_READS.iter() {
         for c in r.captures_iter(text) {
             let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
                 continue;
             };
-            let fallback = c
-                .get(2)
-                .filter(|m| !m.as_str().is_empty())
+            // The first default the pattern found (`ENV.fetch("X", "d")` or its block form).
+            let fallback = (2..c.len())
+                .filter_map(|i| c.get(i))
+                .find(|m| !m.as_str().is_empty())
                 .map(|m| (unquote(m.as_str()), m.range()));
             // A fallback found lines below (Go's `return "d"`) is not part of the read's span.
             let span = if text[all.range()].contains('\n') {
@@ -366,6 +422,63 @@ mod tests {
         let mut v = Vec::new();
         f(text, &mut v);
         v
+    }
+
+    #[test]
+    fn env_reads_of_ruby_elixir_php_and_go_struct_tags() {
+        let cases = [
+            (r#"port = ENV.fetch("PORT", "6060")"#, "PORT", Some("6060")),
+            (
+                r#"ENV.fetch("QUOTE_ADDR") { "quote:8090" }"#,
+                "QUOTE_ADDR",
+                Some("quote:8090"),
+            ),
+            (
+                r#"host = ENV["CART_ADDR"] || "cart:7070""#,
+                "CART_ADDR",
+                Some("cart:7070"),
+            ),
+            (
+                r#"port = String.to_integer(System.get_env("FLAGD_UI_PORT") || "4000")"#,
+                "FLAGD_UI_PORT",
+                Some("4000"),
+            ),
+            (r#"System.get_env("PORT", "4000")"#, "PORT", Some("4000")),
+            (r#"System.fetch_env!("DATABASE_URL")"#, "DATABASE_URL", None),
+            (
+                r#"$port = getenv('QUOTE_PORT') ?: '8090';"#,
+                "QUOTE_PORT",
+                Some("8090"),
+            ),
+            (
+                r#"$addr = $_ENV['OTEL_ADDR'] ?? 'otel:4317';"#,
+                "OTEL_ADDR",
+                Some("otel:4317"),
+            ),
+            (
+                "Port int `env:\"PORT\" envDefault:\"8081\"`",
+                "PORT",
+                Some("8081"),
+            ),
+            ("Port int `env:\"PORT,default=8081\"`", "PORT", Some("8081")),
+            (
+                "Port int `envconfig:\"PORT\" default:\"8081\"`",
+                "PORT",
+                Some("8081"),
+            ),
+        ];
+        for (text, name, fallback) in cases {
+            let v = facts(text, super::env_reads);
+            let found = v.iter().find_map(|f| match f {
+                Fact::EnvRead {
+                    name: n,
+                    fallback: fb,
+                    ..
+                } if n == name => Some(fb.as_ref().map(|(v, _)| v.clone())),
+                _ => None,
+            });
+            assert_eq!(found, Some(fallback.map(str::to_string)), "{text}: {v:?}");
+        }
     }
 
     #[test]

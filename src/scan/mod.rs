@@ -219,6 +219,7 @@ fn check_file(
     if !is_manifest
         && (code.contains("env")
             || code.contains("Env")
+            || code.contains("ENV")
             || code.contains("${")
             || code.contains("Configuration["))
     {
@@ -227,7 +228,15 @@ fn check_file(
     let manifest = manifest::check(k, rel, &text);
     let quoted_only = matches!(
         lang,
-        Lang::Python | Lang::Go | Lang::Js | Lang::Java | Lang::CSharp | Lang::Rust
+        Lang::Python
+            | Lang::Go
+            | Lang::Js
+            | Lang::Java
+            | Lang::CSharp
+            | Lang::Rust
+            | Lang::Elixir
+            | Lang::Ruby
+            | Lang::Php
     );
     let secrets = credentials::find_in(&text, code, quoted_only);
     if facts.is_empty() && manifest.is_empty() && secrets.is_empty() {
@@ -563,6 +572,9 @@ enum Lang {
     Properties,
     /// .ini, .conf, .cfg, .toml
     Ini,
+    Elixir,
+    Ruby,
+    Php,
     Other,
 }
 
@@ -597,6 +609,9 @@ impl Lang {
             "yaml" | "yml" => Lang::Yaml,
             "properties" => Lang::Properties,
             "ini" | "cfg" | "conf" | "toml" => Lang::Ini,
+            "ex" | "exs" => Lang::Elixir,
+            "rb" => Lang::Ruby,
+            "php" => Lang::Php,
             _ => Lang::Other,
         }
     }
@@ -604,10 +619,14 @@ impl Lang {
     /// The line-comment marker of the language, when it has one maestroc reads.
     fn line_comment(self) -> Option<&'static str> {
         match self {
-            Lang::Python | Lang::Shell | Lang::Dockerfile | Lang::Yaml | Lang::Properties => {
-                Some("#")
-            }
-            Lang::Go | Lang::Js | Lang::Java | Lang::CSharp | Lang::Rust => Some("//"),
+            Lang::Python
+            | Lang::Shell
+            | Lang::Dockerfile
+            | Lang::Yaml
+            | Lang::Properties
+            | Lang::Elixir
+            | Lang::Ruby => Some("#"),
+            Lang::Go | Lang::Js | Lang::Java | Lang::CSharp | Lang::Rust | Lang::Php => Some("//"),
             // `;` here; `#` too, by the second pass of `blank_comments`.
             Lang::Ini => Some(";"),
             Lang::Other => None,
@@ -673,6 +692,9 @@ impl Lang {
             Lang::Rust => format!("`std::env::var(\"{var}\")?`"),
             Lang::Shell => format!("`${{{var}:?}}`"),
             Lang::Properties => format!("`${{{var}}}`"),
+            Lang::Elixir => format!("`System.fetch_env!(\"{var}\")`"),
+            Lang::Ruby => format!("`ENV.fetch(\"{var}\")`"),
+            Lang::Php => format!("`getenv('{var}')` (and fail when it is false)"),
             Lang::Dockerfile => {
                 return format!(
                     "don't bake it into the image: {var} comes from the service-ports ConfigMap at run time; remove the literal"
