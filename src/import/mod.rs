@@ -750,6 +750,11 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
                         ));
                         continue;
                     }
+                    // `{X_ADDRESS}` carries the primary (first) port only: an address to another
+                    // port stays as written (the residual keeps it exact).
+                    if ports.first() != Some(&port) {
+                        continue;
+                    }
                     if !h.as_str().contains('.') {
                         short_addresses = true;
                     }

@@ -64,6 +64,16 @@ fn is_default(key: &str, v: &Value) -> bool {
     ) || (key == "securityContext" && v.as_object().is_some_and(Map::is_empty))
 }
 
+/// Numeric fields the API server defaults when an object leaves them out.
+const SERVER_DEFAULTS: &[(&str, i64)] = &[
+    ("periodSeconds", 10),
+    ("timeoutSeconds", 1),
+    ("failureThreshold", 3),
+    ("successThreshold", 1),
+    ("initialDelaySeconds", 0),
+    ("terminationGracePeriodSeconds", 30),
+];
+
 /// Fields a patch may not touch, at the object's top: identity and the pod selector.
 const FIXED: &[(&str, &str)] = &[
     ("metadata", "name"),
@@ -132,6 +142,17 @@ fn diff(key: &str, input: &Value, built: &Value) -> Option<Value> {
                 }
                 if let Some(d) = diff(k, v, bv) {
                     out.insert(k.clone(), d);
+                }
+            }
+            // A field the input leaves to the API server's default, which the build sets
+            // otherwise (a liveness probe every 20 s where the input's runs every 10): the
+            // default, written out, so adopting changes nothing that runs.
+            for (k, default) in SERVER_DEFAULTS {
+                if !i.contains_key(*k)
+                    && b.get(*k).is_some_and(|v| v.as_i64() != Some(*default))
+                    && b.get(*k).is_some_and(Value::is_number)
+                {
+                    out.insert((*k).to_string(), Value::from(*default));
                 }
             }
             if !out.is_empty() {
