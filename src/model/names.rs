@@ -12,6 +12,18 @@ pub fn is_dns1035_label(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
+/// RFC 1123 label, which Kubernetes requires of Namespace names, Helm of chart names, and
+/// pods of volume names: as a DNS-1035 label, but a digit may come first (`254carbon`).
+pub fn is_dns1123_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
 /// IANA service name, which Kubernetes requires of container and Service port names: at most
 /// 15 chars, lowercase alphanumerics or `-`, at least one letter, no leading, trailing or
 /// doubled `-`.

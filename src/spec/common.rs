@@ -180,22 +180,63 @@ pub(super) fn duplicate(what: &str, again: &Spanned<String>, first: SourceSpan) 
 }
 
 pub(super) fn check_dns_label(name: &Spanned<String>, what: &str, out: &mut Findings) {
-    if !is_dns1035_label(&name.value) {
-        let suggestion: String = name
-            .value
-            .to_ascii_lowercase()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect();
-        out.push(
-            Finding::new("MC009", format!("`{}` is not a valid {what}", name.value))
-                .at(name.span, "not a DNS-1035 label")
-                .help(format!(
-                    "use lowercase letters, digits and `-`, starting with a letter, at most 63 characters (e.g. \"{}\")",
-                    suggestion.trim_matches('-')
-                )),
-        );
+    check_label(name, what, Label::Dns1035, out);
+}
+
+/// For names whose uses all take an RFC 1123 label (a namespace, a chart, a volume): a digit
+/// may come first.
+pub(super) fn check_dns1123_label(name: &Spanned<String>, what: &str, out: &mut Findings) {
+    check_label(name, what, Label::Dns1123, out);
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Label {
+    Dns1035,
+    Dns1123,
+}
+
+fn check_label(name: &Spanned<String>, what: &str, label: Label, out: &mut Findings) {
+    let valid = |s: &str| match label {
+        Label::Dns1035 => is_dns1035_label(s),
+        Label::Dns1123 => crate::model::is_dns1123_label(s),
+    };
+    if valid(&name.value) {
+        return;
     }
+    let mut suggestion: String = name
+        .value
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_string();
+    // Never suggest a name that is itself refused: a label that must start with a letter gets
+    // one, and every label fits in 63 characters.
+    if !suggestion.starts_with(|c: char| c.is_ascii_lowercase()) && label == Label::Dns1035 {
+        suggestion.insert_str(0, "x-");
+    }
+    suggestion.truncate(63);
+    let suggestion = suggestion.trim_end_matches('-').to_string();
+    let (rule, first) = match label {
+        Label::Dns1035 => ("a DNS-1035 label", "starting with a letter"),
+        Label::Dns1123 => (
+            "a DNS-1123 label",
+            "starting and ending with a letter or digit",
+        ),
+    };
+    let mut f = Finding::new("MC009", format!("`{}` is not a valid {what}", name.value))
+        .at(name.span, format!("not {rule}"));
+    f = if valid(&suggestion) {
+        f.help(format!(
+            "use lowercase letters, digits and `-`, {first}, at most 63 characters (e.g. \"{suggestion}\")"
+        ))
+    } else {
+        f.help(format!(
+            "use lowercase letters, digits and `-`, {first}, at most 63 characters"
+        ))
+    };
+    out.push(f);
 }
 
 /// An env var name, checked as Kubernetes does (`IsEnvVarName`).

@@ -150,7 +150,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
     let r = NodeReader::new(pnode, 1, &[], out);
     let name = r.string_arg(0, "a platform name", out);
     let name = name.unwrap_or_else(|| Spanned::new("platform".into(), name_span(pnode)));
-    check_dns_label(&name, "platform name", out);
+    check_dns1123_label(&name, "platform name", out);
     let mut namespace = None;
     let mut cluster_domain = None;
     let mut node_ports = None;
@@ -183,7 +183,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
             "node-ports" => node_ports = read_node_ports(child, out),
             "existing-namespaces" => {
                 for ns in read_list(child, "a namespace", out) {
-                    check_dns_label(&ns, "namespace", out);
+                    check_dns1123_label(&ns, "namespace", out);
                     existing_namespaces.push(ns);
                 }
             }
@@ -217,7 +217,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
         }
     }
     let namespace = namespace.unwrap_or_else(|| Spanned::new(name.value.clone(), name.span));
-    check_dns_label(&namespace, "namespace", out);
+    check_dns1123_label(&namespace, "namespace", out);
     Some(Platform {
         name,
         namespace,

@@ -251,7 +251,7 @@ pub(super) fn read_exposure(node: &KdlNode, out: &mut Findings) -> Option<Exposu
         check_subdomain(c, "IngressClass name", out);
     }
     if let Some(n) = &controller_namespace {
-        check_dns_label(n, "namespace", out);
+        check_dns1123_label(n, "namespace", out);
     }
     if let Some(s) = &tls_secret {
         check_subdomain(s, "Secret name", out);
@@ -281,7 +281,7 @@ pub(super) fn read_prometheus(node: &KdlNode, out: &mut Findings) -> Option<Prom
     };
     let namespace = r.string_prop("namespace", out);
     if let Some(n) = &namespace {
-        check_dns_label(n, "namespace", out);
+        check_dns1123_label(n, "namespace", out);
     }
     let service = r.string_prop("service", out);
     Some(Prometheus {

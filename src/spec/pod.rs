@@ -160,7 +160,7 @@ const VOLUME_PROPS: &[&str] = &[
 pub(super) fn read_volume(node: &KdlNode, out: &mut Findings) -> Option<Volume> {
     let r = NodeReader::new(node, 2, VOLUME_PROPS, out);
     let name = r.string_arg(0, "a volume name", out)?;
-    check_dns_label(&name, "volume name", out);
+    check_dns1123_label(&name, "volume name", out);
     let mount_path = r.string_arg(1, "a mount path", out)?;
     check_absolute(&mount_path, out);
     let read_only = r.bool_prop("read-only", out).is_some_and(|b| b.value);
@@ -349,7 +349,7 @@ pub(super) fn read_expose(node: &KdlNode, out: &mut Findings) -> Option<Expose> 
             ExposedFrom::Cidr(c)
         }
         (None, Some(n)) => {
-            check_dns_label(&n, "namespace", out);
+            check_dns1123_label(&n, "namespace", out);
             ExposedFrom::Namespace(n)
         }
         (None, None) => ExposedFrom::Anywhere,

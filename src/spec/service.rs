@@ -353,6 +353,16 @@ const FIELD_PATHS: &[&str] = &[
     "status.podIP",
 ];
 
+/// `metadata.labels['app.kubernetes.io/component']` or `metadata.annotations['k']`: the
+/// downward API hands one label or annotation to an env var by its (qualified) key.
+fn is_label_path(path: &str) -> bool {
+    ["metadata.labels['", "metadata.annotations['"]
+        .iter()
+        .find_map(|p| path.strip_prefix(p))
+        .and_then(|rest| rest.strip_suffix("']"))
+        .is_some_and(crate::model::is_qualified_name)
+}
+
 pub(super) fn read_env(node: &KdlNode, out: &mut Findings) -> Option<EnvVar> {
     let r = NodeReader::new(node, 2, &["secret", "key", "ref", "field", "optional"], out);
     let name = r.string_arg(0, "a variable name", out)?;
@@ -421,7 +431,7 @@ pub(super) fn read_env(node: &KdlNode, out: &mut Findings) -> Option<EnvVar> {
     } else if let Some(reference) = reference {
         EnvValue::Ref(reference)
     } else if let Some(field) = field {
-        if !FIELD_PATHS.contains(&field.value.as_str()) {
+        if !FIELD_PATHS.contains(&field.value.as_str()) && !is_label_path(&field.value) {
             out.push(one_of(&field, "downward API field", FIELD_PATHS));
             return None;
         }
