@@ -339,7 +339,13 @@ fn volume_without_storage_class(t: &Target<'_>, out: &mut Findings) {
         .platform
         .services
         .iter()
-        .filter(|s| t.runs(s) && !s.volumes.is_empty() && s.workload.value != WorkloadKind::CronJob)
+        // Only claims need a storage class: emptyDir, Secret, ConfigMap and hostPath volumes
+        // have none to pick.
+        .filter(|s| {
+            t.runs(s)
+                && s.volumes.iter().any(|v| v.claim_size().is_some())
+                && s.workload.value != WorkloadKind::CronJob
+        })
         .map(|s| s.name.value.as_str())
         .collect();
     if !with_volume.is_empty() {
@@ -347,7 +353,7 @@ fn volume_without_storage_class(t: &Target<'_>, out: &mut Findings) {
             Finding::new(
                 "MC405",
                 format!(
-                    "environment `{}` has volumes ({}) but no storage-class",
+                    "environment `{}` has volume claims ({}) but no storage-class",
                     env.name.value,
                     with_volume.join(", ")
                 ),
