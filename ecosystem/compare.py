@@ -64,7 +64,7 @@ def _probe(p):
         _set(p["grpc"], "service", "")
 
 
-def _container(c, pod_level: bool):
+def _container(c):
     if not isinstance(c, dict):
         return
     image = str(c.get("image", ""))
@@ -90,7 +90,6 @@ def _container(c, pod_level: bool):
             _set(req, k, v)
         if r.get("requests") == {}:
             del r["requests"]
-    del pod_level
 
 
 def _pod(spec):
@@ -101,17 +100,15 @@ def _pod(spec):
                  ("securityContext", {})):
         _set(spec, k, v)
     for c in spec.get("containers") or []:
-        _container(c, True)
+        _container(c)
     for c in spec.get("initContainers") or []:
-        _container(c, True)
+        _container(c)
     for v in spec.get("volumes") or []:
         if not isinstance(v, dict):
             continue
         for src in ("secret", "configMap"):
             if isinstance(v.get(src), dict):
                 _set(v[src], "defaultMode", 420)
-        if isinstance(v.get("emptyDir"), dict) and v["emptyDir"] == {}:
-            pass
     # serviceAccount is the deprecated alias of serviceAccountName.
     if "serviceAccount" in spec and "serviceAccountName" not in spec:
         spec["serviceAccountName"] = spec["serviceAccount"]

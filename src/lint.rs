@@ -106,13 +106,17 @@ fn cannot_be_a_credential(v: &str) -> bool {
 /// Whether `env NAME "value"` writes a credential into the spec (MC301's question), for
 /// `import`, which declares such values as secrets instead of writing them.
 pub(crate) fn is_literal_secret(name: &str, value: &str) -> bool {
-    (says_secret(name) && !names_a_setting(name) && !cannot_be_a_credential(value))
-        || is_default_credential(name, value)
+    holds_secret(name, value) || is_default_credential(name, value)
+}
+
+/// MC301's question: a variable named like a secret holding something a credential can be.
+fn holds_secret(name: &str, value: &str) -> bool {
+    says_secret(name) && !names_a_setting(name) && !cannot_be_a_credential(value)
 }
 
 /// MC301
 fn secret_literal_value(name: &str, value: &crate::model::Spanned<String>, out: &mut Findings) {
-    if says_secret(name) && !names_a_setting(name) && !cannot_be_a_credential(&value.value) {
+    if holds_secret(name, &value.value) {
         out.push(
             Finding::new("MC301", format!("`{name}` holds a literal value"))
                 .at(value.span, "a credential in a committed file")

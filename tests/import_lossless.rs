@@ -75,7 +75,7 @@ fn credentials_are_secret_keys_and_their_values_stay_out_of_the_spec() {
     for f in std::fs::read_dir(dir.path().join("imported")).unwrap() {
         written.push_str(&std::fs::read_to_string(f.unwrap().path()).unwrap());
     }
-    for out in walk(&dir.path().join("output")) {
+    for out in common::files_under(&dir.path().join("output")) {
         written.push_str(&std::fs::read_to_string(out).unwrap());
     }
     assert!(
@@ -97,9 +97,9 @@ fn a_limit_alone_is_also_the_request() {
     // (128Mi) would be above it, an object the API server refuses.
     let dir = tempfile::tempdir().unwrap();
     import_and_build(dir.path());
-    let cart = walk(&dir.path().join("output/k8s"))
+    let cart = common::files_under(&dir.path().join("output/k8s"))
         .into_iter()
-        .find(|p| p.to_string_lossy().ends_with("-cart.yaml"))
+        .find(|p| p.ends_with("-cart.yaml"))
         .unwrap();
     let text = std::fs::read_to_string(cart).unwrap();
     let docs: Vec<serde_json::Value> = serde_saphyr::from_str_multiple(&text).unwrap();
@@ -107,17 +107,4 @@ fn a_limit_alone_is_also_the_request() {
     let r = &d["spec"]["template"]["spec"]["containers"][0]["resources"];
     assert_eq!(r["limits"]["memory"], "20Mi", "{r}");
     assert_eq!(r["requests"]["memory"], "20Mi", "{r}");
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

@@ -9,7 +9,7 @@
 //! tests/corpus/lessons-planted.json gives exactly its error. CI keeps these without the corpus.
 
 mod common;
-use common::{Plant, copy_dir, scan_findings as scan};
+use common::{Plant, assert_plant_found, copy_dir, scan_findings as scan};
 
 use std::path::Path;
 
@@ -73,24 +73,9 @@ fn each_planted_drift_is_an_error_at_its_line_and_column() {
     let plants: Vec<Plant> =
         serde_json::from_str(include_str!("corpus/lessons-planted.json")).unwrap();
     for p in &plants {
-        let dir = repo();
-        let path = dir.path().join(&p.file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(&p.from), "{} lacks {:?}", p.file, p.from);
-        std::fs::write(&path, text.replacen(&p.from, &p.to, 1)).unwrap();
-        let (exit, list) = scan(dir.path());
-        let errors: Vec<_> = list
-            .iter()
-            .filter(|f| f.1 == "error")
-            .map(|f| (f.0.as_str(), f.2.as_str(), f.3, f.4))
-            .collect();
-        assert_eq!(exit, 1, "{} → {:?}: {list:?}", p.file, p.to);
-        assert_eq!(
-            errors,
-            vec![(p.code.as_str(), p.file.as_str(), p.line, p.column)],
-            "{} → {:?}",
-            p.file,
-            p.to
+        assert_plant_found(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons"),
+            p,
         );
     }
 }

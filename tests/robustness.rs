@@ -54,25 +54,12 @@ fn two_builds_at_once_end_as_one_complete_build() {
         // The output is exactly a fresh build's, with no staging file left.
         let o = maestroc(dir.path(), &["check"]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let leftovers = walk(&dir.path().join("output"))
+        let leftovers = common::files_under(&dir.path().join("output"))
             .into_iter()
             .filter(|p| p.contains(".maestroc-"))
             .count();
         assert_eq!(leftovers, 0);
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p.to_string_lossy().to_string());
-        }
-    }
-    out
 }
 
 #[test]
@@ -101,13 +88,13 @@ fn ten_thousand_services_build() {
     std::fs::write(dir.path().join("platform.kdl"), platform(10_000)).unwrap();
     let o = maestroc(dir.path(), &["build"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let files = walk(&dir.path().join("output/k8s/base"));
+    let files = common::files_under(&dir.path().join("output/k8s/base"));
     assert_eq!(files.len(), 10_000 + 2);
 }
 
 /// Every file under `dir`, relative, with its bytes.
 fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    walk(dir)
+    common::files_under(dir)
         .into_iter()
         .map(|p| {
             let rel = p

@@ -21,24 +21,11 @@ grafana-admin.GF_SECURITY_ADMIN_PASSWORD=Hunter2-grafana
 
 fn output_files(dir: &std::path::Path) -> Vec<(String, String)> {
     let mut v = Vec::new();
-    for e in walk(&dir.join("output")) {
+    for e in common::files_under(&dir.join("output")) {
         v.push((e.clone(), fs::read_to_string(&e).unwrap_or_default()));
     }
     v.sort();
     v
-}
-
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p.to_string_lossy().to_string());
-        }
-    }
-    out
 }
 
 #[test]

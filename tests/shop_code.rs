@@ -7,7 +7,7 @@
 //! finding at its line and column. `scripts/scan-eval` prints precision and recall over it.
 
 mod common;
-use common::{Plant, copy_dir, scan_findings as scan};
+use common::{Plant, assert_plant_found, copy_dir, scan_findings as scan};
 
 use std::path::Path;
 
@@ -67,25 +67,9 @@ fn every_planted_drift_is_found_at_its_line_and_column() {
         serde_json::from_str(include_str!("corpus/shop-code-planted.json")).unwrap();
     assert!(plants.len() >= 15);
     for p in &plants {
-        let dir = repo();
-        let path = dir.path().join(&p.file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(&p.from), "{} lacks {:?}", p.file, p.from);
-        std::fs::write(&path, text.replacen(&p.from, &p.to, 1)).unwrap();
-        let (exit, list) = scan(dir.path());
-        let errors: Vec<_> = list
-            .iter()
-            .filter(|f| f.1 == "error")
-            .map(|f| (f.0.as_str(), f.2.as_str(), f.3, f.4))
-            .collect();
-        let file = p.found_in.as_deref().unwrap_or(&p.file);
-        assert_eq!(exit, 1, "{} → {:?}: {list:?}", p.file, p.to);
-        assert_eq!(
-            errors,
-            vec![(p.code.as_str(), file, p.line, p.column)],
-            "{} → {:?}",
-            p.file,
-            p.to
+        assert_plant_found(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shop-code"),
+            p,
         );
     }
 }

@@ -24,10 +24,8 @@ pub fn merge(target: &mut Value, patch: &Value) {
                 }
             }
         }
-        (Value::Array(t), Value::Array(p))
-            if merge_key(p).is_some() && merge_key(p) == merge_key(t) =>
-        {
-            let key = merge_key(p).unwrap_or("name");
+        (Value::Array(t), Value::Array(p)) if shared_key(p, t).is_some() => {
+            let key = shared_key(p, t).unwrap_or("name");
             for item in p {
                 match t.iter_mut().find(|x| x[key] == item[key]) {
                     Some(x) => merge(x, item),
@@ -41,13 +39,29 @@ pub fn merge(target: &mut Value, patch: &Value) {
 
 /// The key items of a list merge by, as Kubernetes' strategic merge keys them: volume mounts
 /// by `mountPath` (one volume may be mounted twice, at two paths), other items by `name`;
-/// None for a list of unnamed items, which a patch replaces.
+/// None for a list of unnamed items, which a patch replaces, and for an empty list.
 pub fn merge_key(items: &[Value]) -> Option<&'static str> {
+    if items.is_empty() {
+        return None;
+    }
     ["mountPath", "name"].into_iter().find(|k| {
         items
             .iter()
             .all(|i| i.get(*k).is_some_and(Value::is_string))
     })
+}
+
+/// The key a patch list `p` merges into the target list `t` by, when they merge item by item:
+/// both keyed alike, or one of them empty (an empty patch list changes nothing, items merge
+/// into an empty target by being added).
+pub fn shared_key(p: &[Value], t: &[Value]) -> Option<&'static str> {
+    match (merge_key(p), merge_key(t)) {
+        (Some(a), Some(b)) if a == b => Some(a),
+        (Some(a), None) if t.is_empty() => Some(a),
+        (None, Some(b)) if p.is_empty() => Some(b),
+        (None, None) if p.is_empty() && t.is_empty() => Some("name"),
+        _ => None,
+    }
 }
 
 /// The first path present in `patched` but not in `typed` (a field the type does not have).

@@ -1456,32 +1456,58 @@ fn residual_patches(
         return native;
     };
     // Objects not rebuilt at all ride along as `extra`; kept only when the spec still builds.
-    for (i, objects) in extras(docs, &built, block_docs) {
-        let name = block_docs[i].0.value["metadata"]["name"]
-            .as_str()
-            .unwrap_or("service");
-        let file = format!("imported/{name}.yaml");
-        let text: Vec<String> = objects
-            .iter()
-            .filter_map(|o| serde_saphyr::to_string(o).ok())
-            .collect();
-        let mut trial = files.clone();
-        trial.insert(file.clone(), text.join("---\n"));
-        blocks[i].line(format!("extra {}", quote(&file)));
-        if compile_with_files(&assemble(head, blocks, tail), &trial)
-            .0
-            .is_some()
-        {
-            *files = trial;
-        } else {
+    // All at once first (one compile); only when that fails, service by service.
+    let carried: Vec<(usize, String, String, usize)> = extras(docs, &built, block_docs)
+        .into_iter()
+        .map(|(i, objects)| {
+            let name = block_docs[i].0.value["metadata"]["name"]
+                .as_str()
+                .unwrap_or("service");
+            let text: Vec<String> = objects
+                .iter()
+                .filter_map(|o| serde_saphyr::to_string(o).ok())
+                .collect();
+            (
+                i,
+                format!("imported/{name}.yaml"),
+                text.join("---\n"),
+                objects.len(),
+            )
+        })
+        .collect();
+    let mut all = files.clone();
+    for (i, file, text, _) in &carried {
+        all.insert(file.clone(), text.clone());
+        blocks[*i].line(format!("extra {}", quote(file)));
+    }
+    if compile_with_files(&assemble(head, blocks, tail), &all)
+        .0
+        .is_some()
+    {
+        *files = all;
+    } else {
+        for (i, ..) in &carried {
+            blocks[*i].drop_last(1);
+        }
+        for (i, file, text, count) in carried {
+            let mut trial = files.clone();
+            trial.insert(file.clone(), text);
+            blocks[i].line(format!("extra {}", quote(&file)));
+            if compile_with_files(&assemble(head, blocks, tail), &trial)
+                .0
+                .is_some()
+            {
+                *files = trial;
+                continue;
+            }
             blocks[i].drop_last(1);
             let (w, _) = block_docs[i];
             findings.push(
                 Finding::new(
                     "MC004",
                     format!(
-                        "{} object(s) that `{name}` uses could not be carried as `extra`",
-                        objects.len()
+                        "{count} object(s) that `{}` uses could not be carried as `extra`",
+                        w.value["metadata"]["name"].as_str().unwrap_or("service")
                     ),
                 )
                 .in_text(

@@ -178,17 +178,10 @@ fn diff(key: &str, input: &Value, built: &Value) -> Option<Value> {
     }
 }
 
-/// The key a list's items merge by, as the patch merges them.
-fn merge_key(items: &[Value]) -> Option<&'static str> {
-    if items.is_empty() {
-        return None;
-    }
-    crate::emit::patch::merge_key(items)
-}
-
 fn list_diff(i: &[Value], b: &[Value]) -> Option<Value> {
-    match (merge_key(i), merge_key(b)) {
-        (Some(k), Some(kb)) if k == kb => {
+    // Item by item where the patch merges item by item (`emit::patch::shared_key`).
+    match crate::emit::patch::shared_key(i, b).filter(|_| !i.is_empty()) {
+        Some(k) => {
             let mut out = Vec::new();
             for item in i {
                 match b.iter().find(|x| x[k] == item[k]) {
@@ -287,14 +280,11 @@ fn same_scalar(a: &Value, b: &Value) -> bool {
         (Value::String(s), Value::Number(n)) | (Value::Number(n), Value::String(s)) => {
             s == &n.to_string()
         }
-        (Value::String(x), Value::String(y)) => quantity(x)
-            .is_some_and(|qx| quantity(y).is_some_and(|qy| (qx - qy).abs() <= qx.abs() * 1e-9)),
+        (Value::String(x), Value::String(y)) => crate::spec::quantity::value(x).is_some_and(|qx| {
+            crate::spec::quantity::value(y).is_some_and(|qy| (qx - qy).abs() <= qx.abs() * 1e-9)
+        }),
         _ => false,
     }
-}
-
-fn quantity(s: &str) -> Option<f64> {
-    crate::spec::quantity::value(s)
 }
 
 #[cfg(test)]

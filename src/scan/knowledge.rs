@@ -51,10 +51,30 @@ impl<'a> Knowledge<'a> {
             .chain(platform.environments.iter().flat_map(|e| &e.values))
             .map(|(k, _)| k.value.clone())
             .collect();
+        // The ConfigMaps the spec ships (`extra`), by name: their keys.
+        let shipped: HashMap<String, Vec<String>> = platform
+            .services
+            .iter()
+            .flat_map(|s| &s.extras)
+            .flat_map(|e| &e.objects)
+            .filter(|o| o["kind"] == "ConfigMap")
+            .filter_map(|o| {
+                let name = o["metadata"]["name"].as_str()?.to_string();
+                let keys = o["data"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, _)| k.clone());
+                Some((name, keys.collect()))
+            })
+            .collect();
+        let pods: Vec<(HashSet<String>, Vec<String>)> =
+            platform.services.iter().map(pod_env).collect();
         let provided = platform
             .services
             .iter()
-            .map(|svc| {
+            .zip(&pods)
+            .map(|(svc, (patched, whole))| {
                 let mut set: HashSet<String> = service_keys(platform, svc)
                     .into_iter()
                     .map(|k| k.key)
@@ -75,68 +95,19 @@ impl<'a> Knowledge<'a> {
                 // What the built pod provides beyond the vocabulary: variables a `patch`
                 // sets, and every key of a ConfigMap the pod reads whole (`envFrom`, native
                 // or patched) when the spec ships that ConfigMap (`extra`).
-                let config_maps: Vec<&serde_json::Value> = platform
-                    .services
-                    .iter()
-                    .flat_map(|s| &s.extras)
-                    .flat_map(|e| &e.objects)
-                    .filter(|o| o["kind"] == "ConfigMap")
-                    .collect();
-                let mut read_whole: Vec<String> = svc
-                    .env_from
-                    .iter()
-                    .filter_map(|e| match &e.source {
-                        EnvFromSource::ConfigMap(n) => Some(n.value.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                for p in &svc.patches {
-                    patched_env(&p.body, &mut set, &mut read_whole);
-                }
-                for cm in config_maps {
-                    if cm["metadata"]["name"]
-                        .as_str()
-                        .is_some_and(|n| read_whole.iter().any(|r| r == n))
-                    {
-                        set.extend(
-                            cm["data"]
-                                .as_object()
-                                .into_iter()
-                                .flatten()
-                                .map(|(k, _)| k.clone()),
-                        );
-                    }
+                set.extend(patched.iter().cloned());
+                for n in whole {
+                    set.extend(shipped.get(n).into_iter().flatten().cloned());
                 }
                 set
             })
             .collect();
         // ConfigMaps a pod reads whole that the spec does not ship: any variable may come
         // from them, so a read the spec does not provide is no evidence of a missing one.
-        let shipped: HashSet<String> = platform
-            .services
-            .iter()
-            .flat_map(|s| &s.extras)
-            .flat_map(|e| &e.objects)
-            .filter(|o| o["kind"] == "ConfigMap")
-            .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_string))
-            .collect();
-        let opaque = platform
-            .services
-            .iter()
-            .map(|svc| {
-                let mut names = HashSet::new();
-                let mut whole: Vec<String> = svc
-                    .env_from
-                    .iter()
-                    .filter_map(|e| match &e.source {
-                        EnvFromSource::ConfigMap(n) => Some(n.value.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                for p in &svc.patches {
-                    patched_env(&p.body, &mut names, &mut whole);
-                }
-                whole.retain(|n| !shipped.contains(n));
+        let opaque = pods
+            .into_iter()
+            .map(|(_, mut whole)| {
+                whole.retain(|n| !shipped.contains_key(n));
                 whole
             })
             .collect();
@@ -230,6 +201,24 @@ impl<'a> Knowledge<'a> {
             .iter()
             .any(|d| &d.value == target)
     }
+}
+
+/// What a service's pod gets beyond the vocabulary: the variables its patches set, and the
+/// ConfigMaps it reads whole (`env-from config-map=`, or `envFrom` in a patch).
+fn pod_env(svc: &Service) -> (HashSet<String>, Vec<String>) {
+    let mut names = HashSet::new();
+    let mut whole: Vec<String> = svc
+        .env_from
+        .iter()
+        .filter_map(|e| match &e.source {
+            EnvFromSource::ConfigMap(n) => Some(n.value.clone()),
+            EnvFromSource::Secret(_) => None,
+        })
+        .collect();
+    for p in &svc.patches {
+        patched_env(&p.body, &mut names, &mut whole);
+    }
+    (names, whole)
 }
 
 /// The variables a patch body sets (`env` items' names) and the ConfigMaps it reads whole

@@ -91,3 +91,45 @@ pub struct Plant {
     /// Where the finding is, when the edit is to the spec.
     pub found_in: Option<String>,
 }
+
+/// Every file under `dir`, recursively, as a path string.
+#[allow(dead_code)]
+pub fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p.to_string_lossy().to_string());
+        }
+    }
+    out
+}
+
+/// Applies `p` to a fresh copy of `fixture` and asserts that the scan exits 1 with exactly the
+/// plant's error (at `found_in` when the edit is to the spec).
+#[allow(dead_code)]
+pub fn assert_plant_found(fixture: &Path, p: &Plant) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(fixture, dir.path());
+    let path = dir.path().join(&p.file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(&p.from), "{} lacks {:?}", p.file, p.from);
+    std::fs::write(&path, text.replacen(&p.from, &p.to, 1)).unwrap();
+    let (exit, list) = scan_findings(dir.path());
+    let errors: Vec<_> = list
+        .iter()
+        .filter(|f| f.1 == "error")
+        .map(|f| (f.0.as_str(), f.2.as_str(), f.3, f.4))
+        .collect();
+    let file = p.found_in.as_deref().unwrap_or(&p.file);
+    assert_eq!(exit, 1, "{} → {:?}: {list:?}", p.file, p.to);
+    assert_eq!(
+        errors,
+        vec![(p.code.as_str(), file, p.line, p.column)],
+        "{} → {:?}",
+        p.file,
+        p.to
+    );
+}
