@@ -55,6 +55,8 @@ pub struct Finding {
     /// Set when the finding is about another file; its spans then do not apply.
     pub location: Option<Location>,
     pub help: Option<String>,
+    /// Spans of the spec whose text is a credential: shown masked, never printed.
+    pub redact: Vec<SourceSpan>,
 }
 
 impl Finding {
@@ -68,6 +70,7 @@ impl Finding {
             labels: Vec::new(),
             location: None,
             help: None,
+            redact: Vec::new(),
         }
     }
 
@@ -135,6 +138,12 @@ impl Finding {
                 format!("{} {}", p.name.value, p.number.value),
             );
         }
+        self
+    }
+
+    /// Masks `span` wherever the spec's text is shown with this finding.
+    pub fn redacting(mut self, span: SourceSpan) -> Self {
+        self.redact.push(span);
         self
     }
 

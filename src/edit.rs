@@ -90,9 +90,7 @@ pub fn allocate_node_port(
             high: range.high,
         });
     };
-    let mut doc: KdlDocument = text
-        .parse()
-        .map_err(|_| Finding::new("MC001", "platform.kdl does not parse"))?;
+    let mut doc = parse(text)?;
     let Some(port_node) = port_node_mut(&mut doc, service, port_name) else {
         return Err(Finding::new(
             "MC007",
@@ -114,9 +112,7 @@ pub fn release_node_port(
     service: &str,
     port_name: &str,
 ) -> Result<(Option<u16>, String), Finding> {
-    let mut doc: KdlDocument = text
-        .parse()
-        .map_err(|_| Finding::new("MC001", "platform.kdl does not parse"))?;
+    let mut doc = parse(text)?;
     let Some(port_node) = port_node_mut(&mut doc, service, port_name) else {
         return Err(Finding::new(
             "MC007",
@@ -152,4 +148,14 @@ fn port_node_mut<'d>(
                     && n.entries().first().and_then(|e| e.value().as_string()) == Some(port_name)
             })
         })
+}
+
+/// The document, format-preserving; depth is bounded first, as for every reader.
+#[allow(clippy::result_large_err)]
+fn parse(text: &str) -> Result<KdlDocument, Finding> {
+    if let Some(f) = crate::spec::check_depth(text) {
+        return Err(f);
+    }
+    text.parse()
+        .map_err(|_| Finding::new("MC001", "platform.kdl does not parse"))
 }

@@ -2,7 +2,7 @@
 //! ConfigMap, and the checks that keep the rest of the repository in line with it.
 //!
 //! The pipeline, one module per stage: `spec` (KDL → model) → `resolve` (references, ports,
-//! environments) → `graph` (dependencies, order) → `emit` (model → files) → `output` (the only
+//! environments) → `graph` (dependencies, order) → `emit` (model → files, judged by `verify`) → `output` (the only
 //! writer). `rules` is the catalogue of codes; `diagnostic` and `report` carry findings.
 
 // values.schema.json is one `serde_json::json!` literal, deeper than the default limit.
@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod credential;
 pub mod diagnostic;
 pub mod edit;
 pub mod emit;
@@ -21,6 +22,7 @@ pub mod import;
 pub mod lint;
 pub mod model;
 pub mod output;
+pub mod read;
 pub mod registry;
 pub mod report;
 pub mod resolve;
@@ -28,3 +30,4 @@ pub mod rules;
 pub mod scan;
 pub mod spec;
 pub mod target;
+pub mod verify;

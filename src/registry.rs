@@ -126,9 +126,11 @@ pub fn path_of(p: &Platform, spec: &Path) -> Option<PathBuf> {
 /// A file that is not a registry is an MC090 finding at the offending line.
 #[allow(clippy::result_large_err)]
 pub fn load(path: &Path) -> Result<Registry, Finding> {
-    let text = match std::fs::read_to_string(path) {
+    // A registry is shared between repositories by design, so it may live outside the spec's
+    // (the documented exception); it must still be a regular file under the cap.
+    let text = match crate::read::bounded(path, None, crate::read::MAX_NAMED_FILE_BYTES) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(_) if !path.exists() => {
             return Ok(Registry {
                 version: Registry::VERSION,
                 allocations: Vec::new(),
@@ -137,7 +139,7 @@ pub fn load(path: &Path) -> Result<Registry, Finding> {
         Err(e) => {
             return Err(Finding::new(
                 "MC090",
-                format!("cannot read the NodePort registry {}: {e}", path.display()),
+                format!("cannot read the NodePort registry: {e}"),
             ));
         }
     };

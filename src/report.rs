@@ -283,6 +283,20 @@ pub const SHOWN_PER_RULE: usize = 5;
 /// Unless `verbose`, each rule shows its first [`SHOWN_PER_RULE`] findings, then one line for
 /// the rest, and the report ends with a count per rule (ruff's `--statistics`).
 pub fn human(findings: &[Finding], source: &SourceFile, color: bool, verbose: bool) -> String {
+    // A credential's text is never printed: every snippet shows every credential any finding
+    // located masked, also in the lines around another finding.
+    let masked = findings.iter().any(|f| !f.redact.is_empty()).then(|| {
+        let ranges: Vec<std::ops::Range<usize>> = findings
+            .iter()
+            .flat_map(|f| &f.redact)
+            .map(|s| s.offset()..s.offset() + s.len())
+            .collect();
+        SourceFile::new(
+            source.name.clone(),
+            crate::credential::redact(&source.text, &ranges),
+        )
+    });
+    let source = masked.as_ref().unwrap_or(source);
     let theme = if color {
         GraphicalTheme::unicode()
     } else {

@@ -338,3 +338,101 @@ sums > "$1/after-ro"
     );
     assert_eq!(read("before"), read("after-ro"));
 }
+
+/// Input that controls depth — blocks, block comments, a slashdashed subtree, a patch body —
+/// at ten times the limit ends with MC001 and exit 2 for every command that reads the spec,
+/// never with a signal (a stack overflow is SIGABRT/SIGSEGV).
+#[test]
+fn deep_nesting_is_a_coded_error_for_every_command() {
+    let limit = 100;
+    let n = limit * 10 + 300;
+    let cases = [
+        format!(
+            "platform \"p\"\nservice \"a\" {{\n    image \"x:1\"\n    port \"http\" 8080\n    patch \"Deployment\" {}{}\n}}\n",
+            "{ a ".repeat(n),
+            "}".repeat(n)
+        ),
+        format!("platform \"p\"\n{}\n", "/*".repeat(n * 4)),
+        format!(
+            "platform \"p\"\n/-service \"a\" {}{}\n",
+            "{ a ".repeat(n),
+            "}".repeat(n)
+        ),
+        format!("platform \"p\"\n{}{}\n", "a { ".repeat(n), "}".repeat(n)),
+    ];
+    let commands: [&[&str]; 7] = [
+        &["check"],
+        &["build"],
+        &["fmt", "--check"],
+        &["graph"],
+        &["diff"],
+        &["ports"],
+        &["ports", "allocate", "a", "http"],
+    ];
+    for (i, spec) in cases.iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("platform.kdl"), spec).unwrap();
+        for args in commands {
+            let o = common::maestroc(dir.path(), args);
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "case {i}, {args:?}: {:?}\n{stderr}",
+                o.status
+            );
+            assert!(stderr.contains("MC001"), "case {i}, {args:?}: {stderr}");
+        }
+    }
+}
+
+/// Files the spec names are read only when they are regular files inside its repository,
+/// under a size cap: a device, a FIFO, a path or a symlink leading out, and a registry on
+/// `/dev/zero` each end promptly with a coded error, never a block or an unbounded read.
+#[test]
+fn named_files_are_bounded_regular_files_inside_the_repository() {
+    let base = "platform \"shop\" {\n    namespace \"shop\"\n";
+    let svc = "}\nservice \"api\" {\n    image \"ghcr.io/acme/api:1.0\"\n    port \"http\" 8080\n";
+    let cases = [
+        ("", "    patch \"Deployment\" file=\"/dev/zero\"\n", "MC0"),
+        ("", "    extra \"/dev/urandom\"\n", "MC0"),
+        ("", "    extra \"../../../../../../etc/passwd\"\n", "MC0"),
+        ("", "    extra \"shadow.yaml\"\n", "MC0"),
+        ("", "    patch \"Deployment\" file=\"fifo.yaml\"\n", "MC0"),
+        ("    node-ports 30000 30100 registry=\"/dev/zero\"\n", "", "MC090"),
+    ];
+    for (i, (platform, service, code)) in cases.iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::os::unix::fs::symlink("/etc/shadow", dir.path().join("shadow.yaml")).unwrap();
+        let fifo = std::ffi::CString::new(dir.path().join("fifo.yaml").to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let spec = format!("{base}{platform}{svc}{service}}}\n");
+        std::fs::write(dir.path().join("platform.kdl"), &spec).unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_maestroc"))
+            .args(["check", "--no-cache"])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(30) {
+                let _ = child.kill();
+                panic!("case {i} blocked:\n{spec}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(status.code().is_some_and(|c| c == 1 || c == 2), "case {i}: {status:?}\n{stderr}");
+        assert!(stderr.contains(code), "case {i}: {stderr}");
+        assert!(!stderr.contains("root:"), "case {i} printed a system file:\n{stderr}");
+    }
+}

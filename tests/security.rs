@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::pss;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -32,139 +34,6 @@ fn objects(spec: &str, env: &str) -> (maestroc::resolve::Compiled, Vec<Value>) {
     (compiled, objects)
 }
 
-fn pod_spec(o: &Value) -> Option<&Value> {
-    match o["kind"].as_str()? {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "Job" => Some(&o["spec"]["template"]["spec"]),
-        "CronJob" => Some(&o["spec"]["jobTemplate"]["spec"]["template"]["spec"]),
-        _ => None,
-    }
-}
-
-const BASELINE_CAPS: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
-const RESTRICTED_VOLUMES: &[&str] = &[
-    "configMap",
-    "csi",
-    "downwardAPI",
-    "emptyDir",
-    "ephemeral",
-    "persistentVolumeClaim",
-    "projected",
-    "secret",
-];
-
-/// The highest Pod Security Standard level the pod meets, with the controls it fails.
-fn pss_level(pod: &Value) -> (&'static str, Vec<String>) {
-    let mut baseline_fail = Vec::new();
-    let mut restricted_fail = Vec::new();
-    let containers: Vec<&Value> = ["containers", "initContainers", "ephemeralContainers"]
-        .iter()
-        .flat_map(|k| pod[*k].as_array().into_iter().flatten())
-        .collect();
-    // Baseline: host namespaces, privileged, capabilities, hostPath, hostPorts, seccomp.
-    for k in ["hostNetwork", "hostPID", "hostIPC"] {
-        if pod[k] == true {
-            baseline_fail.push(k.to_string());
-        }
-    }
-    for v in pod["volumes"].as_array().into_iter().flatten() {
-        if v.get("hostPath").is_some() {
-            baseline_fail.push("hostPath volume".into());
-        }
-        let kind = v
-            .as_object()
-            .and_then(|m| m.keys().find(|k| *k != "name"))
-            .cloned();
-        if !kind
-            .as_deref()
-            .is_some_and(|k| RESTRICTED_VOLUMES.contains(&k))
-        {
-            restricted_fail.push(format!("volume type {kind:?}"));
-        }
-    }
-    let pod_sc = &pod["securityContext"];
-    if pod_sc["seccompProfile"]["type"] == "Unconfined" {
-        baseline_fail.push("seccomp Unconfined".into());
-    }
-    for c in &containers {
-        let sc = &c["securityContext"];
-        if sc["privileged"] == true {
-            baseline_fail.push("privileged".into());
-        }
-        for p in c["ports"].as_array().into_iter().flatten() {
-            if p.get("hostPort").is_some_and(|h| h != 0) {
-                baseline_fail.push("hostPort".into());
-            }
-        }
-        let added: Vec<&str> = sc["capabilities"]["add"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        if added.iter().any(|c| !BASELINE_CAPS.contains(c)) {
-            baseline_fail.push(format!("capabilities {added:?}"));
-        }
-        // Restricted.
-        if sc["allowPrivilegeEscalation"] != false {
-            restricted_fail.push("allowPrivilegeEscalation".into());
-        }
-        let non_root = sc["runAsNonRoot"] == true
-            || (sc["runAsNonRoot"].is_null() && pod_sc["runAsNonRoot"] == true);
-        if !non_root {
-            restricted_fail.push("runAsNonRoot".into());
-        }
-        if sc["runAsUser"] == 0 || (sc["runAsUser"].is_null() && pod_sc["runAsUser"] == 0) {
-            restricted_fail.push("runAsUser 0".into());
-        }
-        let seccomp = if sc["seccompProfile"].is_null() {
-            &pod_sc["seccompProfile"]["type"]
-        } else {
-            &sc["seccompProfile"]["type"]
-        };
-        if seccomp != "RuntimeDefault" && seccomp != "Localhost" {
-            restricted_fail.push("seccompProfile".into());
-        }
-        let drops_all = sc["capabilities"]["drop"]
-            .as_array()
-            .is_some_and(|d| d.iter().any(|x| x == "ALL"));
-        if !drops_all {
-            restricted_fail.push("capabilities drop ALL".into());
-        }
-        if added.iter().any(|c| *c != "NET_BIND_SERVICE") {
-            restricted_fail.push(format!("capabilities add {added:?}"));
-        }
-    }
-    if !baseline_fail.is_empty() {
-        return ("privileged", baseline_fail);
-    }
-    if !restricted_fail.is_empty() {
-        return ("baseline", restricted_fail);
-    }
-    ("restricted", Vec::new())
-}
-
-fn rank(level: &str) -> u8 {
-    match level {
-        "privileged" => 0,
-        "baseline" => 1,
-        _ => 2,
-    }
-}
-
 /// Every pod meets the level its spec claims (restricted unless an `allow` lowers it), and
 /// every owned Namespace enforces the lowest level of its pods.
 fn check_pod_security(spec: &str, env: &str) {
@@ -172,11 +41,13 @@ fn check_pod_security(spec: &str, env: &str) {
     let p = &compiled.platform;
     let mut lowest: BTreeMap<String, &str> = BTreeMap::new();
     for o in &objects {
-        let Some(pod) = pod_spec(o) else { continue };
+        let Some((meta, pod)) = pss::pod_of(o) else {
+            continue;
+        };
         let name = o["metadata"]["name"].as_str().unwrap();
         let ns = o["metadata"]["namespace"].as_str().unwrap().to_string();
         let svc = p.services.iter().find(|s| s.name.value == name).unwrap();
-        let (level, failed) = pss_level(pod);
+        let (level, failed) = pss::level(meta, pod);
         assert_eq!(
             level,
             svc.pod_security_level(p).as_str(),
@@ -195,7 +66,7 @@ fn check_pod_security(spec: &str, env: &str) {
             );
         }
         let slot = lowest.entry(ns).or_insert(level);
-        if rank(level) < rank(slot) {
+        if pss::rank(level) < pss::rank(slot) {
             *slot = level;
         }
     }
@@ -294,7 +165,7 @@ service "c" { namespace "ours"; image "registry.local/c:1.0.0"; port http 8080; 
 fn egress_allowed(objects: &[Value]) -> BTreeSet<(String, String, i64)> {
     let pods: Vec<(String, String, Value)> = objects
         .iter()
-        .filter(|o| pod_spec(o).is_some())
+        .filter(|o| pss::pod_of(o).is_some())
         .map(|o| {
             (
                 o["metadata"]["name"].as_str().unwrap().to_string(),
@@ -386,8 +257,7 @@ fn admitted(objects: &[Value]) -> BTreeSet<(String, String, i64)> {
     let pods: Vec<(String, String, &Value)> = objects
         .iter()
         .filter_map(|o| {
-            let pod = pod_spec(o)?;
-            let _ = pod;
+            pss::pod_of(o)?;
             let template = if o["kind"] == "CronJob" {
                 &o["spec"]["jobTemplate"]["spec"]["template"]
             } else {

@@ -104,6 +104,8 @@ pub fn run(args: &CheckArgs) -> u8 {
                     // one would cost more than the comparison itself.
                     std::mem::forget(files);
                 }
+                // The spec's own mistakes found while emitting, at their spans.
+                Err(e) if !e.findings.is_empty() => findings.extend(e.findings),
                 Err(e) => findings.push(Finding::new("MC091", e.to_string())),
             }
         }

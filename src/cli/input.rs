@@ -98,9 +98,13 @@ pub fn spec_dir_loader(spec: &Path) -> impl Fn(&str) -> Result<String, String> +
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
+    let repository = crate::read::repository_of(&dir);
     move |rel: &str| {
-        let path = dir.join(rel);
-        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+        crate::read::bounded(
+            &dir.join(rel),
+            Some(&repository),
+            crate::read::MAX_NAMED_FILE_BYTES,
+        )
     }
 }
 
@@ -155,10 +159,8 @@ pub fn emit_spec(compiled: &Compiled, source: &SourceFile) -> Result<Files, u8> 
     match crate::emit::emit(compiled) {
         Ok(files) => Ok(files),
         // The spec's own mistake (an invalid `patch`): shown at its span, like any finding.
-        Err(crate::emit::YamlError {
-            finding: Some(f), ..
-        }) => {
-            print_findings(&[*f], source);
+        Err(e) if !e.findings.is_empty() => {
+            print_findings(&e.findings, source);
             eprintln!("the spec has errors; nothing was written");
             Err(super::EXIT_INPUT)
         }

@@ -33,28 +33,14 @@ pub fn ports_data(t: &Target<'_>) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Each namespace maestroc owns here (not `default`, `kube-*` or `existing-namespaces`) and
-/// the Pod Security level all its workloads meet — the level its labels then enforce.
-pub fn namespace_levels<'a>(t: &Target<'a>) -> BTreeMap<&'a str, PodSecurityLevel> {
-    let p = t.platform;
-    let mut levels: BTreeMap<&str, PodSecurityLevel> = BTreeMap::new();
-    for svc in p.services.iter().filter(|s| t.runs(s)) {
-        let ns = svc.namespace(p);
-        if !p.owns_namespace(ns) {
-            continue;
-        }
-        let level = svc.pod_security_level(p);
-        levels
-            .entry(ns)
-            .and_modify(|l| *l = (*l).min(level))
-            .or_insert(level);
-    }
-    levels
-}
-
-pub fn namespaces(t: &Target<'_>) -> Result<YamlFile, YamlError> {
+/// The Namespaces maestroc owns, each labelled with the lowest Pod Security level its final
+/// pods meet (`verify::admission`).
+pub fn namespaces(
+    t: &Target<'_>,
+    levels: &BTreeMap<String, PodSecurityLevel>,
+) -> Result<YamlFile, YamlError> {
     let mut file = YamlFile::default();
-    for (ns, level) in namespace_levels(t) {
+    for (ns, level) in levels {
         let mut metadata = meta(t.platform, ns, None, None);
         if let Some(labels) = metadata.labels.as_mut() {
             // enforce refuses a pod below the level; warn and audit report it too.

@@ -65,7 +65,7 @@ pub(crate) fn joined<T>(
         Err(YamlError {
             what: what.into(),
             message: "an emitter thread panicked".into(),
-            finding: None,
+            findings: Vec::new(),
         })
     })
 }
@@ -77,10 +77,10 @@ fn emit_target(c: &Compiled, t: &Target<'_>, files: &mut Files) -> Result<(), Ya
             files.insert(format!("{dir}/{name}"), file.finish());
         }
     };
-    put("00-namespace.yaml".into(), config::namespaces(t)?);
     put("00-service-config.yaml".into(), config::config_maps(t)?);
     put("01-secrets.yaml".into(), secrets::secrets(t)?);
     let services = &c.platform.services;
+    let mut pods = Vec::new();
     for &i in &c.graph.order {
         let svc = &services[i];
         if !t.runs(svc) {
@@ -88,10 +88,33 @@ fn emit_target(c: &Compiled, t: &Target<'_>, files: &mut Files) -> Result<(), Ya
         }
         let (dependencies, dependents) = c.graph.neighbours(&c.platform, i);
         let number = c.graph.file_number(i);
-        put(
-            format!("{number:02}-{}.yaml", svc.name.value),
-            workload::service_file(t, svc, &dependencies, &dependents)?,
-        );
+        let (file, judged) = workload::service_file_judged(t, svc, &dependencies, &dependents)?;
+        pods.extend(judged);
+        put(format!("{number:02}-{}.yaml", svc.name.value), file);
     }
+    // The namespaces last: their Pod Security labels are what the final pods meet.
+    let verdict = crate::verify::admission::judge(t, &pods);
+    if !verdict.findings.is_empty() {
+        return Err(YamlError::spec(verdict.findings));
+    }
+    put(
+        "00-namespace.yaml".into(),
+        config::namespaces(t, &verdict.levels)?,
+    );
     Ok(())
+}
+
+/// Every final pod of an environment judged (for the chart, which emits no service files).
+pub fn admission(
+    t: &Target<'_>,
+    graph: &crate::graph::DepGraph,
+) -> Result<crate::verify::admission::Verdict, YamlError> {
+    let mut pods = Vec::new();
+    for (i, svc) in t.platform.services.iter().enumerate() {
+        if t.runs(svc) {
+            let (dependencies, dependents) = graph.neighbours(t.platform, i);
+            pods.extend(workload::service_file_judged(t, svc, &dependencies, &dependents)?.1);
+        }
+    }
+    Ok(crate::verify::admission::judge(t, &pods))
 }

@@ -26,6 +26,8 @@ use super::pod::{
 use super::yaml::{YamlError, YamlFile};
 use crate::model::{ExposedFrom, Exposure, Platform, Port, Service, ServiceType, WorkloadKind};
 use crate::target::Target;
+use crate::verify::admission::FinalPod;
+use crate::verify::api_rules;
 
 /// Everything in `NN-<service>.yaml`.
 pub fn service_file(
@@ -34,11 +36,34 @@ pub fn service_file(
     dependencies: &[&Service],
     dependents: &[&Service],
 ) -> Result<YamlFile, YamlError> {
-    service_file_into(t, svc, dependencies, dependents, &mut None)
+    service_file_into(t, svc, dependencies, dependents, &mut Sink::default())
+}
+
+/// The service's file and its final pods (the workload's, after patches, and those of its
+/// `extra` files), for `verify::admission`.
+pub fn service_file_judged<'a>(
+    t: &Target<'a>,
+    svc: &'a Service,
+    dependencies: &[&Service],
+    dependents: &[&Service],
+) -> Result<(YamlFile, Vec<FinalPod<'a>>), YamlError> {
+    let mut sink = Sink {
+        pods: Some(Vec::new()),
+        ..Sink::default()
+    };
+    let file = service_file_into(t, svc, dependencies, dependents, &mut sink)?;
+    Ok((file, sink.pods.unwrap_or_default()))
 }
 
 /// Patched objects by kind, as JSON: what the chart's values carry for a patched service.
 pub type PatchedObjects = BTreeMap<String, serde_json::Value>;
+
+/// What emitting a service records besides its file, each only when asked for.
+#[derive(Default)]
+struct Sink<'a> {
+    patched: Option<PatchedObjects>,
+    pods: Option<Vec<FinalPod<'a>>>,
+}
 
 /// The objects of a service's `patch` kinds after patching, for the chart.
 pub fn patched_objects(
@@ -47,9 +72,12 @@ pub fn patched_objects(
     dependencies: &[&Service],
     dependents: &[&Service],
 ) -> PatchedObjects {
-    let mut sink = Some(PatchedObjects::new());
+    let mut sink = Sink {
+        patched: Some(PatchedObjects::new()),
+        ..Sink::default()
+    };
     let _ = service_file_into(t, svc, dependencies, dependents, &mut sink);
-    sink.unwrap_or_default()
+    sink.patched.unwrap_or_default()
 }
 
 /// `obj` with the service's patches of `kind` applied; recorded in `sink` when it is patched.
@@ -58,12 +86,12 @@ fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(
     svc: &Service,
     kind: &str,
     obj: T,
-    sink: &mut Option<PatchedObjects>,
+    sink: &mut Sink<'_>,
 ) -> Result<T, YamlError> {
     let patches = t.patches(svc);
     let has = patches.iter().any(|p| p.kind.value == kind);
     let obj = super::patch::apply(svc, &patches, kind, obj)?;
-    if has && let Some(sink) = sink.as_mut() {
+    if has && let Some(sink) = sink.patched.as_mut() {
         sink.insert(
             kind.to_string(),
             serde_json::to_value(&obj).unwrap_or(serde_json::Value::Null),
@@ -72,12 +100,36 @@ fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(
     Ok(obj)
 }
 
-fn service_file_into(
-    t: &Target<'_>,
-    svc: &Service,
+/// Records the workload's final pod in `sink`, judged before and after the kind's patches.
+fn record_pod<'a>(
+    t: &Target<'a>,
+    svc: &'a Service,
+    kind: &'static str,
+    workload: api_rules::Workload<'_>,
+    native: Option<&PodTemplateSpec>,
+    last: &PodTemplateSpec,
+    sink: &mut Sink<'a>,
+) {
+    let (Some(pods), Some(native)) = (sink.pods.as_mut(), native) else {
+        return;
+    };
+    let patched = t.patches(svc).iter().any(|p| p.kind.value == kind);
+    pods.push(FinalPod::workload(
+        svc,
+        svc.namespace(t.platform),
+        kind,
+        workload,
+        native,
+        patched.then_some(last),
+    ));
+}
+
+fn service_file_into<'a>(
+    t: &Target<'a>,
+    svc: &'a Service,
     dependencies: &[&Service],
     dependents: &[&Service],
-    sink: &mut Option<PatchedObjects>,
+    sink: &mut Sink<'a>,
 ) -> Result<YamlFile, YamlError> {
     let p = t.platform;
     let name = svc.name.value.as_str();
@@ -86,6 +138,7 @@ fn service_file_into(
         file.push("ServiceAccount", &sa)?;
     }
     let template = pod_template(t, svc, dependencies);
+    let native = sink.pods.is_some().then(|| template.clone());
     let long_running = svc.workload.value.is_long_running();
     // A StatefulSet gets its claims from volumeClaimTemplates; every other kind mounts PVCs
     // declared beside it.
@@ -104,25 +157,38 @@ fn service_file_into(
     workload_meta.annotations = (!skips.is_empty()).then_some(skips);
     match svc.workload.value {
         WorkloadKind::Deployment => {
-            file.push(
+            let obj = patched(
+                t,
+                svc,
                 "Deployment",
-                &patched(
+                Deployment {
+                    metadata: workload_meta,
+                    spec: Some(DeploymentSpec {
+                        replicas: fixed_replicas(t, svc),
+                        selector: selector(p, svc),
+                        template,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                sink,
+            )?;
+            if let Some(template) = obj.spec.as_ref().map(|s| &s.template) {
+                let workload = api_rules::Workload {
+                    selector: obj.spec.as_ref().map(|s| &s.selector),
+                    claims: &[],
+                };
+                record_pod(
                     t,
                     svc,
                     "Deployment",
-                    Deployment {
-                        metadata: workload_meta,
-                        spec: Some(DeploymentSpec {
-                            replicas: fixed_replicas(t, svc),
-                            selector: selector(p, svc),
-                            template,
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    },
+                    workload,
+                    native.as_ref(),
+                    template,
                     sink,
-                )?,
-            )?;
+                );
+            }
+            file.push("Deployment", &obj)?;
         }
         WorkloadKind::StatefulSet => {
             let claims = svc
@@ -140,91 +206,146 @@ fn service_file_into(
                     Some(c)
                 })
                 .collect::<Vec<_>>();
-            file.push(
+            let obj = patched(
+                t,
+                svc,
                 "StatefulSet",
-                &patched(
+                StatefulSet {
+                    metadata: workload_meta,
+                    spec: Some(StatefulSetSpec {
+                        replicas: fixed_replicas(t, svc),
+                        selector: selector(p, svc),
+                        service_name: Some(governing_service(svc)),
+                        template,
+                        volume_claim_templates: (!claims.is_empty()).then_some(claims),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                sink,
+            )?;
+            if let Some(template) = obj.spec.as_ref().map(|s| &s.template) {
+                let claims: Vec<String> = obj
+                    .spec
+                    .iter()
+                    .flat_map(|s| s.volume_claim_templates.iter().flatten())
+                    .filter_map(|c| c.metadata.name.clone())
+                    .collect();
+                let workload = api_rules::Workload {
+                    selector: obj.spec.as_ref().map(|s| &s.selector),
+                    claims: &claims,
+                };
+                record_pod(
                     t,
                     svc,
                     "StatefulSet",
-                    StatefulSet {
-                        metadata: workload_meta,
-                        spec: Some(StatefulSetSpec {
-                            replicas: fixed_replicas(t, svc),
-                            selector: selector(p, svc),
-                            service_name: Some(governing_service(svc)),
-                            template,
-                            volume_claim_templates: (!claims.is_empty()).then_some(claims),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    },
+                    workload,
+                    native.as_ref(),
+                    template,
                     sink,
-                )?,
-            )?;
+                );
+            }
+            file.push("StatefulSet", &obj)?;
         }
         WorkloadKind::DaemonSet => {
-            file.push(
+            let obj = patched(
+                t,
+                svc,
                 "DaemonSet",
-                &patched(
+                DaemonSet {
+                    metadata: workload_meta,
+                    spec: Some(DaemonSetSpec {
+                        selector: selector(p, svc),
+                        template,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                sink,
+            )?;
+            if let Some(template) = obj.spec.as_ref().map(|s| &s.template) {
+                let workload = api_rules::Workload {
+                    selector: obj.spec.as_ref().map(|s| &s.selector),
+                    claims: &[],
+                };
+                record_pod(
                     t,
                     svc,
                     "DaemonSet",
-                    DaemonSet {
-                        metadata: workload_meta,
-                        spec: Some(DaemonSetSpec {
-                            selector: selector(p, svc),
-                            template,
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    },
+                    workload,
+                    native.as_ref(),
+                    template,
                     sink,
-                )?,
-            )?;
+                );
+            }
+            file.push("DaemonSet", &obj)?;
         }
         WorkloadKind::Job => {
-            file.push(
+            let obj = patched(
+                t,
+                svc,
                 "Job",
-                &patched(
+                Job {
+                    metadata: workload_meta,
+                    spec: Some(job_spec(template)),
+                    ..Default::default()
+                },
+                sink,
+            )?;
+            if let Some(template) = obj.spec.as_ref().map(|s| &s.template) {
+                record_pod(
                     t,
                     svc,
                     "Job",
-                    Job {
-                        metadata: workload_meta,
-                        spec: Some(job_spec(template)),
-                        ..Default::default()
-                    },
+                    api_rules::Workload::default(),
+                    native.as_ref(),
+                    template,
                     sink,
-                )?,
-            )?;
+                );
+            }
+            file.push("Job", &obj)?;
         }
         WorkloadKind::CronJob => {
-            file.push(
+            let obj = patched(
+                t,
+                svc,
                 "CronJob",
-                &patched(
+                CronJob {
+                    metadata: workload_meta,
+                    spec: Some(CronJobSpec {
+                        schedule: svc
+                            .schedule
+                            .as_ref()
+                            .map(|s| s.value.clone())
+                            .unwrap_or_default(),
+                        concurrency_policy: Some("Forbid".to_string()),
+                        job_template: JobTemplateSpec {
+                            metadata: None,
+                            spec: Some(job_spec(template)),
+                        },
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                sink,
+            )?;
+            if let Some(template) = obj
+                .spec
+                .as_ref()
+                .and_then(|s| s.job_template.spec.as_ref())
+                .map(|s| &s.template)
+            {
+                record_pod(
                     t,
                     svc,
                     "CronJob",
-                    CronJob {
-                        metadata: workload_meta,
-                        spec: Some(CronJobSpec {
-                            schedule: svc
-                                .schedule
-                                .as_ref()
-                                .map(|s| s.value.clone())
-                                .unwrap_or_default(),
-                            concurrency_policy: Some("Forbid".to_string()),
-                            job_template: JobTemplateSpec {
-                                metadata: None,
-                                spec: Some(job_spec(template)),
-                            },
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    },
+                    api_rules::Workload::default(),
+                    native.as_ref(),
+                    template,
                     sink,
-                )?,
-            )?;
+                );
+            }
+            file.push("CronJob", &obj)?;
         }
     }
     if long_running && !svc.ports.is_empty() {
@@ -249,8 +370,19 @@ fn service_file_into(
         file.push("PodDisruptionBudget", &pdb)?;
     }
     // Hand-written objects (`extra`), checked by `resolve::files`, after maestroc's own.
-    for obj in svc.extras.iter().flat_map(|e| &e.objects) {
-        file.push("extra object", obj)?;
+    for extra in &svc.extras {
+        for obj in &extra.objects {
+            file.push("extra object", obj)?;
+            let namespace = obj
+                .pointer("/metadata/namespace")
+                .and_then(|n| n.as_str())
+                .unwrap_or(svc.namespace(p));
+            if let Some(pods) = sink.pods.as_mut()
+                && let Some(pod) = FinalPod::extra(svc, namespace, extra, obj)
+            {
+                pods.push(pod);
+            }
+        }
     }
     // Every pod gets a policy: one that listens on nothing is denied all ingress.
     if p.network_policies() {

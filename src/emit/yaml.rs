@@ -20,8 +20,22 @@ pub const MARKDOWN_HEADER: &str =
 pub struct YamlError {
     pub what: String,
     pub message: String,
-    /// Set when the error is the spec's (an invalid `patch`): the finding, with its spans.
-    pub finding: Option<Box<crate::diagnostic::Finding>>,
+    /// Set when the error is the spec's (an invalid `patch`, a pod below its namespace's
+    /// accepted Pod Security level): the findings, with their spans.
+    pub findings: Vec<crate::diagnostic::Finding>,
+}
+
+impl YamlError {
+    /// The spec's own mistakes, found while emitting.
+    pub fn spec(findings: Vec<crate::diagnostic::Finding>) -> Self {
+        YamlError {
+            what: "the emitted objects".to_string(),
+            message: findings
+                .first()
+                .map_or_else(String::new, |f| f.message.clone()),
+            findings,
+        }
+    }
 }
 
 impl From<Box<crate::diagnostic::Finding>> for YamlError {
@@ -29,7 +43,7 @@ impl From<Box<crate::diagnostic::Finding>> for YamlError {
         YamlError {
             what: "a patched object".to_string(),
             message: f.message.clone(),
-            finding: Some(f),
+            findings: vec![*f],
         }
     }
 }
@@ -49,7 +63,7 @@ impl YamlFile {
         let text = serde_saphyr::to_string_with_options(obj, opts).map_err(|e| YamlError {
             what: what.to_string(),
             message: e.to_string(),
-            finding: None,
+            findings: Vec::new(),
         })?;
         self.docs.push(text);
         Ok(())

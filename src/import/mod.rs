@@ -1134,6 +1134,15 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
     if egress_closed {
         p.line("egress \"restricted\"".to_string());
     }
+    // Adopting changes nothing that runs: a namespace whose pods run below restricted today
+    // is accepted at that level, said once in the spec where a reviewer sees it.
+    for (ns, level) in input_pod_security(&workloads, &platform_ns) {
+        p.line(format!(
+            "pod-security {} namespace={} // as imported",
+            quote(level.as_str()),
+            quote(&ns)
+        ));
+    }
     if operator_scraped
         && let Some(ns) = operations::common(&scraper_peers)
             .filter(|ns| ns != crate::model::Prometheus::DEFAULT_NAMESPACE)
@@ -1398,6 +1407,8 @@ fn extras(
     docs: &[Doc],
     built: &BTreeMap<(String, String), Value>,
     block_docs: &[(&Doc, Option<&Doc>)],
+    (inputs, texts): (&[(String, String)], &[Arc<String>]),
+    findings: &mut Vec<Finding>,
 ) -> BTreeMap<usize, Vec<Value>> {
     let mut out: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
     if block_docs.is_empty() {
@@ -1431,7 +1442,29 @@ fn extras(
                     .position(|(w, _)| mentions(&w.value["spec"], name))
             })
             .unwrap_or(0);
-        out.entry(owner).or_default().push(d.value.clone());
+        let mut obj = d.value.clone();
+        // A credential never rides along into the spec's files (and the output): it is
+        // reported where the input has it, for the user to move into a secret.
+        let removed = crate::lint::credentials::strip(&mut obj, "");
+        if !removed.is_empty() {
+            findings.push(
+                Finding::new(
+                    "MC301",
+                    format!(
+                        "{kind} `{name}` holds credentials at {}: not carried into `imported/`",
+                        removed.join(", ")
+                    ),
+                )
+                .in_text(
+                    &inputs[d.file].0,
+                    &texts[d.file],
+                    d.span.start..d.span.start,
+                    "credentials here",
+                )
+                .help("keep them in a `secret` and read them with `env NAME secret=\"…\"`"),
+            );
+        }
+        out.entry(owner).or_default().push(obj);
     }
     out
 }
@@ -1457,24 +1490,25 @@ fn residual_patches(
     };
     // Objects not rebuilt at all ride along as `extra`; kept only when the spec still builds.
     // All at once first (one compile); only when that fails, service by service.
-    let carried: Vec<(usize, String, String, usize)> = extras(docs, &built, block_docs)
-        .into_iter()
-        .map(|(i, objects)| {
-            let name = block_docs[i].0.value["metadata"]["name"]
-                .as_str()
-                .unwrap_or("service");
-            let text: Vec<String> = objects
-                .iter()
-                .filter_map(|o| serde_saphyr::to_string(o).ok())
-                .collect();
-            (
-                i,
-                format!("imported/{name}.yaml"),
-                text.join("---\n"),
-                objects.len(),
-            )
-        })
-        .collect();
+    let carried: Vec<(usize, String, String, usize)> =
+        extras(docs, &built, block_docs, (inputs, texts), findings)
+            .into_iter()
+            .map(|(i, objects)| {
+                let name = block_docs[i].0.value["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or("service");
+                let text: Vec<String> = objects
+                    .iter()
+                    .filter_map(|o| serde_saphyr::to_string(o).ok())
+                    .collect();
+                (
+                    i,
+                    format!("imported/{name}.yaml"),
+                    text.join("---\n"),
+                    objects.len(),
+                )
+            })
+            .collect();
     let mut all = files.clone();
     for (i, file, text, _) in &carried {
         all.insert(file.clone(), text.clone());
@@ -1647,4 +1681,30 @@ fn environment_block<'a>(
         b.line(format!("image-pull-policy {}", quote(p)));
     }
     Some(b)
+}
+
+/// Each namespace whose imported pods meet less than restricted, with the lowest level they
+/// meet (`verify::pod_security` over the input's own pod templates).
+fn input_pod_security(
+    workloads: &[&Doc],
+    platform_ns: &str,
+) -> std::collections::BTreeMap<String, crate::model::PodSecurityLevel> {
+    use crate::verify::admission::{judge_template, template_of};
+    let mut levels = std::collections::BTreeMap::new();
+    for w in workloads {
+        let Some(template) = template_of(&w.value) else {
+            continue;
+        };
+        let level = crate::verify::pod_security::level(&judge_template(&template));
+        if level == crate::model::PodSecurityLevel::Restricted {
+            continue;
+        }
+        let ns = w.value["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or(platform_ns)
+            .to_string();
+        let slot = levels.entry(ns).or_insert(level);
+        *slot = (*slot).min(level);
+    }
+    levels
 }

@@ -247,6 +247,13 @@ pub fn resolve_port_refs(built: &mut Value, ports: &Value) {
 /// Removes from a residual every env entry whose literal value is a credential: import
 /// declared those as secret keys, and a patch must not write the value back.
 pub fn strip_credentials(body: &mut Value) {
+    strip_env_credentials(body);
+    // Any other credential string (a password in an argument's URL, a token in an
+    // annotation): the spec's files never carry one.
+    crate::lint::credentials::strip(body, "");
+}
+
+fn strip_env_credentials(body: &mut Value) {
     match body {
         Value::Object(m) => {
             for (k, v) in m.iter_mut() {
@@ -260,13 +267,13 @@ pub fn strip_credentials(body: &mut Value) {
                         )
                     });
                 } else {
-                    strip_credentials(v);
+                    strip_env_credentials(v);
                 }
             }
             // An emptied env list would replace nothing: drop it.
             m.retain(|k, v| !(k == "env" && v.as_array().is_some_and(Vec::is_empty)));
         }
-        Value::Array(a) => a.iter_mut().for_each(strip_credentials),
+        Value::Array(a) => a.iter_mut().for_each(strip_env_credentials),
         _ => {}
     }
 }

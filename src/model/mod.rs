@@ -66,9 +66,20 @@ pub struct Platform {
     pub egress_restricted: Option<Spanned<bool>>,
     /// `prometheus "operator"|"annotations" …`: how `metrics` ports are scraped.
     pub prometheus: Option<Prometheus>,
+    /// `pod-security "baseline" [namespace=…]`: the lowest level the team accepts; a final pod
+    /// below it is an error (MC501). Without one, a service's `allow`s are its consent.
+    pub pod_security: Vec<PodSecurityFloor>,
     pub secrets: Vec<Secret>,
     pub services: Vec<Service>,
     pub environments: Vec<Environment>,
+}
+
+/// One `pod-security` declaration.
+#[derive(Debug, Clone)]
+pub struct PodSecurityFloor {
+    pub level: Spanned<PodSecurityLevel>,
+    /// The namespace it is about; `None`: every namespace without its own declaration.
+    pub namespace: Option<Spanned<String>>,
 }
 
 /// How `<SVC>_ADDRESS` names a host: `name.ns.svc.<domain>` (the default, valid from any
@@ -116,6 +127,21 @@ pub struct Defaults {
 }
 
 impl Platform {
+    /// The `pod-security` declaration that covers a namespace: its own, else the platform's.
+    pub fn pod_security_floor(&self, namespace: &str) -> Option<&PodSecurityFloor> {
+        let own = self
+            .pod_security
+            .iter()
+            .rev()
+            .find(|f| f.namespace.as_ref().is_some_and(|n| n.value == namespace));
+        own.or_else(|| {
+            self.pod_security
+                .iter()
+                .rev()
+                .find(|f| f.namespace.is_none())
+        })
+    }
+
     /// Whether maestroc emits the `Namespace` object: not for one the cluster or another team
     /// owns.
     pub fn owns_namespace(&self, ns: &str) -> bool {
@@ -310,7 +336,8 @@ impl Service {
         (user, group, fs)
     }
 
-    /// The Pod Security Standard level this service's pods meet.
+    /// The Pod Security level this service's `allow`s consent to: what its pods may meet
+    /// without an error when no `pod-security` declaration says otherwise.
     pub fn pod_security_level(&self, platform: &Platform) -> PodSecurityLevel {
         let mut level = PodSecurityLevel::Restricted;
         for a in &self.allows {
@@ -320,9 +347,14 @@ impl Service {
             }
             if p == Privilege::Capabilities {
                 // Baseline admits a short list of capabilities; restricted only NET_BIND_SERVICE.
-                let all_bind = a.capabilities.iter().all(|c| c.value == "NET_BIND_SERVICE");
-                if !all_bind {
-                    level = level.min(PodSecurityLevel::Baseline);
+                for c in &a.capabilities {
+                    let c = c.value.as_str();
+                    if !BASELINE_CAPABILITIES.contains(&c) {
+                        return PodSecurityLevel::Privileged;
+                    }
+                    if c != "NET_BIND_SERVICE" {
+                        level = level.min(PodSecurityLevel::Baseline);
+                    }
                 }
                 continue;
             }

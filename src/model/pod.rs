@@ -95,6 +95,12 @@ pub enum PodSecurityLevel {
 }
 
 impl PodSecurityLevel {
+    pub const ALL: [PodSecurityLevel; 3] = [
+        PodSecurityLevel::Privileged,
+        PodSecurityLevel::Baseline,
+        PodSecurityLevel::Restricted,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PodSecurityLevel::Privileged => "privileged",
@@ -103,6 +109,24 @@ impl PodSecurityLevel {
         }
     }
 }
+
+/// The capabilities Pod Security baseline lets a container add (restricted: only
+/// NET_BIND_SERVICE).
+pub const BASELINE_CAPABILITIES: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
 
 /// Where a volume's files come from.
 #[derive(Debug, Clone)]

@@ -49,6 +49,9 @@ pub fn compile_from(
         return (None, config.apply(out));
     };
     files::load(&mut platform, loader, &mut out);
+    if let Some(doc) = &parsed.document {
+        crate::lint::credentials::document(text, doc, &mut out);
+    }
     check(&platform, &mut out);
     crate::lint::run(&platform, &mut out);
     let graph = graph::build(&platform, &mut out);
@@ -73,16 +76,16 @@ fn check_patches(p: &Platform, graph: &DepGraph, out: &mut Findings) {
                 continue;
             }
             let (on, by) = graph.neighbours(p, i);
-            if let Err(crate::emit::YamlError {
-                finding: Some(f), ..
-            }) = crate::emit::workload::service_file(&t, svc, &on, &by)
-            {
+            if let Err(e) = crate::emit::workload::service_file(&t, svc, &on, &by) {
+                let Some(f) = e.findings.into_iter().next() else {
+                    continue;
+                };
                 // The same patch fails the same way in every environment: say it once.
                 if !out
                     .iter()
                     .any(|x| x.code() == "MC014" && x.message == f.message)
                 {
-                    out.push(*f);
+                    out.push(f);
                 }
             }
         }
@@ -108,6 +111,7 @@ fn check(p: &Platform, out: &mut Findings) {
         check_service(p, svc, &services, &keys, out);
     }
     check_node_ports(p, out);
+    pod::requests_within_limits(p, out);
     for svc in &p.services {
         let env_patches = p
             .environments

@@ -238,3 +238,54 @@ pub(super) fn check_patch_kind(svc: &Service, patch: &crate::model::Patch, out: 
         )),
     );
 }
+
+/// MC502 where the spec itself asks for it: a request above its limit once each
+/// environment's layers (environment, service, `defaults`) and the fallbacks are merged — the
+/// API server refuses the pod. Said once per pair of spans, at the request.
+pub(super) fn requests_within_limits(p: &Platform, out: &mut Findings) {
+    let mut said = std::collections::HashSet::new();
+    for t in crate::target::Target::all(p) {
+        for svc in p.services.iter().filter(|s| t.runs(s)) {
+            let main = t.resources(svc);
+            let own = svc.sidecars.iter().chain(&svc.init_containers).map(|c| {
+                let r = c.resources.clone().unwrap_or_default();
+                let [cpu, memory, cpu_limit, memory_limit] =
+                    crate::target::with_fallbacks(&r, c.name.span);
+                crate::model::Resources {
+                    cpu: Some(cpu),
+                    memory: Some(memory),
+                    cpu_limit: Some(cpu_limit),
+                    memory_limit: Some(memory_limit),
+                    ..Default::default()
+                }
+            });
+            for r in std::iter::once(main).chain(own) {
+                for (what, request, limit) in [
+                    ("cpu", &r.cpu, &r.cpu_limit),
+                    ("memory", &r.memory, &r.memory_limit),
+                ] {
+                    let (Some(req), Some(lim)) = (request, limit) else {
+                        continue;
+                    };
+                    let above = crate::spec::quantity::value(&req.value)
+                        .zip(crate::spec::quantity::value(&lim.value))
+                        .is_some_and(|(a, b)| a > b);
+                    if above && said.insert((req.span, lim.span)) {
+                        out.push(
+                            Finding::new(
+                                "MC502",
+                                format!(
+                                    "`{}` requests {what} {} above its limit {}: the API server refuses the pod",
+                                    svc.name.value, req.value, lim.value
+                                ),
+                            )
+                            .at(req.span, "the request")
+                            .at(lim.span, "the limit")
+                            .help("keep each request at or below its limit (a limit given alone is also the request)"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! Codes are stable: scripts, `maestroc.toml` files and CI configs depend on them. A code is
 //! never reused for a different meaning.
 
+mod admission;
 mod drift;
 mod hygiene;
 mod ports;
@@ -32,6 +33,7 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
         .chain(drift::RULES)
         .chain(secrets::RULES)
         .chain(hygiene::RULES)
+        .chain(admission::RULES)
 }
 
 /// Looks a rule up by code (`MC104`) or name (`nodeport-collision`), case-insensitively.

@@ -67,13 +67,31 @@ Fix: remove it (and rotate it), keep it in the secret store, and declare it with
         code: "MC306",
         name: "credential-in-uri",
         severity: Error,
-        summary: "a password inside a connection URI (`scheme://user:password@host`)",
-        explanation: "What it does: flags a URI whose user-info carries a literal password, in an \
-env value of the spec or in any scanned file; placeholders (`$(DB_PASSWORD)`, `${PASS}`, \
-`{KEY}`) are not literals.\n\
+        summary: "a password inside a connection URI (`scheme://user:password@host`, `?password=`)",
+        explanation: "What it does: flags a URI whose user-info (`scheme://user:pw@`, \
+`redis://:pw@`, a scheme-less `user:pw@host`) or query (`?password=`, `&token=`) carries a \
+literal password, in any string of the spec or the files it ships, or in any scanned file. A \
+placeholder (`$(DB_PASSWORD)`, `${PASS}`, `{KEY}`) exempts only itself: \
+`postgresql://admin:Hunter2@{DB_ADDRESS}/app` is still a literal password.\n\
 Why it matters: the password travels with every copy of the URI — logs, ConfigMaps, Git.\n\
 Example: `postgresql://admin:password@db:5432/mlflow`.\n\
 Fix: keep the password in a secret (`env DB_PASSWORD secret=\"db\"`) and build the URI from \
 it at run time, e.g. `postgresql://admin:$(DB_PASSWORD)@db:5432/mlflow` after that env var.",
+    },
+    Rule {
+        code: "MC307",
+        name: "credential-shaped-value",
+        severity: Error,
+        summary: "a value shaped like a credential (a cloud key, an API token, a JWT, a private key)",
+        explanation: "What it does: flags any string of the spec or of the files it ships (env of \
+every container, `defaults`, command and args, labels, annotations, probe headers, patches, \
+`extra` objects, `external` hosts) that has the shape of a credential, whatever its name: AWS \
+access key ids, GitHub, GitLab, Slack, \
+Stripe, Google, SendGrid, npm and OpenAI tokens, JSON web tokens, PEM private keys — the \
+formats gitleaks' and trufflehog's rules anchor on. The diagnostic masks the value.\n\
+Why it matters: a neutral name (`CONFIG`, `args`) does not make a token less of a token; \
+whoever reads the repository or the generated ConfigMaps can use it.\n\
+Example: `env UPLOAD \"AKIAIOSFODNN7EXAMPLE\"`.\n\
+Fix: revoke it, keep the new one in a `secret`, and read it with `env NAME secret=\"…\"`.",
     },
 ];

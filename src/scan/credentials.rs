@@ -8,8 +8,9 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
+use crate::credential::uri_passwords;
 use crate::diagnostic::Finding;
-use crate::lint::{is_default_credential, uri_passwords};
+use crate::lint::is_default_credential;
 
 pub enum Credential {
     PrivateKey(Range<usize>),

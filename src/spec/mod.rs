@@ -4,6 +4,7 @@
 //! be read is left out of the model with a finding. No I/O beyond the text given.
 
 mod common;
+mod depth;
 mod environment;
 mod operations;
 mod patch;
@@ -14,6 +15,7 @@ mod secret;
 mod service;
 pub mod syntax;
 
+pub use depth::check as check_depth;
 pub use reader::did_you_mean;
 
 use kdl::{KdlDocument, KdlNode};
@@ -39,6 +41,7 @@ const PLATFORM: &[&str] = &[
     "addresses",
     "egress",
     "prometheus",
+    "pod-security",
 ];
 const DEFAULTS: &[&str] = &[
     "value",
@@ -52,6 +55,8 @@ pub const PULL_POLICIES: &[&str] = &["Always", "IfNotPresent", "Never"];
 /// The result of reading a spec: the model (when the document parsed at all) and findings.
 pub struct Parsed {
     pub platform: Option<Platform>,
+    /// The document as read, for the checks that look at every string it holds.
+    pub document: Option<KdlDocument>,
     pub findings: Findings,
 }
 
@@ -59,6 +64,15 @@ pub struct Parsed {
 /// `platform` block is missing.
 pub fn parse(text: &str) -> Parsed {
     let mut findings = Findings::default();
+    // Both readers recurse per level: depth is bounded before either runs.
+    if let Some(f) = depth::check(text) {
+        findings.push(f);
+        return Parsed {
+            platform: None,
+            document: None,
+            findings,
+        };
+    }
     // The fast reader covers what specs are written in; anything else, and every syntax error
     // with its diagnostics, is `kdl`'s.
     let doc = match syntax::read(text).map_or_else(|| text.parse::<KdlDocument>(), Ok) {
@@ -80,12 +94,17 @@ pub fn parse(text: &str) -> Parsed {
             }
             return Parsed {
                 platform: None,
+                document: None,
                 findings,
             };
         }
     };
     let platform = read_document(&doc, &mut findings);
-    Parsed { platform, findings }
+    Parsed {
+        platform,
+        document: Some(doc),
+        findings,
+    }
 }
 
 /// kdl sometimes reports a syntax error with a span that starts at the enclosing node, many
@@ -161,6 +180,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
     let mut addresses = None;
     let mut egress_restricted = None;
     let mut prometheus = None;
+    let mut pod_security = Vec::new();
     for child in children(pnode, PLATFORM, out) {
         no_children(child, out);
         match reader::name_of(child) {
@@ -213,6 +233,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
                 network_policies = node_bool(child, &r, out);
             }
             "prometheus" => prometheus = operations::read_prometheus(child, out),
+            "pod-security" => pod_security.extend(read_pod_security(child, out)),
             _ => {}
         }
     }
@@ -232,10 +253,33 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
         network_policies,
         egress_restricted,
         prometheus,
+        pod_security,
         secrets,
         services,
         environments,
     })
+}
+
+/// `pod-security "baseline" [namespace="data"]`: the lowest Pod Security level the team
+/// accepts for the platform's namespaces (or one of them).
+fn read_pod_security(node: &kdl::KdlNode, out: &mut Findings) -> Option<PodSecurityFloor> {
+    let r = NodeReader::new(node, 1, &["namespace"], out);
+    let v = r.string_arg(0, "a Pod Security level", out)?;
+    let namespace = r.string_prop("namespace", out);
+    if let Some(ns) = &namespace {
+        check_dns1123_label(ns, "namespace", out);
+    }
+    let names = PodSecurityLevel::ALL.map(|l| l.as_str());
+    match PodSecurityLevel::ALL.iter().find(|l| l.as_str() == v.value) {
+        Some(level) => Some(PodSecurityFloor {
+            level: Spanned::new(*level, v.span),
+            namespace,
+        }),
+        None => {
+            out.push(one_of(&v, "Pod Security level", &names));
+            None
+        }
+    }
 }
 
 /// MAJOR.MINOR.PATCH with an optional `-pre` and `+build`, as Helm's chart versions need.

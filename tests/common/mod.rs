@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests that run the built binary.
 
+pub mod pss;
+
 use std::path::Path;
 use std::process::{Command, Output};
 

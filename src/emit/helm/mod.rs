@@ -62,7 +62,7 @@ fn to_yaml(what: &str, v: &Value) -> Result<String, YamlError> {
     serde_saphyr::to_string_with_options(v, opts).map_err(|e| YamlError {
         what: what.to_string(),
         message: e.to_string(),
-        finding: None,
+        findings: Vec::new(),
     })
 }
 

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::emit::config::{namespace_levels, ports_data, workload_namespaces};
+use crate::emit::config::{ports_data, workload_namespaces};
 use crate::emit::{operations, pod, workload};
 use crate::model::{
     EnvValue, Privilege, Service, ServiceType, WorkloadKind, expand_placeholders, service_keys,
@@ -146,7 +146,7 @@ fn service_type_name(kind: ServiceType) -> &'static str {
 
 /// The full values tree of one target.
 pub fn values(t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
-    let mut tree = top(t);
+    let mut tree = top(t, graph);
     let services: Map<String, Value> = (0..t.platform.services.len())
         .filter_map(|i| service_entry(t, graph, i))
         .collect();
@@ -173,7 +173,7 @@ fn service_entry(
 /// that an environment's full tree never exists at once (at thousands of services it would be
 /// hundreds of megabytes of short-lived maps).
 pub fn env_changes(base: &Value, t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
-    let mut changes = diff(base, &top(t)).unwrap_or(Value::Object(Map::new()));
+    let mut changes = diff(base, &top(t, graph)).unwrap_or(Value::Object(Map::new()));
     // `top` has no services: the diff said "remove them all"; the real ones follow.
     if let Some(m) = changes.as_object_mut() {
         m.remove("services");
@@ -202,7 +202,11 @@ pub fn env_changes(base: &Value, t: &Target<'_>, graph: &crate::graph::DepGraph)
 }
 
 /// Everything but the services.
-fn top(t: &Target<'_>) -> Value {
+fn top(t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
+    // The k8s/ emitter reports a pod below its accepted level; the chart only needs the labels.
+    let levels = crate::emit::admission(t, graph)
+        .map(|v| v.levels)
+        .unwrap_or_default();
     let p = t.platform;
     let mut secrets = Map::new();
     for s in &p.secrets {
@@ -239,9 +243,9 @@ fn top(t: &Target<'_>) -> Value {
             "policyTypes": workload::policy_types(p),
         },
         "namespaces": workload_namespaces(t).into_iter().collect::<Vec<_>>(),
-        "ownedNamespaces": namespace_levels(t)
+        "ownedNamespaces": levels
             .into_iter()
-            .map(|(ns, level)| (ns.to_string(), json!({"podSecurity": level.as_str()})))
+            .map(|(ns, level)| (ns, json!({"podSecurity": level.as_str()})))
             .collect::<Map<String, Value>>(),
         "config": {
             "ports": ports_data(t),

@@ -1,6 +1,8 @@
 //! Lint rules over a spec that parsed: secrets (MC301–MC303) and workload hygiene (MC4xx).
 //! One function per rule, named after what it flags; each pushes findings and never stops.
 
+pub mod credentials;
+
 use crate::diagnostic::{Finding, Findings};
 use crate::model::{EnvValue, Platform, Privilege, Service, WorkloadKind};
 use crate::target::Target;
@@ -14,11 +16,10 @@ pub fn run(p: &Platform, out: &mut Findings) {
                 .filter(|o| o.name.value == svc.name.value)
                 .flat_map(|o| &o.env),
         );
+        // Credentials in env values are judged with every other string of the document
+        // (`credentials::document`).
         for var in vars {
             if let EnvValue::Literal(value) = &var.value {
-                secret_literal_value(&var.name.value, value, out);
-                default_credential(&var.name.value, value, out);
-                credential_in_uri(&var.name.value, value, out);
                 literal_address(p, value, out);
             }
         }
@@ -31,15 +32,7 @@ pub fn run(p: &Platform, out: &mut Findings) {
             privilege_without_reason(svc, out);
         }
     }
-    for (key, value) in p
-        .defaults
-        .values
-        .iter()
-        .chain(p.environments.iter().flat_map(|e| &e.values))
-    {
-        secret_literal_value(&key.value, value, out);
-        default_credential(&key.value, value, out);
-    }
+    credentials::shipped_files(p, out);
     unused_secret(p, out);
     image_repository_override(p, out);
     for t in Target::all(p) {
@@ -90,6 +83,8 @@ fn names_a_setting(name: &str) -> bool {
     ];
     let n = name.to_ascii_uppercase();
     SUFFIXES.iter().any(|s| n.ends_with(s))
+        // `checksum/secrets`: a hash of a secret, Helm's idiom to roll pods when it changes.
+        || ["CHECKSUM", "HASH", "DIGEST"].iter().any(|w| n.contains(w))
 }
 
 /// A value no credential has: empty, a number, a boolean, an absolute path.
@@ -110,21 +105,11 @@ pub(crate) fn is_literal_secret(name: &str, value: &str) -> bool {
 }
 
 /// MC301's question: a variable named like a secret holding something a credential can be.
-fn holds_secret(name: &str, value: &str) -> bool {
-    says_secret(name) && !names_a_setting(name) && !cannot_be_a_credential(value)
-}
-
-/// MC301
-fn secret_literal_value(name: &str, value: &crate::model::Spanned<String>, out: &mut Findings) {
-    if holds_secret(name, &value.value) {
-        out.push(
-            Finding::new("MC301", format!("`{name}` holds a literal value"))
-                .at(value.span, "a credential in a committed file")
-                .help(format!(
-                    "declare it in a `secret` and write `env {name} secret=\"NAME\"`"
-                )),
-        );
-    }
+pub(crate) fn holds_secret(name: &str, value: &str) -> bool {
+    says_secret(name)
+        && !names_a_setting(name)
+        && !names_no_secret(name)
+        && !cannot_be_a_credential(value)
 }
 
 /// MC302: values every scanner tries first. `minioadmin` and `changeme` are flagged anywhere;
@@ -163,66 +148,11 @@ fn names_no_secret(name: &str) -> bool {
         // camelCase `…Key`, `…Ref`, `…Name` and `existing…` name a Secret's key or the
         // Secret itself (Helm charts' idiom); SCREAMING_CASE `SECRET_KEY` is a value.
         || name.starts_with("existing")
-        || ["Key", "Ref", "Name", "Field"].iter().any(|s| {
+        || ["Key", "Ref", "Name", "Field", "Store", "Type"].iter().any(|s| {
             name.strip_suffix(s)
                 .and_then(|stem| stem.chars().last())
                 .is_some_and(|c| c.is_ascii_lowercase())
         })
-}
-
-/// The password in a URI's user-info (`scheme://user:password@host`), when it is a literal:
-/// `$(X)`, `${X}`, `{KEY}`, `%s` and masks are placeholders. The range is the password's.
-pub(crate) fn uri_passwords(text: &str) -> Vec<std::ops::Range<usize>> {
-    static URI: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = URI.get_or_init(|| {
-        regex::Regex::new(r#"\b[a-z][a-z0-9+.-]*://[^\s:/@"'`]+:([^\s@/"'`]+)@[A-Za-z0-9.-]"#)
-            .unwrap_or_else(|_| unreachable!("a constant regex"))
-    });
-    re.captures_iter(text)
-        .filter_map(|c| c.get(1))
-        .filter(|m| {
-            let p = m.as_str();
-            !(p.starts_with('$')
-                || p.starts_with('{')
-                || p.starts_with('%')
-                || p.starts_with('<')
-                || p.chars().all(|c| c == '*' || c == 'x' || c == 'X'))
-        })
-        .map(|m| m.range())
-        .collect()
-}
-
-/// MC306 on a spec value.
-fn credential_in_uri(name: &str, value: &crate::model::Spanned<String>, out: &mut Findings) {
-    let base = value.span.offset() + usize::from(value.span.len() >= value.value.len() + 2);
-    for r in uri_passwords(&value.value) {
-        out.push(
-            Finding::new("MC306", format!("`{name}` carries a password inside its URI"))
-                .at(
-                    miette::SourceSpan::new((base + r.start).into(), r.len()),
-                    "a literal password",
-                )
-                .help("keep it in a secret (`env DB_PASSWORD secret=\"db\"`) and write `$(DB_PASSWORD)` in its place"),
-        );
-    }
-}
-
-fn default_credential(name: &str, value: &crate::model::Spanned<String>, out: &mut Findings) {
-    if is_default_credential(name, &value.value) {
-        out.push(
-            Finding::new(
-                "MC302",
-                format!(
-                    "`{name}` is set to the well-known default `{}`",
-                    value.value
-                ),
-            )
-            .at(value.span, "a default credential")
-            .help(
-                "generate a real credential in your secret store and reference it with `secret=`",
-            ),
-        );
-    }
 }
 
 /// MC303
