@@ -209,3 +209,53 @@ fn a_broken_registry_is_reported_at_its_line() {
         before
     );
 }
+
+/// One project, 20 allocations at once for 20 services, with the window between writing the
+/// registry and writing the spec widened (a test-build hook): every allocation gets its own
+/// port and every edit survives in the spec. Without holding the lock until the spec is
+/// written, and without counting the project's own registry entries as taken, ports repeat
+/// and edits are lost.
+#[test]
+fn concurrent_allocations_in_one_project_lose_no_edit() {
+    let root = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..20).map(|i| format!("s{i:02}")).collect();
+    let services: Vec<(&str, Option<u16>)> = names.iter().map(|n| (n.as_str(), None)).collect();
+    let dir = project(root.path(), "one", &services);
+    let children: Vec<_> = names
+        .iter()
+        .map(|n| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_maestroc"))
+                .args(["ports", "allocate", n, "http"])
+                .current_dir(&dir)
+                .env("NO_COLOR", "1")
+                .env("MAESTROC_TEST_EDIT_DELAY_MS", "30")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        // An edit prints its edit, not the spec's warnings.
+        assert!(!text(&o).contains("MC4"), "{}", text(&o));
+    }
+    let spec = std::fs::read_to_string(dir.join("platform.kdl")).unwrap();
+    let in_spec: Vec<&str> = spec.matches("node-port=").collect();
+    assert_eq!(in_spec.len(), 20, "{spec}");
+    let reg = registry(root.path());
+    let ports: std::collections::BTreeSet<i64> = reg["allocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["nodePort"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ports.len(), 20, "{ports:?}");
+    for p in &ports {
+        assert!(
+            spec.contains(&format!("node-port={p}")),
+            "{p} not in the spec"
+        );
+    }
+}

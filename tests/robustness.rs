@@ -399,7 +399,11 @@ fn named_files_are_bounded_regular_files_inside_the_repository() {
         ("", "    extra \"../../../../../../etc/passwd\"\n", "MC0"),
         ("", "    extra \"shadow.yaml\"\n", "MC0"),
         ("", "    patch \"Deployment\" file=\"fifo.yaml\"\n", "MC0"),
-        ("    node-ports 30000 30100 registry=\"/dev/zero\"\n", "", "MC090"),
+        (
+            "    node-ports 30000 30100 registry=\"/dev/zero\"\n",
+            "",
+            "MC090",
+        ),
     ];
     for (i, (platform, service, code)) in cases.iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
@@ -431,8 +435,56 @@ fn named_files_are_bounded_regular_files_inside_the_repository() {
         };
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(status.code().is_some_and(|c| c == 1 || c == 2), "case {i}: {status:?}\n{stderr}");
+        assert!(
+            status.code().is_some_and(|c| c == 1 || c == 2),
+            "case {i}: {status:?}\n{stderr}"
+        );
         assert!(stderr.contains(code), "case {i}: {stderr}");
-        assert!(!stderr.contains("root:"), "case {i} printed a system file:\n{stderr}");
+        assert!(
+            !stderr.contains("root:"),
+            "case {i} printed a system file:\n{stderr}"
+        );
     }
+}
+
+/// The YAML budget fits real platforms: a 20,000-document stream (a large `helm template`)
+/// imports, while alias expansion (billion laughs) is still refused with a coded error.
+#[test]
+fn import_takes_twenty_thousand_documents_and_refuses_a_yaml_bomb() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut stream = String::from(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: big}\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers: [{name: api, image: \"ghcr.io/acme/api:1.0\", ports: [{containerPort: 8080}]}]\n",
+    );
+    for i in 0..20_000 {
+        stream.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i}, namespace: big}}\ndata: {{k: \"v{i}\"}}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("big.yaml"), &stream).unwrap();
+    let o = common::maestroc(dir.path(), &["import", "big.yaml"]);
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(dir.path().join("platform.kdl").exists());
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let mut prev = 'a';
+    for name in ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] {
+        bomb.push_str(&format!(
+            "{name}: &{name} [{}]\n",
+            vec![format!("*{prev}"); 9].join(",")
+        ));
+        prev = name;
+    }
+    std::fs::write(dir.path().join("bomb.yaml"), bomb).unwrap();
+    let o = common::maestroc(dir.path(), &["import", "bomb.yaml", "--spec", "bomb.kdl"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

@@ -397,3 +397,40 @@ fn external_secrets_validate_against_the_crd_schema() {
             || String::from_utf8_lossy(&bad.stderr).contains("not a key")
     );
 }
+
+/// `run-as-user 1000` alone runs as 1000:1000 (group and fsGroup follow the user); a group
+/// said anywhere (the service or `defaults`) wins.
+#[test]
+fn the_group_follows_a_user_given_alone() {
+    let spec = |extra: &str, defaults: &str| {
+        format!(
+            "platform \"p\"\n{defaults}service \"a\" {{\n    image \"x/a:1\"\n    port \"http\" 8080\n    {extra}\n}}\n"
+        )
+    };
+    let ids = |text: &str| {
+        let (_, objects) = objects(text, "base");
+        let d = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
+        let sc = &d["spec"]["template"]["spec"]["securityContext"];
+        (
+            sc["runAsUser"].as_i64(),
+            sc["runAsGroup"].as_i64(),
+            sc["fsGroup"].as_i64(),
+        )
+    };
+    assert_eq!(
+        ids(&spec("run-as-user 1000", "")),
+        (Some(1000), Some(1000), Some(1000))
+    );
+    assert_eq!(
+        ids(&spec("run-as-user 1000\n    run-as-group 3000", "")),
+        (Some(1000), Some(3000), Some(3000))
+    );
+    assert_eq!(
+        ids(&spec(
+            "run-as-user 1000",
+            "defaults {\n    run-as-group 2000\n}\n"
+        )),
+        (Some(1000), Some(2000), Some(2000))
+    );
+    assert_eq!(ids(&spec("", "")), (Some(10001), Some(10001), Some(10001)));
+}

@@ -138,6 +138,22 @@ pub fn compile_only(
     path: &Path,
     config: &Config,
 ) -> Result<(Compiled, SourceFile, crate::output::cache::Inputs), u8> {
+    compile_showing(path, config, false)
+}
+
+/// As [`compile_spec`], printing only errors: what an edit command (`ports allocate`) shows
+/// besides its edit.
+pub fn compile_spec_quiet(path: &Path, config: &Config) -> Result<(Compiled, Files), u8> {
+    let (compiled, source, _) = compile_showing(path, config, true)?;
+    let files = emit_spec(&compiled, &source)?;
+    Ok((compiled, files))
+}
+
+fn compile_showing(
+    path: &Path,
+    config: &Config,
+    errors_only: bool,
+) -> Result<(Compiled, SourceFile, crate::output::cache::Inputs), u8> {
     let source = read_spec(path).map_err(|f| {
         print_finding(*f);
         super::EXIT_INPUT
@@ -146,7 +162,11 @@ pub fn compile_only(
     let (compiled, findings) =
         crate::resolve::compile_from(&source.text, config, &recording_loader(path, &loaded));
     let inputs = crate::output::cache::Inputs::of(&source.text, config, &loaded.borrow());
-    print_findings(&findings.into_sorted(), &source);
+    let mut shown = findings.into_sorted();
+    if errors_only {
+        shown.retain(|f| f.severity == crate::diagnostic::Severity::Error);
+    }
+    print_findings(&shown, &source);
     let Some(compiled) = compiled else {
         eprintln!("the spec has errors; nothing was written");
         return Err(super::EXIT_INPUT);

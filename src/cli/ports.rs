@@ -5,7 +5,9 @@
 
 use std::io::{IsTerminal, Write};
 
-use super::input::{compile_spec, load_config, print_finding, print_findings, read_spec};
+use super::input::{
+    compile_spec, compile_spec_quiet, load_config, print_finding, print_findings, read_spec,
+};
 use super::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK};
 use crate::diagnostic::Finding;
 use crate::edit::{Allocation, allocate_node_port, release_node_port};
@@ -189,19 +191,34 @@ fn allocate(args: &PortsArgs, service: &str, port: &str) -> u8 {
             return EXIT_INPUT;
         }
     };
-    let (compiled, _) = match load_config(&args.spec).and_then(|c| compile_spec(&args.spec, &c)) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    // An edit prints its edit and its errors, not the spec's warnings.
+    let (compiled, _) =
+        match load_config(&args.spec).and_then(|c| compile_spec_quiet(&args.spec, &c)) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
     let p = &compiled.platform;
+    // Every port the registry records is taken — this project's own entries too, until the
+    // spec is written: a concurrent allocation of the same project may hold one the spec on
+    // disk does not show yet. Only this very port's entry is its own to reuse.
     let held = shared
         .as_ref()
         .map_or_else(Default::default, |(_, _, reg)| {
-            reg.held_by_others(&p.name.value)
+            reg.allocations
+                .iter()
+                .filter(|a| !(a.project == p.name.value && a.service == service && a.port == port))
+                .map(|a| a.node_port)
+                .collect()
         });
     match allocate_node_port(&source.text, p, service, port, &held) {
         Ok(Allocation::Done { text, node_port }) => {
+            // The lock is held until the spec is written: spec and registry change as one step.
+            let _held_lock;
             if let Some((path, lock, mut reg)) = shared {
+                // This port's old entry (a re-allocation) gives way to the new one.
+                reg.allocations.retain(|a| {
+                    !(a.project == p.name.value && a.service == service && a.port == port)
+                });
                 reg.allocations.push(registry::Allocation {
                     node_port,
                     project: p.name.value.clone(),
@@ -217,6 +234,8 @@ fn allocate(args: &PortsArgs, service: &str, port: &str) -> u8 {
                 if let Err(code) = save(&path, &reg, &lock) {
                     return code;
                 }
+                _held_lock = lock;
+                widen_window_in_tests();
             }
             if let Err(e) = crate::output::replace_spec(&args.spec, &text) {
                 print_finding(Finding::new("MC091", e.to_string()));
@@ -238,6 +257,18 @@ fn allocate(args: &PortsArgs, service: &str, port: &str) -> u8 {
             print_findings(&[f], &source);
             EXIT_INPUT
         }
+    }
+}
+
+/// Test builds only: `MAESTROC_TEST_EDIT_DELAY_MS` sleeps between writing the registry and
+/// writing the spec, widening the window a race would need (`tests/registry.rs`).
+fn widen_window_in_tests() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("MAESTROC_TEST_EDIT_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
 
@@ -264,12 +295,16 @@ fn release(args: &PortsArgs, service: &str, port: &str) -> u8 {
         .platform
         .map(|p| p.name.value)
         .unwrap_or_default();
+    // Held until the spec is written, as in `allocate`.
+    let _held_lock;
     if let Some((path, lock, mut reg)) = shared {
         reg.allocations
             .retain(|a| !(a.project == project && a.service == service && a.port == port));
         if let Err(code) = save(&path, &reg, &lock) {
             return code;
         }
+        _held_lock = lock;
+        widen_window_in_tests();
     }
     match held {
         Some(n) => {
@@ -302,10 +337,11 @@ fn sync(args: &PortsArgs) -> u8 {
     }) else {
         return no_shared_registry();
     };
-    let (compiled, _) = match load_config(&args.spec).and_then(|c| compile_spec(&args.spec, &c)) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let (compiled, _) =
+        match load_config(&args.spec).and_then(|c| compile_spec_quiet(&args.spec, &c)) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
     let clashes = reg.record(&compiled.platform);
     if let Err(code) = save(&path, &reg, &lock) {
         return code;

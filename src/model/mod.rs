@@ -309,7 +309,7 @@ impl Service {
     }
 
     /// (runAsUser, runAsGroup, fsGroup): the service's, else `defaults`', else
-    /// [`Identity::FALLBACK`]. A service allowed root runs with the image's own IDs unless it
+    /// [`Identity::FALLBACK`]; the group is the user's when only a user is given. A service allowed root runs with the image's own IDs unless it
     /// names some.
     pub fn identity(&self, platform: &Platform) -> (Option<u32>, Option<u32>, Option<u32>) {
         let d = &platform.defaults.identity;
@@ -321,7 +321,16 @@ impl Service {
                 .or((!root).then_some(Identity::FALLBACK))
         };
         let user = pick(&self.identity.run_as_user, &d.run_as_user);
-        let group = pick(&self.identity.run_as_group, &d.run_as_group);
+        // The group follows the user unless something says otherwise: `run-as-user 1000`
+        // alone runs as 1000:1000, not 1000:10001.
+        let group_said =
+            self.identity.run_as_group.is_some() || (!root && d.run_as_group.is_some());
+        let user_said = self.identity.run_as_user.is_some() || (!root && d.run_as_user.is_some());
+        let group = if !group_said && user_said {
+            user
+        } else {
+            pick(&self.identity.run_as_group, &d.run_as_group)
+        };
         let fs = self
             .identity
             .fs_group
