@@ -521,22 +521,26 @@ fn container(t: &Target<'_>, svc: &Service, dependencies: &[&Service]) -> Contai
 
 /// The labels on a service's pods: the selector, maestroc's, and the spec's `label`s.
 pub fn pod_labels(p: &Platform, svc: &Service) -> BTreeMap<String, String> {
-    let mut labels = selector_labels(p, svc);
-    labels.insert("app.kubernetes.io/name".to_string(), svc.name.value.clone());
-    labels.insert(
-        "app.kubernetes.io/part-of".to_string(),
-        p.name.value.clone(),
-    );
-    labels.insert(
-        "app.kubernetes.io/managed-by".to_string(),
-        "maestroc".to_string(),
-    );
+    let mut labels = BTreeMap::from([
+        ("app.kubernetes.io/name".to_string(), svc.name.value.clone()),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            p.name.value.clone(),
+        ),
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "maestroc".to_string(),
+        ),
+    ]);
     labels.extend(
         svc.pod
             .labels
             .iter()
             .map(|(k, v)| (k.value.clone(), v.value.clone())),
     );
+    // The selector's labels last: the API server refuses a template its selector does not
+    // match (a `selector "app.kubernetes.io/name" "x"` on service `y` used to emit name=y).
+    labels.extend(selector_labels(p, svc));
     labels
 }
 

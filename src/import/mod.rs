@@ -1049,13 +1049,19 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
                 if field == "runAsUser" && n == 0 {
                     b.line("allow \"root\" reason=\"imported: runs as root\"".to_string());
                 }
-                // What maestroc would pick anyway is left unsaid: 10001 for a non-root user or
-                // group, the group for fsGroup.
+                // What maestroc would pick anyway is left unsaid: 10001 for a non-root user,
+                // the user for the group, the group for fsGroup.
                 let fallback = i64::from(crate::model::Identity::FALLBACK);
                 let root = sc["runAsUser"].as_i64() == Some(0);
                 let implied = !root
                     && match field {
-                        "fsGroup" => n == sc["runAsGroup"].as_i64().unwrap_or(fallback),
+                        "fsGroup" => {
+                            n == sc["runAsGroup"]
+                                .as_i64()
+                                .or(sc["runAsUser"].as_i64())
+                                .unwrap_or(fallback)
+                        }
+                        "runAsGroup" => n == sc["runAsUser"].as_i64().unwrap_or(fallback),
                         _ => n == fallback,
                     };
                 if !implied {
@@ -1368,8 +1374,8 @@ fn built_objects(
     spec: &str,
     files: &BTreeMap<String, String>,
 ) -> Option<BTreeMap<(String, String), Value>> {
-    let (compiled, _) = compile_with_files(spec, files);
-    let files = crate::emit::emit(&compiled?).ok()?;
+    let (compiled, _) = compile_with_files(spec, files, false);
+    let files = crate::emit::emit_judged(&compiled?, false).ok()?;
     let env = files.keys().find_map(|k| {
         k.strip_prefix("k8s/")?
             .split('/')
@@ -1401,6 +1407,7 @@ fn built_objects(
 fn compile_with_files(
     spec: &str,
     files: &BTreeMap<String, String>,
+    judged: bool,
 ) -> (
     Option<crate::resolve::Compiled>,
     crate::diagnostic::Findings,
@@ -1411,7 +1418,18 @@ fn compile_with_files(
             .cloned()
             .ok_or_else(|| format!("{rel}: not written by import"))
     };
-    crate::resolve::compile_from(spec, &crate::config::Config::default(), &load)
+    let (compiled, mut findings) =
+        crate::resolve::compile_from(spec, &crate::config::Config::default(), &load);
+    // "Builds" means emits: the checks over the final objects (Pod Security, the API server's
+    // rules) judge what a patch makes of the pod, so a patch they refuse is refused here too.
+    if judged
+        && let Some(c) = &compiled
+        && let Err(e) = crate::emit::emit(c)
+    {
+        findings.extend(e.findings);
+        return (None, findings);
+    }
+    (compiled, findings)
 }
 
 /// Whether `v` holds the string `s` anywhere (a pod naming a ConfigMap, a ServiceAccount, a
@@ -1515,7 +1533,9 @@ fn residual_patches(
         return native;
     };
     // Objects not rebuilt at all ride along as `extra`; kept only when the spec still builds.
-    // All at once first (one compile); only when that fails, service by service.
+    // All at once first (one compile); only when that fails, service by service. Judged
+    // without the final-object checks: the residual patches added next are what make the
+    // native pods valid; the spec import writes is judged in full below.
     let carried: Vec<(usize, String, String, usize)> =
         extras(docs, &built, block_docs, (inputs, texts), findings)
             .into_iter()
@@ -1540,7 +1560,7 @@ fn residual_patches(
         all.insert(file.clone(), text.clone());
         blocks[*i].line(format!("extra {}", quote(file)));
     }
-    if compile_with_files(&assemble(head, blocks, tail), &all)
+    if compile_with_files(&assemble(head, blocks, tail), &all, false)
         .0
         .is_some()
     {
@@ -1553,7 +1573,7 @@ fn residual_patches(
             let mut trial = files.clone();
             trial.insert(file.clone(), text);
             blocks[i].line(format!("extra {}", quote(&file)));
-            if compile_with_files(&assemble(head, blocks, tail), &trial)
+            if compile_with_files(&assemble(head, blocks, tail), &trial, false)
                 .0
                 .is_some()
             {
@@ -1625,7 +1645,7 @@ fn residual_patches(
         }
     }
     let spec = assemble(head, blocks, tail);
-    if compile_with_files(&spec, files).0.is_some() {
+    if compile_with_files(&spec, files, true).0.is_some() {
         return spec;
     }
     // A residual patch the compiler refuses (MC014) is dropped, service by service, until the
@@ -1644,7 +1664,7 @@ fn residual_patches(
             .in_text(&inputs[w.file].0, &texts[w.file], w.span.start..w.span.start, "not carried")
             .help("compare `maestroc build` with the input and add the difference by hand"),
         );
-        if compile_with_files(&assemble(head, blocks, tail), files)
+        if compile_with_files(&assemble(head, blocks, tail), files, true)
             .0
             .is_some()
         {
