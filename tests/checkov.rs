@@ -194,3 +194,27 @@ service "db" {
         "{failed:?}"
     );
 }
+
+/// `allow "capabilities"` explains every check an added capability fails, CKV_K8S_25
+/// (added capabilities) included: nothing fails that the spec's reason does not cover.
+#[test]
+fn added_capabilities_are_explained_by_their_allow() {
+    let spec = r#"platform "p" {
+    namespace "p"
+    pod-security "privileged" namespace="p"
+}
+service "fuse" {
+    image "registry.local/p/fuse:1.0.0"
+    port http 8080
+    health tcp=http
+    allow "capabilities" "SYS_ADMIN" reason="mounts a FUSE filesystem"
+}
+"#;
+    let failed = judge(spec, "base");
+    assert!(
+        !failed
+            .iter()
+            .any(|(c, _)| ["CKV_K8S_25", "CKV_K8S_37", "CKV_K8S_39"].contains(&c.as_str())),
+        "{failed:?}"
+    );
+}

@@ -25,6 +25,11 @@ fn every_spec_in_the_repository_reads_the_same_as_kdl() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = vec![root.join("platform.kdl")];
     kdl_files(&root.join("tests/fixtures"), &mut files);
+    // Specs nested past the limit never reach either reader (`spec::check_depth` refuses them
+    // first); fed to `kdl` directly they would overflow this test's stack.
+    files.retain(|f| {
+        std::fs::read_to_string(f).map_or(true, |t| maestroc::spec::check_depth(&t).is_none())
+    });
     assert!(files.len() > 40, "found only {} specs", files.len());
     let mut accepted = 0;
     for file in &files {

@@ -61,7 +61,8 @@ impl Privilege {
             Privilege::WritableRoot => &["CKV_K8S_22"],
             Privilege::PrivilegeEscalation => &["CKV_K8S_20"],
             Privilege::ServiceAccountToken => &["CKV_K8S_38"],
-            Privilege::Capabilities => &["CKV_K8S_37", "CKV_K8S_39"],
+            // 37: capabilities not dropped/minimised; 39: SYS_ADMIN; 25: any added capability.
+            Privilege::Capabilities => &["CKV_K8S_25", "CKV_K8S_37", "CKV_K8S_39"],
             Privilege::HostPath => &[],
         }
     }

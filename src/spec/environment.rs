@@ -6,7 +6,7 @@ use super::PULL_POLICIES;
 use super::common::*;
 use super::operations;
 use super::reader::{self, NodeReader, children, no_children};
-use super::service::{push_env, read_env};
+use super::service::{dedupe_env, read_env};
 use crate::diagnostic::{Finding, Findings};
 use crate::model::*;
 
@@ -107,7 +107,7 @@ pub(super) fn read_override(node: &KdlNode, out: &mut Findings) -> Option<Servic
             "autoscale" => o.autoscale = operations::read_autoscale(child, out),
             "env" => {
                 if let Some(e) = read_env(child, out) {
-                    push_env(&mut o.env, e, out);
+                    o.env.push(e);
                 }
             }
             "node-port" => {
@@ -133,5 +133,6 @@ pub(super) fn read_override(node: &KdlNode, out: &mut Findings) -> Option<Servic
             _ => {}
         }
     }
+    dedupe_env(&mut o.env, out);
     Some(o)
 }

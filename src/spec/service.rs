@@ -257,7 +257,7 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
             }
             "env" => {
                 if let Some(e) = read_env(child, out) {
-                    push_env(&mut svc.env, e, out);
+                    svc.env.push(e);
                 }
             }
             "health" => svc.health = pod::read_health(child, out),
@@ -273,6 +273,7 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
             _ => {}
         }
     }
+    dedupe_env(&mut svc.env, out);
     Some(svc)
 }
 
@@ -519,12 +520,21 @@ fn read_env_from(node: &KdlNode, out: &mut Findings) -> Option<EnvFrom> {
     })
 }
 
-pub(super) fn push_env(list: &mut Vec<EnvVar>, e: EnvVar, out: &mut Findings) {
-    if let Some(prev) = list.iter().find(|x| x.name.value == e.name.value) {
-        out.push(duplicate("env var", &e.name, prev.name.span));
-    } else {
-        list.push(e);
-    }
+/// Keeps the first of each env var name and reports the others (MC006). One pass with a map:
+/// checking each new var against the list was quadratic (100,000 env lines: 34 s).
+pub(super) fn dedupe_env(list: &mut Vec<EnvVar>, out: &mut Findings) {
+    let mut first: std::collections::HashMap<String, miette::SourceSpan> =
+        std::collections::HashMap::with_capacity(list.len());
+    list.retain(|e| match first.get(&e.name.value) {
+        Some(prev) => {
+            out.push(duplicate("env var", &e.name, *prev));
+            false
+        }
+        None => {
+            first.insert(e.name.value.clone(), e.name.span);
+            true
+        }
+    });
 }
 
 const EXTRA_CONTAINER: &[&str] = &["image", "command", "args", "env", "resources"];
@@ -551,13 +561,14 @@ fn read_extra_container(node: &KdlNode, out: &mut Findings) -> Option<ExtraConta
             "args" => c.args = read_list(child, "an argument", out),
             "env" => {
                 if let Some(e) = read_env(child, out) {
-                    push_env(&mut c.env, e, out);
+                    c.env.push(e);
                 }
             }
             "resources" => c.resources = Some(read_resources(child, out)),
             _ => {}
         }
     }
+    dedupe_env(&mut c.env, out);
     if c.image.is_none() {
         out.push(
             Finding::new(
