@@ -362,3 +362,66 @@ fn regression_a_patch_key_that_is_a_keyword_is_quoted() {
     assert!(spec.parse::<kdl::KdlDocument>().is_ok(), "{spec}");
     assert!(spec.contains("\"inf\" {"), "{spec}");
 }
+
+/// A credential in a ConfigMap a container reads whole (`envFrom`) is not carried into the
+/// spec's files (`imported/…` loses the key), yet the container still gets it: from the
+/// workload's imported secret, whose value goes to `imported.secrets`. What runs is unchanged
+/// and no credential is written into the spec or its extras.
+#[test]
+fn a_credential_in_an_env_from_config_map_moves_to_the_imported_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("in.yaml"),
+        "apiVersion: v1
+kind: ConfigMap
+metadata: {name: db-config}
+data:
+  DB_HOST: db
+  DB_PASSWORD: Hunter2xyz
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/acme/api:1.0
+          ports: [{containerPort: 8080}]
+          envFrom: [{configMapRef: {name: db-config}}]
+",
+    )
+    .unwrap();
+    let o = common::maestroc(dir.path(), &["import", "in.yaml"]);
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let spec = std::fs::read_to_string(dir.path().join("platform.kdl")).unwrap();
+    assert!(
+        spec.contains("env \"DB_PASSWORD\" secret=\"api-env\" key=\"DB_PASSWORD\""),
+        "{spec}"
+    );
+    let secrets = std::fs::read_to_string(dir.path().join("imported.secrets")).unwrap();
+    assert!(
+        secrets.contains("api-env.DB_PASSWORD=Hunter2xyz"),
+        "{secrets}"
+    );
+    for f in common::files_under(dir.path()) {
+        if f.ends_with(".kdl") || f.starts_with("imported/") {
+            let text = std::fs::read_to_string(dir.path().join(&f)).unwrap();
+            assert!(
+                !text.contains("Hunter2xyz"),
+                "{f} carries the credential:\n{text}"
+            );
+        }
+    }
+    let extra = std::fs::read_to_string(dir.path().join("imported/api.yaml")).unwrap();
+    assert!(extra.contains("DB_HOST"), "{extra}");
+    let b = common::maestroc(dir.path(), &["build"]);
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+}

@@ -839,6 +839,46 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
                 b.line(format!("env {} field={}", quote(en), quote(f)));
             }
         }
+        // A credential in a ConfigMap the container reads whole (`envFrom`) is never carried
+        // into the spec's files (the `extra` loses the key); the container still gets it, from
+        // the workload's imported secret, so what runs is unchanged.
+        let own: BTreeSet<&str> = c["env"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["name"].as_str())
+            .collect();
+        for from in c["envFrom"].as_array().into_iter().flatten() {
+            let Some(cm) = s(&from["configMapRef"]["name"]) else {
+                continue;
+            };
+            let prefix = s(&from["prefix"]).unwrap_or_default();
+            let Some(map) = docs
+                .iter()
+                .find(|d| kind(d) == "ConfigMap" && name_of(d) == cm)
+                .and_then(|d| d.value["data"].as_object())
+            else {
+                continue;
+            };
+            for (k, v) in map {
+                let (Some(v), en) = (v.as_str(), format!("{prefix}{k}")) else {
+                    continue;
+                };
+                if own.contains(en.as_str()) || !crate::lint::credentials::is_credential(Some(k), v)
+                {
+                    continue;
+                }
+                let secret = format!("{name}-env");
+                add_key(&mut secrets, &secret, &en);
+                secret_values.push((secret.clone(), en.clone(), v.to_string(), w.file, w.line));
+                b.line(format!(
+                    "env {} secret={} key={}",
+                    quote(&en),
+                    quote(&secret),
+                    quote(&en)
+                ));
+            }
+        }
         if !depends.is_empty() {
             b.line(format!(
                 "depends-on {}",
