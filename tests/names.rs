@@ -89,3 +89,36 @@ fn every_suggested_name_is_valid() {
         );
     }
 }
+
+/// MC403 says what the pod really gets: the fallback, nothing (a patch removes the resources),
+/// or no warning at all when a patch sizes the container itself.
+#[test]
+fn missing_resources_says_what_a_patch_did() {
+    let spec = |patch: &str| {
+        format!(
+            "platform \"p\"\nservice \"a\" {{\n    image \"x/a:1\"\n    port \"http\" 8080\n    health tcp=\"http\"\n    {patch}\n}}\n"
+        )
+    };
+    let labels = |text: &str| -> Vec<String> {
+        let (_, findings) = maestroc::resolve::compile(text);
+        findings
+            .iter()
+            .filter(|f| f.code() == "MC403")
+            .flat_map(|f| f.labels.iter().map(|l| l.text.clone()))
+            .collect()
+    };
+    assert_eq!(
+        labels(&spec("")),
+        ["gets maestroc's fallback: 100m/128Mi, limits 500m/512Mi"]
+    );
+    assert_eq!(
+        labels(&spec(
+            "patch \"Deployment\" { spec { template { spec { containers { - { name \"a\"; resources #null; }; }; }; }; }; }"
+        )),
+        ["this patch removes them: the pod runs without requests or limits"]
+    );
+    assert!(labels(&spec(
+        "patch \"Deployment\" { spec { template { spec { containers { - { name \"a\"; resources { limits { memory \"1Gi\"; }; }; }; }; }; }; }; }"
+    ))
+    .is_empty());
+}

@@ -215,15 +215,48 @@ fn missing_health(svc: &Service, out: &mut Findings) {
 
 /// MC403
 fn missing_resources(p: &Platform, svc: &Service, out: &mut Findings) {
-    if svc.resources.is_none() && p.defaults.resources.is_none() {
-        out.push(
-            Finding::new("MC403", format!("`{}` has no resources", svc.name.value))
-                .at(
-                    svc.name.span,
-                    "gets maestroc's fallback: 100m/128Mi, limits 500m/512Mi",
-                )
-                .help("size it: set `resources` here or once in `defaults`"),
-        );
+    if svc.resources.is_some() || p.defaults.resources.is_some() {
+        return;
+    }
+    // A patch may size the container itself, or remove what maestroc would set: the warning
+    // says what the pod really gets.
+    let patched = svc
+        .patches
+        .iter()
+        .find_map(|patch| container_resources(&patch.body).map(|v| (patch, v.is_null())));
+    let label = match patched {
+        Some((_, false)) => return,
+        Some((patch, true)) => {
+            out.push(
+                Finding::new("MC403", format!("`{}` has no resources", svc.name.value))
+                    .at(
+                        patch.span,
+                        "this patch removes them: the pod runs without requests or limits",
+                    )
+                    .help("size it: set `resources` on the service or once in `defaults`"),
+            );
+            return;
+        }
+        None => "gets maestroc's fallback: 100m/128Mi, limits 500m/512Mi",
+    };
+    out.push(
+        Finding::new("MC403", format!("`{}` has no resources", svc.name.value))
+            .at(svc.name.span, label)
+            .help("size it: set `resources` here or once in `defaults`"),
+    );
+}
+
+/// The `resources` a patch body gives a container (`null` when it removes them).
+fn container_resources(body: &serde_json::Value) -> Option<&serde_json::Value> {
+    match body {
+        serde_json::Value::Object(m) => m.iter().find_map(|(k, v)| {
+            if k == "containers" {
+                v.as_array()?.iter().find_map(|c| c.get("resources"))
+            } else {
+                container_resources(v)
+            }
+        }),
+        _ => None,
     }
 }
 
