@@ -126,7 +126,7 @@ pub fn admission(
     for (i, svc) in t.platform.services.iter().enumerate() {
         if t.runs(svc) {
             let (dependencies, dependents) = graph.neighbours(t.platform, i);
-            pods.extend(workload::service_file_judged(t, svc, &dependencies, &dependents)?.1);
+            pods.extend(workload::final_pods(t, svc, &dependencies, &dependents)?);
         }
     }
     Ok(crate::verify::admission::judge(t, &pods))

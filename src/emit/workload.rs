@@ -55,6 +55,23 @@ pub fn service_file_judged<'a>(
     Ok((file, sink.pods.unwrap_or_default()))
 }
 
+/// The service's final pods alone, without serialising its file (the chart's namespace
+/// labels need the pods, and the k8s/ emitter already writes and judges the files).
+pub fn final_pods<'a>(
+    t: &Target<'a>,
+    svc: &'a Service,
+    dependencies: &[&Service],
+    dependents: &[&Service],
+) -> Result<Vec<FinalPod<'a>>, YamlError> {
+    let mut sink = Sink {
+        pods: Some(Vec::new()),
+        discard_file: true,
+        ..Sink::default()
+    };
+    service_file_into(t, svc, dependencies, dependents, &mut sink)?;
+    Ok(sink.pods.unwrap_or_default())
+}
+
 /// Patched objects by kind, as JSON: what the chart's values carry for a patched service.
 pub type PatchedObjects = BTreeMap<String, serde_json::Value>;
 
@@ -63,6 +80,8 @@ pub type PatchedObjects = BTreeMap<String, serde_json::Value>;
 struct Sink<'a> {
     patched: Option<PatchedObjects>,
     pods: Option<Vec<FinalPod<'a>>>,
+    /// Build the objects but serialise none of them.
+    discard_file: bool,
 }
 
 /// The objects of a service's `patch` kinds after patching, for the chart.
@@ -74,6 +93,7 @@ pub fn patched_objects(
 ) -> PatchedObjects {
     let mut sink = Sink {
         patched: Some(PatchedObjects::new()),
+        discard_file: true,
         ..Sink::default()
     };
     let _ = service_file_into(t, svc, dependencies, dependents, &mut sink);
@@ -133,7 +153,11 @@ fn service_file_into<'a>(
 ) -> Result<YamlFile, YamlError> {
     let p = t.platform;
     let name = svc.name.value.as_str();
-    let mut file = YamlFile::default();
+    let mut file = if sink.discard_file {
+        YamlFile::discarding()
+    } else {
+        YamlFile::default()
+    };
     if let Some(sa) = service_account(p, svc) {
         file.push("ServiceAccount", &sa)?;
     }

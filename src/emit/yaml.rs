@@ -52,10 +52,23 @@ impl From<Box<crate::diagnostic::Finding>> for YamlError {
 #[derive(Debug, Default)]
 pub struct YamlFile {
     docs: Vec<String>,
+    /// Serialise nothing: the caller wants what emitting records (the final pods), not text.
+    discard: bool,
 }
 
 impl YamlFile {
+    /// A file that keeps nothing pushed to it.
+    pub fn discarding() -> Self {
+        YamlFile {
+            docs: Vec::new(),
+            discard: true,
+        }
+    }
+
     pub fn push<T: Serialize>(&mut self, what: &str, obj: &T) -> Result<(), YamlError> {
+        if self.discard {
+            return Ok(());
+        }
         let mut opts = serde_saphyr::SerializerOptions::default();
         // Folded block scalars would make long command lines harder to diff; plain or quoted
         // scalars round-trip the same.
