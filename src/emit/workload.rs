@@ -120,28 +120,102 @@ fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(
     Ok(obj)
 }
 
-/// Records the workload's final pod in `sink`, judged before and after the kind's patches.
-fn record_pod<'a>(
+/// A workload kind's pod template, and what the template's validity depends on.
+trait PodOwner {
+    fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)>;
+}
+
+/// The selector and the claim templates' names: what Deployments, StatefulSets and DaemonSets
+/// hold beside their template.
+fn owned<'s>(
+    template: &'s PodTemplateSpec,
+    selector: &'s LabelSelector,
+    claims: Option<&'s Vec<PersistentVolumeClaim>>,
+) -> (&'s PodTemplateSpec, api_rules::Workload<'s>) {
+    let claims = claims
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.metadata.name.as_deref())
+        .collect();
+    (
+        template,
+        api_rules::Workload {
+            selector: Some(selector),
+            claims,
+        },
+    )
+}
+
+impl PodOwner for Deployment {
+    fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)> {
+        let s = self.spec.as_ref()?;
+        Some(owned(&s.template, &s.selector, None))
+    }
+}
+
+impl PodOwner for StatefulSet {
+    fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)> {
+        let s = self.spec.as_ref()?;
+        Some(owned(
+            &s.template,
+            &s.selector,
+            s.volume_claim_templates.as_ref(),
+        ))
+    }
+}
+
+impl PodOwner for DaemonSet {
+    fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)> {
+        let s = self.spec.as_ref()?;
+        Some(owned(&s.template, &s.selector, None))
+    }
+}
+
+impl PodOwner for Job {
+    fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)> {
+        Some((
+            &self.spec.as_ref()?.template,
+            api_rules::Workload::default(),
+        ))
+    }
+}
+
+impl PodOwner for CronJob {
+    fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)> {
+        let job = self.spec.as_ref()?.job_template.spec.as_ref()?;
+        Some((&job.template, api_rules::Workload::default()))
+    }
+}
+
+/// Patches the service's workload, records its final pod (judged before and after the kind's
+/// patches) when `sink` asks for pods, and adds it to the file.
+fn push_workload<'a, W>(
+    file: &mut YamlFile,
     t: &Target<'a>,
     svc: &'a Service,
     kind: &'static str,
-    workload: api_rules::Workload<'_>,
+    obj: W,
     native: Option<&PodTemplateSpec>,
-    last: &PodTemplateSpec,
     sink: &mut Sink<'a>,
-) {
-    let (Some(pods), Some(native)) = (sink.pods.as_mut(), native) else {
-        return;
-    };
-    let patched = t.patches(svc).iter().any(|p| p.kind.value == kind);
-    pods.push(FinalPod::workload(
-        svc,
-        svc.namespace(t.platform),
-        kind,
-        workload,
-        native,
-        patched.then_some(last),
-    ));
+) -> Result<(), YamlError>
+where
+    W: serde::Serialize + serde::de::DeserializeOwned + PodOwner,
+{
+    let obj = patched(t, svc, kind, obj, sink)?;
+    if let (Some(pods), Some(native), Some((last, workload))) =
+        (sink.pods.as_mut(), native, obj.pod())
+    {
+        let patched = t.patches(svc).iter().any(|p| p.kind.value == kind);
+        pods.push(FinalPod::workload(
+            svc,
+            svc.namespace(t.platform),
+            kind,
+            workload,
+            native,
+            patched.then_some(last),
+        ));
+    }
+    file.push(kind, &obj)
 }
 
 fn service_file_into<'a>(
@@ -179,41 +253,26 @@ fn service_file_into<'a>(
     let mut workload_meta = service_meta(p, svc, name);
     let skips = privilege_annotations(svc);
     workload_meta.annotations = (!skips.is_empty()).then_some(skips);
+    let native = native.as_ref();
     match svc.workload.value {
-        WorkloadKind::Deployment => {
-            let obj = patched(
-                t,
-                svc,
-                "Deployment",
-                Deployment {
-                    metadata: workload_meta,
-                    spec: Some(DeploymentSpec {
-                        replicas: fixed_replicas(t, svc),
-                        selector: selector(p, svc),
-                        template,
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-                sink,
-            )?;
-            if let Some(template) = obj.spec.as_ref().map(|s| &s.template) {
-                let workload = api_rules::Workload {
-                    selector: obj.spec.as_ref().map(|s| &s.selector),
-                    claims: &[],
-                };
-                record_pod(
-                    t,
-                    svc,
-                    "Deployment",
-                    workload,
-                    native.as_ref(),
+        WorkloadKind::Deployment => push_workload(
+            &mut file,
+            t,
+            svc,
+            "Deployment",
+            Deployment {
+                metadata: workload_meta,
+                spec: Some(DeploymentSpec {
+                    replicas: fixed_replicas(t, svc),
+                    selector: selector(p, svc),
                     template,
-                    sink,
-                );
-            }
-            file.push("Deployment", &obj)?;
-        }
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            native,
+            sink,
+        )?,
         WorkloadKind::StatefulSet => {
             let claims = svc
                 .volumes
@@ -230,7 +289,8 @@ fn service_file_into<'a>(
                     Some(c)
                 })
                 .collect::<Vec<_>>();
-            let obj = patched(
+            push_workload(
+                &mut file,
                 t,
                 svc,
                 "StatefulSet",
@@ -246,131 +306,65 @@ fn service_file_into<'a>(
                     }),
                     ..Default::default()
                 },
+                native,
                 sink,
             )?;
-            if let Some(template) = obj.spec.as_ref().map(|s| &s.template) {
-                let claims: Vec<String> = obj
-                    .spec
-                    .iter()
-                    .flat_map(|s| s.volume_claim_templates.iter().flatten())
-                    .filter_map(|c| c.metadata.name.clone())
-                    .collect();
-                let workload = api_rules::Workload {
-                    selector: obj.spec.as_ref().map(|s| &s.selector),
-                    claims: &claims,
-                };
-                record_pod(
-                    t,
-                    svc,
-                    "StatefulSet",
-                    workload,
-                    native.as_ref(),
-                    template,
-                    sink,
-                );
-            }
-            file.push("StatefulSet", &obj)?;
         }
-        WorkloadKind::DaemonSet => {
-            let obj = patched(
-                t,
-                svc,
-                "DaemonSet",
-                DaemonSet {
-                    metadata: workload_meta,
-                    spec: Some(DaemonSetSpec {
-                        selector: selector(p, svc),
-                        template,
-                        ..Default::default()
-                    }),
+        WorkloadKind::DaemonSet => push_workload(
+            &mut file,
+            t,
+            svc,
+            "DaemonSet",
+            DaemonSet {
+                metadata: workload_meta,
+                spec: Some(DaemonSetSpec {
+                    selector: selector(p, svc),
+                    template,
                     ..Default::default()
-                },
-                sink,
-            )?;
-            if let Some(template) = obj.spec.as_ref().map(|s| &s.template) {
-                let workload = api_rules::Workload {
-                    selector: obj.spec.as_ref().map(|s| &s.selector),
-                    claims: &[],
-                };
-                record_pod(
-                    t,
-                    svc,
-                    "DaemonSet",
-                    workload,
-                    native.as_ref(),
-                    template,
-                    sink,
-                );
-            }
-            file.push("DaemonSet", &obj)?;
-        }
-        WorkloadKind::Job => {
-            let obj = patched(
-                t,
-                svc,
-                "Job",
-                Job {
-                    metadata: workload_meta,
-                    spec: Some(job_spec(template)),
+                }),
+                ..Default::default()
+            },
+            native,
+            sink,
+        )?,
+        WorkloadKind::Job => push_workload(
+            &mut file,
+            t,
+            svc,
+            "Job",
+            Job {
+                metadata: workload_meta,
+                spec: Some(job_spec(template)),
+                ..Default::default()
+            },
+            native,
+            sink,
+        )?,
+        WorkloadKind::CronJob => push_workload(
+            &mut file,
+            t,
+            svc,
+            "CronJob",
+            CronJob {
+                metadata: workload_meta,
+                spec: Some(CronJobSpec {
+                    schedule: svc
+                        .schedule
+                        .as_ref()
+                        .map(|s| s.value.clone())
+                        .unwrap_or_default(),
+                    concurrency_policy: Some("Forbid".to_string()),
+                    job_template: JobTemplateSpec {
+                        metadata: None,
+                        spec: Some(job_spec(template)),
+                    },
                     ..Default::default()
-                },
-                sink,
-            )?;
-            if let Some(template) = obj.spec.as_ref().map(|s| &s.template) {
-                record_pod(
-                    t,
-                    svc,
-                    "Job",
-                    api_rules::Workload::default(),
-                    native.as_ref(),
-                    template,
-                    sink,
-                );
-            }
-            file.push("Job", &obj)?;
-        }
-        WorkloadKind::CronJob => {
-            let obj = patched(
-                t,
-                svc,
-                "CronJob",
-                CronJob {
-                    metadata: workload_meta,
-                    spec: Some(CronJobSpec {
-                        schedule: svc
-                            .schedule
-                            .as_ref()
-                            .map(|s| s.value.clone())
-                            .unwrap_or_default(),
-                        concurrency_policy: Some("Forbid".to_string()),
-                        job_template: JobTemplateSpec {
-                            metadata: None,
-                            spec: Some(job_spec(template)),
-                        },
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-                sink,
-            )?;
-            if let Some(template) = obj
-                .spec
-                .as_ref()
-                .and_then(|s| s.job_template.spec.as_ref())
-                .map(|s| &s.template)
-            {
-                record_pod(
-                    t,
-                    svc,
-                    "CronJob",
-                    api_rules::Workload::default(),
-                    native.as_ref(),
-                    template,
-                    sink,
-                );
-            }
-            file.push("CronJob", &obj)?;
-        }
+                }),
+                ..Default::default()
+            },
+            native,
+            sink,
+        )?,
     }
     if long_running && !svc.ports.is_empty() {
         file.push(

@@ -77,16 +77,16 @@ impl<'a> FinalPod<'a> {
             .pointer("/spec/selector")
             .filter(|_| obj["kind"] != "Job" && obj["kind"] != "CronJob")
             .and_then(|s| serde_json::from_value(s.clone()).ok());
-        let claims: Vec<String> = obj
+        let claims = obj
             .pointer("/spec/volumeClaimTemplates")
             .and_then(|c| c.as_array())
             .into_iter()
             .flatten()
-            .filter_map(|c| c.pointer("/metadata/name")?.as_str().map(str::to_string))
+            .filter_map(|c| c.pointer("/metadata/name")?.as_str())
             .collect();
         let workload = api_rules::Workload {
             selector: selector.as_ref(),
-            claims: &claims,
+            claims,
         };
         let violations = judge_template(&template);
         Some(FinalPod {

@@ -17,12 +17,12 @@ pub struct Refusal {
 }
 
 /// The workload around a pod template, as far as the pod's validity depends on it.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Workload<'a> {
     /// The selector the template's labels must match (none for Jobs).
     pub selector: Option<&'a LabelSelector>,
     /// A StatefulSet's claim templates: volumes the controller adds to each pod.
-    pub claims: &'a [String],
+    pub claims: Vec<&'a str>,
 }
 
 /// Every refusal of a workload's pod template.
@@ -51,7 +51,7 @@ pub fn refusals(w: Workload<'_>, t: &PodTemplateSpec) -> Vec<Refusal> {
     if volumes.len() != spec.volumes.as_ref().map_or(0, Vec::len) {
         push("spec.volumes".into(), "duplicate volume name".into());
     }
-    volumes.extend(w.claims.iter().map(String::as_str));
+    volumes.extend(w.claims.iter().copied());
     let mut names = BTreeSet::new();
     let all = spec.containers.iter().map(|c| ("containers", c)).chain(
         spec.init_containers
@@ -171,7 +171,7 @@ spec:
         let why: Vec<String> = refusals(
             Workload {
                 selector: Some(&sel),
-                claims: &[],
+                claims: Vec::new(),
             },
             &t,
         )
@@ -196,7 +196,7 @@ spec:
         };
         let w = Workload {
             selector: Some(&sel),
-            claims: &[],
+            claims: Vec::new(),
         };
         assert!(refusals(w, &fine).is_empty());
     }
