@@ -17,11 +17,7 @@ pub const FALLBACK_RESOURCES: [&str; 4] = ["100m", "128Mi", "500m", "512Mi"];
 /// is also the limit.
 pub fn with_fallbacks(given: &Resources, span: miette::SourceSpan) -> [Spanned<String>; 4] {
     let [cpu, memory, cpu_limit, memory_limit] = FALLBACK_RESOURCES;
-    let above = |a: &str, b: &str| {
-        crate::spec::quantity::value(a)
-            .zip(crate::spec::quantity::value(b))
-            .is_some_and(|(a, b)| a > b)
-    };
+    let above = crate::spec::quantity::exceeds;
     let fb = |v: &str| Spanned::new(v.to_string(), span);
     let pair = |request: &Option<Spanned<String>>,
                 limit: &Option<Spanned<String>>,
@@ -38,6 +34,22 @@ pub fn with_fallbacks(given: &Resources, span: miette::SourceSpan) -> [Spanned<S
     let (c, cl) = pair(&given.cpu, &given.cpu_limit, (cpu, cpu_limit));
     let (m, ml) = pair(&given.memory, &given.memory_limit, (memory, memory_limit));
     [c, m, cl, ml]
+}
+
+/// `given` with every request and limit filled in by [`with_fallbacks`]; ephemeral storage
+/// stays as given (no fallback: unbounded scratch is Kubernetes' default, and a guess could
+/// evict).
+pub fn resources_with_fallbacks(given: &Resources, span: miette::SourceSpan) -> Resources {
+    let [cpu, memory, cpu_limit, memory_limit] = with_fallbacks(given, span);
+    Resources {
+        cpu: Some(cpu),
+        memory: Some(memory),
+        cpu_limit: Some(cpu_limit),
+        memory_limit: Some(memory_limit),
+        ephemeral_storage: given.ephemeral_storage.clone(),
+        ephemeral_storage_limit: given.ephemeral_storage_limit.clone(),
+        span: None,
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -246,21 +258,11 @@ impl<'a> Target<'a> {
             memory: given(|r| &r.memory),
             cpu_limit: given(|r| &r.cpu_limit),
             memory_limit: given(|r| &r.memory_limit),
-            ..Resources::default()
-        };
-        let [cpu, memory, cpu_limit, memory_limit] = with_fallbacks(&given, svc.name.span);
-        Resources {
-            cpu: Some(cpu),
-            memory: Some(memory),
-            cpu_limit: Some(cpu_limit),
-            memory_limit: Some(memory_limit),
-            // No fallback: unbounded scratch is Kubernetes' default, and a guess could evict.
-            ephemeral_storage: layers.iter().find_map(|r| r.ephemeral_storage.clone()),
-            ephemeral_storage_limit: layers
-                .iter()
-                .find_map(|r| r.ephemeral_storage_limit.clone()),
+            ephemeral_storage: given(|r| &r.ephemeral_storage),
+            ephemeral_storage_limit: given(|r| &r.ephemeral_storage_limit),
             span: None,
-        }
+        };
+        resources_with_fallbacks(&given, svc.name.span)
     }
 
     /// The service's env vars with the environment's additions and overrides applied, in

@@ -666,18 +666,10 @@ pub fn extra_containers(
                 }
             }
             env.extend(c.env.iter().map(env_var));
-            let own = c.resources.clone().unwrap_or_default();
-            let [cpu, memory, cpu_limit, memory_limit] =
-                crate::target::with_fallbacks(&own, c.name.span);
-            let res = Resources {
-                cpu: Some(cpu),
-                memory: Some(memory),
-                cpu_limit: Some(cpu_limit),
-                memory_limit: Some(memory_limit),
-                ephemeral_storage: own.ephemeral_storage.clone(),
-                ephemeral_storage_limit: own.ephemeral_storage_limit.clone(),
-                span: None,
-            };
+            let res = crate::target::resources_with_fallbacks(
+                &c.resources.clone().unwrap_or_default(),
+                c.name.span,
+            );
             Container {
                 name: c.name.value.clone(),
                 image: c.image.as_ref().map(|i| i.value.clone()),

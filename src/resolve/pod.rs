@@ -248,16 +248,10 @@ pub(super) fn requests_within_limits(p: &Platform, out: &mut Findings) {
         for svc in p.services.iter().filter(|s| t.runs(s)) {
             let main = t.resources(svc);
             let own = svc.sidecars.iter().chain(&svc.init_containers).map(|c| {
-                let r = c.resources.clone().unwrap_or_default();
-                let [cpu, memory, cpu_limit, memory_limit] =
-                    crate::target::with_fallbacks(&r, c.name.span);
-                crate::model::Resources {
-                    cpu: Some(cpu),
-                    memory: Some(memory),
-                    cpu_limit: Some(cpu_limit),
-                    memory_limit: Some(memory_limit),
-                    ..Default::default()
-                }
+                crate::target::resources_with_fallbacks(
+                    &c.resources.clone().unwrap_or_default(),
+                    c.name.span,
+                )
             });
             for r in std::iter::once(main).chain(own) {
                 for (what, request, limit) in [
@@ -267,10 +261,9 @@ pub(super) fn requests_within_limits(p: &Platform, out: &mut Findings) {
                     let (Some(req), Some(lim)) = (request, limit) else {
                         continue;
                     };
-                    let above = crate::spec::quantity::value(&req.value)
-                        .zip(crate::spec::quantity::value(&lim.value))
-                        .is_some_and(|(a, b)| a > b);
-                    if above && said.insert((req.span, lim.span)) {
+                    if crate::spec::quantity::exceeds(&req.value, &lim.value)
+                        && said.insert((req.span, lim.span))
+                    {
                         out.push(
                             Finding::new(
                                 "MC502",

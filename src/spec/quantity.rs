@@ -32,6 +32,11 @@ fn is_quantity(s: &str) -> bool {
 
 /// A quantity's value (`500m` = 0.5, `1Gi` = 1073741824), to compare two amounts written
 /// differently; None for anything that is not a quantity.
+/// Whether quantity `a` is above `b` (false when either is not a quantity).
+pub fn exceeds(a: &str, b: &str) -> bool {
+    value(a).zip(value(b)).is_some_and(|(a, b)| a > b)
+}
+
 pub fn value(s: &str) -> Option<f64> {
     const SUFFIXES: &[(&str, f64)] = &[
         ("Ki", 1024.0),

@@ -100,18 +100,12 @@ fn container(
     }
     if let Some(r) = &c.resources {
         for (name, request) in r.requests.iter().flatten() {
-            let limit = r.limits.as_ref().and_then(|l| l.get(name));
-            if let (Some(req), Some(lim)) = (
-                quantity::value(&request.0),
-                limit.and_then(|l| quantity::value(&l.0)),
-            ) && req > lim
+            if let Some(limit) = r.limits.as_ref().and_then(|l| l.get(name))
+                && quantity::exceeds(&request.0, &limit.0)
             {
                 push(
                     format!("{at}.resources.requests.{name}"),
-                    format!(
-                        "must be less than or equal to {name} limit of {}",
-                        limit.map_or("", |l| l.0.as_str())
-                    ),
+                    format!("must be less than or equal to {name} limit of {}", limit.0),
                 );
             }
         }
