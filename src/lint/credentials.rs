@@ -76,6 +76,15 @@ fn patch_name<'a>(siblings: &'a [KdlNode], node: &'a KdlNode) -> &'a str {
     own
 }
 
+/// The name an object's entry is read under: its key, but for `{name: X, value: "v"}` (an env
+/// entry) the value is read under X — the JSON twin of [`patch_name`].
+fn read_under<'m>(map: &'m serde_json::Map<String, serde_json::Value>, key: &'m str) -> &'m str {
+    match map.get("name").and_then(|n| n.as_str()) {
+        Some(entry) if key == "value" => entry,
+        _ => key,
+    }
+}
+
 /// The span of `value`'s text inside the entry (its quotes excluded), when it appears there
 /// verbatim; the entry's span otherwise (an escaped or raw string).
 fn value_span(text: &str, e: &KdlEntry, value: &str, range: std::ops::Range<usize>) -> SourceSpan {
@@ -123,14 +132,11 @@ fn strip_under(
         |v: &Value, under: Option<&str>| v.as_str().is_some_and(|s| is_credential(under, s));
     match v {
         Value::Object(map) => {
-            let entry_name = map.get("name").and_then(|n| n.as_str()).map(str::to_string);
-            let keys: Vec<String> = map.keys().cloned().collect();
-            for k in keys {
-                let under = if k == "value" {
-                    entry_name.clone().unwrap_or_else(|| k.clone())
-                } else {
-                    k.clone()
-                };
+            let keys: Vec<(String, String)> = map
+                .keys()
+                .map(|k| (k.clone(), read_under(map, k).to_string()))
+                .collect();
+            for (k, under) in keys {
                 let here = format!("{path}.{k}");
                 if map.get(&k).is_some_and(|x| is_cred(x, Some(&under))) {
                     map.remove(&k);
@@ -255,14 +261,8 @@ fn json(
             }
         }
         serde_json::Value::Object(map) => {
-            // `{name: X, value: "v"}` (an env entry) reads its value under X.
-            let entry_name = map.get("name").and_then(|n| n.as_str());
             for (k, item) in map {
-                let under = if k == "value" {
-                    entry_name.or(Some(k))
-                } else {
-                    Some(k.as_str())
-                };
+                let under = Some(read_under(map, k));
                 json(item, &format!("{path}.{k}"), under, span, file, out);
             }
         }
