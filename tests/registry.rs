@@ -24,6 +24,19 @@ fn project(root: &Path, name: &str, services: &[(&str, Option<u16>)]) -> std::pa
     dir
 }
 
+/// `maestroc ports allocate SERVICE http` in `dir`, started and not waited for.
+fn allocate_in_background(dir: &Path, service: &str, env: &[(&str, &str)]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_maestroc"))
+        .args(["ports", "allocate", service, "http"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn text(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
 }
@@ -145,16 +158,7 @@ fn concurrent_allocations_get_distinct_ports() {
         .collect();
     let children: Vec<_> = dirs
         .iter()
-        .map(|d| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_maestroc"))
-                .args(["ports", "allocate", "web", "http"])
-                .current_dir(d)
-                .env("NO_COLOR", "1")
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|d| allocate_in_background(d, "web", &[]))
         .collect();
     for c in children {
         let o = c.wait_with_output().unwrap();
@@ -223,17 +227,7 @@ fn concurrent_allocations_in_one_project_lose_no_edit() {
     let dir = project(root.path(), "one", &services);
     let children: Vec<_> = names
         .iter()
-        .map(|n| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_maestroc"))
-                .args(["ports", "allocate", n, "http"])
-                .current_dir(&dir)
-                .env("NO_COLOR", "1")
-                .env("MAESTROC_TEST_EDIT_DELAY_MS", "30")
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|n| allocate_in_background(&dir, n, &[("MAESTROC_TEST_EDIT_DELAY_MS", "30")]))
         .collect();
     for c in children {
         let o = c.wait_with_output().unwrap();
