@@ -195,6 +195,7 @@ fn push_workload<'a, W>(
     svc: &'a Service,
     kind: &'static str,
     obj: W,
+    // The pod as built before patches; `None` when the service has no patch to change it.
     native: Option<&PodTemplateSpec>,
     sink: &mut Sink<'a>,
 ) -> Result<(), YamlError>
@@ -202,17 +203,15 @@ where
     W: serde::Serialize + serde::de::DeserializeOwned + PodOwner,
 {
     let obj = patched(t, svc, kind, obj, sink)?;
-    if let (Some(pods), Some(native), Some((last, workload))) =
-        (sink.pods.as_mut(), native, obj.pod())
-    {
+    if let (Some(pods), Some((last, workload))) = (sink.pods.as_mut(), obj.pod()) {
         let patched = t.patches(svc).iter().any(|p| p.kind.value == kind);
         pods.push(FinalPod::workload(
             svc,
             svc.namespace(t.platform),
             kind,
             workload,
-            native,
-            patched.then_some(last),
+            last,
+            native.filter(|_| patched),
         ));
     }
     file.push(kind, &obj)
@@ -236,7 +235,9 @@ fn service_file_into<'a>(
         file.push("ServiceAccount", &sa)?;
     }
     let template = pod_template(t, svc, dependencies);
-    let native = sink.pods.is_some().then(|| template.clone());
+    // The pod before patches is kept only where a patch may change it: elsewhere the final
+    // pod is the native one.
+    let native = (sink.pods.is_some() && !t.patches(svc).is_empty()).then(|| template.clone());
     let long_running = svc.workload.value.is_long_running();
     // A StatefulSet gets its claims from volumeClaimTemplates; every other kind mounts PVCs
     // declared beside it.

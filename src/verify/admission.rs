@@ -44,22 +44,22 @@ pub struct FinalPod<'a> {
 }
 
 impl<'a> FinalPod<'a> {
-    /// maestroc's workload pod, before and after its patches.
+    /// maestroc's workload pod as emitted, and as built before the kind's patches when a
+    /// patch changed it.
     pub fn workload(
         service: &'a Service,
         namespace: &str,
         kind: &'static str,
         workload: api_rules::Workload<'_>,
-        native: &PodTemplateSpec,
-        patched: Option<&PodTemplateSpec>,
+        last: &PodTemplateSpec,
+        before_patches: Option<&PodTemplateSpec>,
     ) -> Self {
-        let last = patched.unwrap_or(native);
         let violations = judge_template(last);
         FinalPod {
             service,
             namespace: namespace.to_string(),
             source: Source::Workload(kind),
-            native: patched.map_or_else(|| violations.clone(), |_| judge_template(native)),
+            native: before_patches.map_or_else(|| violations.clone(), judge_template),
             violations,
             refusals: api_rules::refusals(workload, last),
         }
