@@ -127,6 +127,60 @@ pub fn shapes(value: &str) -> Vec<Shape> {
     out
 }
 
+/// A run of the base64/base64url alphabet with its padding (no `/`, which paths share).
+static TOKEN_RUN: LazyLock<Regex> = LazyLock::new(|| re(r"[A-Za-z0-9+_-]{24,}={0,2}"));
+
+/// Shannon entropy of `s` in bits per character.
+fn entropy(s: &str) -> f64 {
+    let mut counts = [0usize; 256];
+    for b in s.bytes() {
+        counts[usize::from(b)] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| {
+            let p = *c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Random-looking runs in `value` (gitleaks' and trufflehog's generic rule, for tokens of no
+/// known format): at least 24 characters mixing upper case, lower case and digits with an
+/// entropy of at least 4.2 bits per character. Certificates, public keys and digests are
+/// random by nature and public, so they are passed over.
+pub fn high_entropy(value: &str) -> Vec<Range<usize>> {
+    const PUBLIC: &[&str] = &[
+        "BEGIN CERTIFICATE",
+        "PUBLIC KEY",
+        "ssh-rsa ",
+        "ssh-ed25519 ",
+    ];
+    if PUBLIC.iter().any(|p| value.contains(p)) {
+        return Vec::new();
+    }
+    TOKEN_RUN
+        .find_iter(value)
+        .filter(|m| {
+            let s = m.as_str();
+            let before = &value[..m.start()];
+            let digest = [
+                "sha1:", "sha256:", "sha512:", "sha256-", "sha384-", "sha512-",
+            ]
+            .iter()
+            .any(|d| before.ends_with(d) || s.starts_with(d));
+            !digest
+                && s.bytes().any(|b| b.is_ascii_uppercase())
+                && s.bytes().any(|b| b.is_ascii_lowercase())
+                && s.bytes().any(|b| b.is_ascii_digit())
+                && entropy(s) >= 4.2
+        })
+        .map(|m| m.range())
+        .collect()
+}
+
 /// `value` with each range replaced by `*` of the same length (spans stay valid).
 pub fn redact(value: &str, ranges: &[Range<usize>]) -> String {
     let mut bytes = value.as_bytes().to_vec();
@@ -178,6 +232,32 @@ mod tests {
         assert!(whats("busybox:1.38.0@sha256:fd8d9aa63ba2f0982b53").is_empty());
         assert_eq!(whats("admin:pw99@db.example.com"), ["a password in a URL"]);
         assert!(whats("http://api.shop.svc.cluster.local:8080").is_empty());
+    }
+
+    #[test]
+    fn high_entropy_runs_but_not_public_randomness() {
+        let token = "q8Xr2LmZ7vTn4KpW9sYb3HcJ";
+        assert_eq!(
+            high_entropy(token),
+            vec![std::ops::Range { start: 0, end: 24 }]
+        );
+        assert_eq!(
+            high_entropy(&format!("--api-key={token}")),
+            vec![std::ops::Range { start: 10, end: 34 }]
+        );
+        for fine in [
+            "registry.local/p/api@sha256:0a1B2c3D4e5F6a7B8c9D0e1F2a3B4c5D6e7F8a9B",
+            "sha512-Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MEFCQ0RFRkdI",
+            "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUF\n",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "0123456789abcdef0123456789abcdef01234567",
+            "/usr/local/lib/python3.11/site-packages/x",
+            "jdbc:postgresql://db.shop.svc.cluster.local:5432/orders",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAaaaaaaaa1111",
+            "io.prometheus.jmx.JmxCollector-Config-2024",
+        ] {
+            assert!(high_entropy(fine).is_empty(), "{fine}");
+        }
     }
 
     #[test]

@@ -135,18 +135,54 @@ pub fn scanner(data: &[u8]) {
     }
 }
 
-/// `import` of any YAML writes a spec that parses.
+/// `import` of any YAML writes a spec that compiles — with the files it writes beside it —
+/// and builds, or refuses the input with a coded finding.
 pub fn import(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     if let Ok(imported) = crate::import::import(&[("in.yaml".to_string(), text.to_string())]) {
-        let parsed = crate::spec::parse(&imported.spec);
-        assert!(
-            parsed.findings.iter().all(|f| f.rule.code != "MC001"),
-            "import wrote KDL that does not parse:\n{}",
-            imported.spec
-        );
+        let files = &imported.files;
+        let loader = |path: &str| -> Result<String, String> {
+            files
+                .iter()
+                .find(|(name, _)| name == path)
+                .map(|(_, text)| text.clone())
+                .ok_or_else(|| format!("`{path}` was not written by import"))
+        };
+        let config = crate::config::Config::default();
+        let (compiled, findings) = crate::resolve::compile_from(&imported.spec, &config, &loader);
+        let errors: Vec<String> = findings
+            .iter()
+            .filter(|f| f.severity == crate::diagnostic::Severity::Error)
+            .map(|f| format!("{}: {}", f.rule.code, f.message))
+            .collect();
+        let Some(compiled) = compiled else {
+            // Only input import itself reported as refused may leave a spec that does not
+            // build: every error the compiler finds is among import's own errors.
+            let reported: Vec<&str> = imported
+                .findings
+                .iter()
+                .filter(|f| f.severity == crate::diagnostic::Severity::Error)
+                .map(|f| f.rule.code)
+                .collect();
+            let unreported: Vec<&String> = errors
+                .iter()
+                .filter(|e| !reported.iter().any(|c| e.starts_with(c)))
+                .collect();
+            assert!(
+                unreported.is_empty(),
+                "import wrote a spec that does not compile and did not say why: {unreported:#?}\n{}",
+                imported.spec
+            );
+            return;
+        };
+        if let Err(e) = crate::emit::emit(&compiled) {
+            panic!(
+                "an imported spec compiled but did not build: {e}\n{}",
+                imported.spec
+            );
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::model::{
     Autoscale, EnvVar, Environment, Exposure, IngressRoute, Platform, Port, Resources, Service,
-    ServiceOverride, Spanned,
+    ServiceOverride, ServiceType, Spanned,
 };
 
 /// cpu, memory, cpu-limit, memory-limit for a container when neither the service nor
@@ -172,6 +172,51 @@ impl<'a> Target<'a> {
                 .and_then(|e| e.exposure.as_ref())
                 .and_then(|x| x.tls_secret.as_ref()))
             .map(|c| c.value.as_str())
+    }
+
+    /// The Service type here: the service's `service-type`, else NodePort or LoadBalancer
+    /// when the exposure publishes one of its ports, else ClusterIP.
+    pub fn service_type(&self, svc: &Service) -> ServiceType {
+        if let Some(kind) = svc.service_type.as_ref().map(|s| s.value) {
+            return kind;
+        }
+        let published = svc.ports.iter().any(|port| self.publishes(svc, port));
+        match self.exposure() {
+            Exposure::NodePort if published => ServiceType::NodePort,
+            Exposure::LoadBalancer if published => ServiceType::LoadBalancer,
+            _ => ServiceType::ClusterIp,
+        }
+    }
+
+    /// The ports reachable from outside the cluster through a node or a load balancer and not
+    /// narrowed by an `expose` line: published here, or on a LoadBalancer Service. (Routed
+    /// ports are reached through the ingress controller instead.)
+    pub fn open_to_outside<'s>(&self, svc: &'s Service) -> Vec<&'s Port> {
+        let load_balancer = self.service_type(svc) == ServiceType::LoadBalancer;
+        let narrowed = |port: &Port| {
+            svc.expose
+                .iter()
+                .any(|e| e.ports.iter().any(|n| n.value == port.name.value))
+        };
+        svc.ports
+            .iter()
+            .filter(|port| {
+                let published = match self.exposure() {
+                    Exposure::Ingress => false,
+                    _ => load_balancer || self.publishes(svc, port),
+                };
+                published && !narrowed(port)
+            })
+            .collect()
+    }
+
+    /// The nodes' networks here: the environment's `node-cidr`, else the platform's. Published
+    /// ports admit exactly these (an empty list: anyone, with MC410).
+    pub fn node_cidrs(&self) -> &'a [Spanned<String>] {
+        match self.env {
+            Some(e) if !e.node_cidrs.is_empty() => &e.node_cidrs,
+            _ => &self.platform.node_cidrs,
+        }
     }
 
     /// The namespace of the ingress controller, admitted to routed ports.

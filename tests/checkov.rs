@@ -67,7 +67,22 @@ fn judge(spec: &str, env: &str) -> BTreeSet<(String, String)> {
 /// `strict`: only the three checks the issue allows may fail (image digests, secrets as env,
 /// pull policy) — no low UID, no missing probe.
 fn judge_with(spec: &str, env: &str, strict: bool) -> BTreeSet<(String, String)> {
-    let (compiled, findings) = compile(spec);
+    judge_in(spec, None, env, strict)
+}
+
+/// As `judge_with`, reading the files the spec names (`extra`, `patch file=`) from `dir`.
+fn judge_in(
+    spec: &str,
+    dir: Option<&std::path::Path>,
+    env: &str,
+    strict: bool,
+) -> BTreeSet<(String, String)> {
+    let load = |rel: &str| -> Result<String, String> {
+        let dir = dir.ok_or_else(|| format!("{rel}: no directory"))?;
+        std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string())
+    };
+    let (compiled, findings) =
+        maestroc::resolve::compile_from(spec, &maestroc::config::Config::default(), &load);
     let compiled = compiled.unwrap_or_else(|| panic!("{findings:#?}"));
     let files = maestroc::emit::emit(&compiled).unwrap();
     let failed = failures(&files, env);
@@ -95,11 +110,8 @@ fn judge_with(spec: &str, env: &str, strict: bool) -> BTreeSet<(String, String)>
             // Pull policy other than Always: the environment's `image-pull-policy`.
             "CKV_K8S_15" => t.pull_policy() != Some("Always"),
             // A UID below 10000: the spec's `run-as-user` for an image that needs its own user.
-            "CKV_K8S_40" => s
-                .identity
-                .run_as_user
-                .as_ref()
-                .is_some_and(|u| u.value < 10000),
+            // (the service's own, or the platform's `defaults`)
+            "CKV_K8S_40" => s.identity(p).0.is_some_and(|u| u < 10000),
             // Probes come from `health`: only a service without it may fail.
             "CKV_K8S_8" | "CKV_K8S_9" if !strict => s.health.is_none(),
             _ => false,
@@ -215,6 +227,63 @@ service "fuse" {
         !failed
             .iter()
             .any(|(c, _)| ["CKV_K8S_25", "CKV_K8S_37", "CKV_K8S_39"].contains(&c.as_str())),
+        "{failed:?}"
+    );
+}
+
+/// Every other fixture that builds: only failures its spec explains (the adopted shop and
+/// bank keep their demos' choices: no probes on some sidecars, pull policies, tags).
+#[test]
+fn every_fixture_fails_only_what_its_spec_chooses() {
+    judge(include_str!("fixtures/shop/platform.kdl"), "base");
+    judge(include_str!("fixtures/bank/platform.kdl"), "base");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for name in ["bank-adopt", "lessons"] {
+        let dir = fixtures.join(name);
+        let spec = std::fs::read_to_string(dir.join("platform.kdl")).unwrap();
+        judge_in(&spec, Some(&dir), "base", false);
+    }
+    for env in ["dev", "prod", "edge"] {
+        judge(include_str!("fixtures/operations/platform.kdl"), env);
+    }
+}
+
+/// A platform in namespace `default` fails CKV_K8S_21 on every object, and the spec's
+/// `namespace "default"` explains it: each object carries a skip with that reason. With the
+/// skip renamed away, checkov reports the check — so this test can fail.
+#[test]
+fn the_default_namespace_is_the_specs_choice() {
+    let spec = r#"platform "p" { namespace "default" }
+secret "db" { key PASSWORD }
+service "api" {
+    image "registry.local/p/api:1.0.0"
+    port http 8080
+    health tcp=http
+    env PASSWORD secret="db"
+    allow "root" reason="the image initialises its data dir as root"
+}
+"#;
+    let failed = judge(spec, "base");
+    assert!(!failed.iter().any(|(c, _)| c == "CKV_K8S_21"), "{failed:?}");
+    let (compiled, _) = compile(spec);
+    let mut files = maestroc::emit::emit(&compiled.unwrap()).unwrap();
+    let text = &files["k8s/base/10-api.yaml"];
+    assert!(text.contains("checkov.io/skip1: CKV_K8S_21="), "{text}");
+    assert!(
+        text.contains("=the image initialises its data dir as root"),
+        "{text}"
+    );
+    for content in files.values_mut() {
+        *content = content.replace("CKV_K8S_21=", "CKV_K8S_0=");
+    }
+    let failed = failures(&files, "base");
+    let defaulted: BTreeSet<&str> = failed
+        .iter()
+        .filter(|(c, _)| c == "CKV_K8S_21")
+        .map(|(_, n)| n.as_str())
+        .collect();
+    assert!(
+        defaulted.contains("api") && defaulted.contains("service-ports"),
         "{failed:?}"
     );
 }

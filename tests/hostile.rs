@@ -854,6 +854,25 @@ fn credentials_anywhere_and_invalid_objects_are_refused_without_printing_the_val
                 "spec:\n  template:\n    spec:\n      initContainers: [{name: api, image: \"busybox:1.36\", securityContext: {allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: {drop: [ALL]}}}]\n",
             )],
         ),
+        // Names and label values longer than the API server accepts.
+        (
+            "MC502",
+            "patch \"Deployment\" { spec { template { metadata { labels { team \"a-label-value-that-is-far-too-long-to-be-accepted-by-the-api-server\"; }; }; }; }; }",
+            &[],
+        ),
+        (
+            "MC502",
+            "patch \"Deployment\" { spec { template { spec { containers { - { name \"api\"; ports { - { name \"metrics-endpoint-port\"; containerPort 9090; }; }; }; }; }; }; }; }",
+            &[],
+        ),
+        (
+            "MC502",
+            "extra \"x.yaml\"",
+            &[(
+                "x.yaml",
+                "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: a-nightly-report-generation-job-with-a-very-long-name-x}\nspec:\n  schedule: \"0 3 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n          containers:\n            - name: r\n              image: x:1\n              securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}\n",
+            )],
+        ),
     ];
     let root = tempfile::tempdir().unwrap();
     let mut refused = 0;
@@ -890,4 +909,39 @@ fn credentials_anywhere_and_invalid_objects_are_refused_without_printing_the_val
         refused += 1;
     }
     eprintln!("hostile credential and API-server cases refused: {refused}");
+}
+
+/// A random-looking token of no known format (gitleaks' generic rule) is a warning, MC308 —
+/// randomness is a hint, not evidence — reported at its span with the value masked; a
+/// certificate or a digest beside it is not.
+#[test]
+fn high_entropy_values_are_warned_about_without_printing_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = "platform \"shop\" {\n    namespace \"shop\"\n}\nservice \"api\" {\n    image \"ghcr.io/acme/api:1.0\"\n    port \"http\" 8080\n    args \"--api-key\" \"q8Xr2LmZ7vTn4KpW9sYb3HcJ\"\n    env BUILD \"sha256:Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MEFCQ0RFRkdI\"\n}\n";
+    std::fs::write(dir.path().join("platform.kdl"), spec).unwrap();
+    let built = common::maestroc(dir.path(), &["build"]);
+    assert_eq!(
+        built.status.code(),
+        Some(0),
+        "a warning does not stop the build"
+    );
+    let out = common::maestroc(dir.path(), &["check", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "MC308")
+        .collect();
+    assert_eq!(found.len(), 1, "{report}");
+    let offset = found[0]["labels"][0]["offset"].as_u64().unwrap() as usize;
+    assert_eq!(&spec[offset..offset + 24], "q8Xr2LmZ7vTn4KpW9sYb3HcJ");
+    let human = common::maestroc(dir.path(), &["check"]);
+    let text = format!(
+        "{}{}{}",
+        String::from_utf8_lossy(&built.stderr),
+        String::from_utf8_lossy(&human.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(text.contains("MC308") && !text.contains("q8Xr2L"), "{text}");
 }

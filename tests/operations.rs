@@ -98,15 +98,17 @@ fn routed_ports_admit_the_ingress_controller_and_nothing_wider() {
     }));
     // No rule without `from` (open to anyone) survives where the port is not a NodePort.
     assert!(rules.iter().all(|r| r.get("from").is_some()), "{np}");
-    // In minikube the NodePort is open to anyone, as before.
+    // In minikube the NodePort admits the nodes' network (`node-cidr`), never every pod.
     let mini = objects(BUNDLED, "minikube");
     let np = find(&mini, "NetworkPolicy", "mlflow").unwrap();
+    let rules = np["spec"]["ingress"].as_array().unwrap();
+    assert!(rules.iter().all(|r| r.get("from").is_some()), "{np}");
     assert!(
-        np["spec"]["ingress"]
-            .as_array()
-            .unwrap()
+        rules
             .iter()
-            .any(|r| r.get("from").is_none() && r["ports"][0]["port"] == 5000)
+            .any(|r| r["from"][0]["ipBlock"]["cidr"] == "192.168.49.0/24"
+                && r["ports"][0]["port"] == 5000),
+        "{np}"
     );
 }
 

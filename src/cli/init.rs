@@ -74,6 +74,7 @@ service "api" {
 environment "dev" {
     storage-class "standard"
     image-pull-policy "IfNotPresent"
+    node-cidr "192.168.49.0/24"     // the nodes' network (minikube's): what NodePorts admit
     external-secrets #false         // fill Secrets with `maestroc secrets --from .env.local`
 }
 "#;

@@ -98,6 +98,66 @@ fn external_urls(s: &mut String, ordered: &[&Service], targets: &[Target<'_>]) {
     for row in rows {
         let _ = writeln!(s, "{row}");
     }
+    admitted_on_published_ports(s, ordered, targets);
+}
+
+/// Who the NetworkPolicies let in on published ports, per environment — the NodePort caveat
+/// where users read: node traffic arrives from node addresses, so only the declared node
+/// networks narrow it.
+fn admitted_on_published_ports(s: &mut String, ordered: &[&Service], targets: &[Target<'_>]) {
+    let Some(first) = targets.first() else { return };
+    if !first.platform.network_policies() {
+        return;
+    }
+    let mut lines = Vec::new();
+    for t in targets {
+        let open = ordered
+            .iter()
+            .any(|svc| t.runs(svc) && !svc.is_external() && !t.open_to_outside(svc).is_empty());
+        let routed = ordered
+            .iter()
+            .any(|svc| t.runs(svc) && !t.routes(svc).is_empty());
+        let mut who = Vec::new();
+        if open {
+            let nodes: Vec<String> = t
+                .node_cidrs()
+                .iter()
+                .map(|c| format!("`{}`", c.value))
+                .collect();
+            who.push(if nodes.is_empty() {
+                "NodePort and load-balancer ports admit **every pod and address** (no \
+                 `node-cidr`: MC410)"
+                    .to_string()
+            } else {
+                format!(
+                    "NodePort and load-balancer ports admit the nodes' networks {} only",
+                    nodes.join(", ")
+                )
+            });
+        }
+        if routed {
+            who.push(format!(
+                "routed ports admit the ingress controller's namespace `{}`",
+                t.ingress_controller_namespace()
+            ));
+        }
+        if !who.is_empty() {
+            lines.push(format!("- {}: {}.", t.name(), who.join("; ")));
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\nThe NetworkPolicies admit on these ports (besides the pods that depend on the \
+         service): traffic to a NodePort or a load balancer reaches the pod from node addresses \
+         (source-NATed), which no pod selector matches — `node-cidr` names them; `expose … \
+         from-cidr=` narrows one port further.\n"
+    );
+    for l in lines {
+        let _ = writeln!(s, "{l}");
+    }
 }
 
 /// `docs/PORTS.md`.

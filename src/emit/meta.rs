@@ -37,6 +37,19 @@ pub fn meta(
         name: Some(name.to_string()),
         namespace: namespace.map(str::to_string),
         labels: Some(labels(platform, component)),
+        annotations: namespace
+            .and_then(default_namespace_skip)
+            .map(|skip| BTreeMap::from([(format!("{CHECKOV_SKIP}1"), skip.to_string())])),
         ..Default::default()
     }
+}
+
+/// The prefix of checkov's skip annotations (`checkov.io/skip1: CKV_K8S_…=reason`).
+pub const CHECKOV_SKIP: &str = "checkov.io/skip";
+
+/// checkov's CKV_K8S_21 ("the default namespace should not be used") explained by the spec:
+/// an object lands in `default` only because the spec's `namespace "default"` says so.
+pub fn default_namespace_skip(namespace: &str) -> Option<&'static str> {
+    (namespace == "default")
+        .then_some("CKV_K8S_21=the spec places it in namespace default (`namespace \"default\"`)")
 }

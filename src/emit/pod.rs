@@ -70,9 +70,13 @@ pub fn service_meta(p: &Platform, svc: &Service, name: &str) -> ObjectMeta {
 }
 
 /// `checkov.io/skipN: CKV_K8S_…=reason` for each check a reasoned privilege makes fail, so a
-/// scanner reads the same reason the spec states.
-pub fn privilege_annotations(svc: &Service) -> BTreeMap<String, String> {
-    let mut skips = Vec::new();
+/// scanner reads the same reason the spec states; first the default namespace's, where the
+/// spec puts the workload there.
+pub fn privilege_annotations(p: &Platform, svc: &Service) -> BTreeMap<String, String> {
+    let mut skips: Vec<String> = super::meta::default_namespace_skip(svc.namespace(p))
+        .map(str::to_string)
+        .into_iter()
+        .collect();
     for a in &svc.allows {
         let Some(reason) = &a.reason else { continue };
         for check in a.privilege.value.checkov_checks() {
@@ -82,7 +86,7 @@ pub fn privilege_annotations(svc: &Service) -> BTreeMap<String, String> {
     skips
         .into_iter()
         .enumerate()
-        .map(|(i, s)| (format!("checkov.io/skip{}", i + 1), s))
+        .map(|(i, s)| (format!("{}{}", super::meta::CHECKOV_SKIP, i + 1), s))
         .collect()
 }
 

@@ -128,14 +128,14 @@ fn push_secret(t: &Target<'_>, s: &Secret, ns: &str, file: &mut YamlFile) -> Res
         ),
         _ => {
             let mut metadata = meta(t.platform, name, Some(ns), None);
-            metadata.annotations = Some(BTreeMap::from([(
+            metadata.annotations.get_or_insert_default().insert(
                 REQUIRED_KEYS_ANNOTATION.to_string(),
                 s.keys
                     .iter()
                     .map(|k| k.value.as_str())
                     .collect::<Vec<_>>()
                     .join(","),
-            )]));
+            );
             file.push(
                 "Secret",
                 &K8sSecret {

@@ -24,7 +24,7 @@ use super::pod::{
     pod_template, privilege_annotations, selector, selector_labels, service_account, service_meta,
 };
 use super::yaml::{YamlError, YamlFile};
-use crate::model::{ExposedFrom, Exposure, Platform, Port, Service, ServiceType, WorkloadKind};
+use crate::model::{ExposedFrom, Platform, Port, Service, ServiceType, WorkloadKind};
 use crate::target::Target;
 use crate::verify::admission::FinalPod;
 use crate::verify::api_rules;
@@ -125,6 +125,22 @@ trait PodOwner {
     fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)>;
 }
 
+/// The pod and its workload's facts, named after the object.
+fn named<'s>(
+    kind: &'s str,
+    meta: &'s ObjectMeta,
+    (template, w): (&'s PodTemplateSpec, api_rules::Workload<'s>),
+) -> (&'s PodTemplateSpec, api_rules::Workload<'s>) {
+    (
+        template,
+        api_rules::Workload {
+            kind,
+            name: meta.name.as_deref(),
+            ..w
+        },
+    )
+}
+
 /// The selector and the claim templates' names: what Deployments, StatefulSets and DaemonSets
 /// hold beside their template.
 fn owned<'s>(
@@ -142,6 +158,7 @@ fn owned<'s>(
         api_rules::Workload {
             selector: Some(selector),
             claims,
+            ..Default::default()
         },
     )
 }
@@ -149,17 +166,21 @@ fn owned<'s>(
 impl PodOwner for Deployment {
     fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)> {
         let s = self.spec.as_ref()?;
-        Some(owned(&s.template, &s.selector, None))
+        Some(named(
+            "Deployment",
+            &self.metadata,
+            owned(&s.template, &s.selector, None),
+        ))
     }
 }
 
 impl PodOwner for StatefulSet {
     fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)> {
         let s = self.spec.as_ref()?;
-        Some(owned(
-            &s.template,
-            &s.selector,
-            s.volume_claim_templates.as_ref(),
+        Some(named(
+            "StatefulSet",
+            &self.metadata,
+            owned(&s.template, &s.selector, s.volume_claim_templates.as_ref()),
         ))
     }
 }
@@ -167,15 +188,23 @@ impl PodOwner for StatefulSet {
 impl PodOwner for DaemonSet {
     fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)> {
         let s = self.spec.as_ref()?;
-        Some(owned(&s.template, &s.selector, None))
+        Some(named(
+            "DaemonSet",
+            &self.metadata,
+            owned(&s.template, &s.selector, None),
+        ))
     }
 }
 
 impl PodOwner for Job {
     fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)> {
-        Some((
-            &self.spec.as_ref()?.template,
-            api_rules::Workload::default(),
+        Some(named(
+            "Job",
+            &self.metadata,
+            (
+                &self.spec.as_ref()?.template,
+                api_rules::Workload::default(),
+            ),
         ))
     }
 }
@@ -183,7 +212,11 @@ impl PodOwner for Job {
 impl PodOwner for CronJob {
     fn pod(&self) -> Option<(&PodTemplateSpec, api_rules::Workload<'_>)> {
         let job = self.spec.as_ref()?.job_template.spec.as_ref()?;
-        Some((&job.template, api_rules::Workload::default()))
+        Some(named(
+            "CronJob",
+            &self.metadata,
+            (&job.template, api_rules::Workload::default()),
+        ))
     }
 }
 
@@ -252,7 +285,7 @@ fn service_file_into<'a>(
         }
     }
     let mut workload_meta = service_meta(p, svc, name);
-    let skips = privilege_annotations(svc);
+    let skips = privilege_annotations(p, svc);
     workload_meta.annotations = (!skips.is_empty()).then_some(skips);
     let native = native.as_ref();
     match svc.workload.value {
@@ -487,21 +520,9 @@ fn service_ports(t: &Target<'_>, svc: &Service, with_node_ports: bool) -> Vec<Se
 /// The Service's type here: the spec's `service-type`; else, when a port is published here,
 /// NodePort or LoadBalancer as the environment's `exposure` says (an Ingress reaches a
 /// ClusterIP Service); else ClusterIP.
-pub fn service_type(t: &Target<'_>, svc: &Service) -> ServiceType {
-    if let Some(kind) = svc.service_type.as_ref().map(|s| s.value) {
-        return kind;
-    }
-    let published = svc.ports.iter().any(|port| t.publishes(svc, port));
-    match t.exposure() {
-        Exposure::NodePort if published => ServiceType::NodePort,
-        Exposure::LoadBalancer if published => ServiceType::LoadBalancer,
-        _ => ServiceType::ClusterIp,
-    }
-}
-
 fn service(t: &Target<'_>, svc: &Service) -> K8sService {
     let p = t.platform;
-    let kind = service_type(t, svc);
+    let kind = t.service_type(svc);
     let (type_, cluster_ip) = match kind {
         ServiceType::ClusterIp => ("ClusterIP", None),
         ServiceType::NodePort => ("NodePort", None),
@@ -554,9 +575,10 @@ fn namespace_peer(ns: &str) -> LabelSelector {
 }
 
 /// Who may reach which port from outside the graph: each `expose` line; the ingress
-/// controller on routed ports (exposure "ingress"); anyone on ports published as NodePort or
-/// through a load balancer and not narrowed by an `expose`; the Prometheus scraper on the
-/// metrics port.
+/// controller on routed ports (exposure "ingress"); the nodes (`node-cidr`) on ports published
+/// as NodePort or through a load balancer and not narrowed by an `expose` — that traffic
+/// arrives from node addresses, so no pod selector can admit it; without `node-cidr`, anyone
+/// (MC410 says so); the Prometheus scraper's pods on the metrics port.
 fn exposure<'s>(
     t: &Target<'_>,
     svc: &'s Service,
@@ -571,23 +593,12 @@ fn exposure<'s>(
             let ports = e.ports.iter().filter_map(|n| find(&n.value)).collect();
             let peer = match &e.from {
                 ExposedFrom::Anywhere => None,
-                ExposedFrom::Cidr(c) => Some(NetworkPolicyPeer {
-                    ip_block: Some(IPBlock {
-                        cidr: c.value.clone(),
-                        except: None,
-                    }),
-                    ..Default::default()
-                }),
+                ExposedFrom::Cidr(c) => Some(ip_block(&c.value)),
                 ExposedFrom::Namespace(n) => Some(namespace_only(&n.value)),
             };
             (ports, peer)
         })
         .collect();
-    let narrowed = |port: &Port| {
-        svc.expose
-            .iter()
-            .any(|e| e.ports.iter().any(|n| n.value == port.name.value))
-    };
     let routed: Vec<&Port> = svc
         .ports
         .iter()
@@ -603,20 +614,16 @@ fn exposure<'s>(
             Some(namespace_only(t.ingress_controller_namespace())),
         ));
     }
-    let load_balancer = service_type(t, svc) == ServiceType::LoadBalancer;
-    let open: Vec<&Port> = svc
-        .ports
-        .iter()
-        .filter(|port| {
-            let published = match t.exposure() {
-                Exposure::Ingress => false,
-                _ => load_balancer || t.publishes(svc, port),
-            };
-            published && !narrowed(port)
-        })
-        .collect();
+    let open = t.open_to_outside(svc);
     if !open.is_empty() {
-        rules.push((open, None));
+        let nodes = t.node_cidrs();
+        if nodes.is_empty() {
+            rules.push((open, None));
+        } else {
+            for cidr in nodes {
+                rules.push((open.clone(), Some(ip_block(&cidr.value))));
+            }
+        }
     }
     if let Some(m) = &svc.ops.metrics
         && let Some(port) = find(&m.port.value)
@@ -636,19 +643,36 @@ fn exposure<'s>(
                     ..Default::default()
                 }),
             )),
-            None => rules.push((
-                vec![port],
-                Some(namespace_only(
-                    scraper
-                        .and_then(|s| s.namespace.as_ref())
-                        .map_or(crate::model::Prometheus::DEFAULT_NAMESPACE, |n| {
-                            n.value.as_str()
+            None => {
+                let (ns, key, value) = crate::model::Prometheus::outside_scraper(scraper);
+                rules.push((
+                    vec![port],
+                    Some(NetworkPolicyPeer {
+                        namespace_selector: Some(namespace_peer(ns)),
+                        pod_selector: Some(LabelSelector {
+                            match_labels: Some(BTreeMap::from([(
+                                key.to_string(),
+                                value.to_string(),
+                            )])),
+                            ..Default::default()
                         }),
-                )),
-            )),
+                        ..Default::default()
+                    }),
+                ));
+            }
         }
     }
     rules
+}
+
+fn ip_block(cidr: &str) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        ip_block: Some(IPBlock {
+            cidr: cidr.to_string(),
+            except: None,
+        }),
+        ..Default::default()
+    }
 }
 
 fn namespace_only(ns: &str) -> NetworkPolicyPeer {
@@ -702,8 +726,13 @@ pub fn ingress_rules(
 }
 
 /// With `egress "restricted"`: DNS (kube-dns in kube-system), then each dependency's pods on
-/// its ports; an external dependency, which no selector reaches, on its ports anywhere.
-pub fn egress_rules(t: &Target<'_>, dependencies: &[&Service]) -> Vec<NetworkPolicyEgressRule> {
+/// its ports; an external dependency, which no selector reaches, on its ports anywhere; for
+/// the spec service that scrapes (`prometheus … service=`), every other service's metrics port.
+pub fn egress_rules(
+    t: &Target<'_>,
+    svc: &Service,
+    dependencies: &[&Service],
+) -> Vec<NetworkPolicyEgressRule> {
     let p = t.platform;
     let port = |n: u16, proto: &str| NetworkPolicyPort {
         port: Some(IntOrString::Int(i32::from(n))),
@@ -751,7 +780,46 @@ pub fn egress_rules(t: &Target<'_>, dependencies: &[&Service]) -> Vec<NetworkPol
             });
         }
     }
+    for (target, metrics) in scrape_targets(t, svc) {
+        if dependencies
+            .iter()
+            .any(|d| d.name.value == target.name.value)
+        {
+            continue; // already reached on every port
+        }
+        rules.push(NetworkPolicyEgressRule {
+            to: Some(vec![NetworkPolicyPeer {
+                namespace_selector: Some(namespace_peer(target.namespace(p))),
+                pod_selector: Some(selector(p, target)),
+                ..Default::default()
+            }]),
+            ports: Some(vec![port(metrics.number.value.get(), "TCP")]),
+        });
+    }
     rules
+}
+
+/// The services a spec service scrapes, with their metrics port: every running service with
+/// `metrics` when `svc` is the platform's `prometheus … service=`, none otherwise.
+fn scrape_targets<'s>(t: &Target<'s>, svc: &Service) -> Vec<(&'s Service, &'s Port)> {
+    let p = t.platform;
+    let is_scraper = p
+        .prometheus
+        .as_ref()
+        .and_then(|x| x.service.as_ref())
+        .is_some_and(|s| s.value == svc.name.value);
+    if !is_scraper {
+        return Vec::new();
+    }
+    p.services
+        .iter()
+        .filter(|s| t.runs(s) && s.name.value != svc.name.value)
+        .filter_map(|s| {
+            let m = s.ops.metrics.as_ref()?;
+            let port = s.ports.iter().find(|x| x.name.value == m.port.value)?;
+            Some((s, port))
+        })
+        .collect()
 }
 
 /// `Ingress`, plus `Egress` when the platform restricts it.
@@ -776,7 +844,9 @@ fn network_policy(
             pod_selector: Some(selector(p, svc)),
             policy_types: Some(policy_types(p)),
             ingress: Some(ingress_rules(t, svc, dependents)),
-            egress: p.egress_restricted().then(|| egress_rules(t, dependencies)),
+            egress: p
+                .egress_restricted()
+                .then(|| egress_rules(t, svc, dependencies)),
         }),
     }
 }

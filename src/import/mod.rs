@@ -477,6 +477,8 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
     // ingress controller's and the Prometheus operator's are the ones all of them share.
     let mut controller_peers = Vec::new();
     let mut scraper_peers = Vec::new();
+    // The ipBlocks each workload's policy admits on its published ports: the nodes' networks.
+    let mut node_peers = Vec::new();
     let mut routed = false;
     let mut operator_scraped = false;
     for w in &workloads {
@@ -545,6 +547,7 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
             })
             .unwrap_or_default();
         let mut names_by_number: BTreeMap<i64, String> = BTreeMap::new();
+        let mut published = Vec::new();
         for p in &declared_ports(c, &svc_ports) {
             let Some(n) = p["containerPort"].as_i64() else {
                 continue;
@@ -580,8 +583,21 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
                 if let Some(np) = sp["nodePort"].as_i64() {
                     line.push_str(&format!(" node-port={np}"));
                 }
+                let load_balancer =
+                    svc.is_some_and(|sv| sv.doc.value["spec"]["type"] == "LoadBalancer");
+                if sp["nodePort"].is_i64() || load_balancer {
+                    published.push(n);
+                }
             }
             b.line(line);
+        }
+        if !published.is_empty() {
+            node_peers.push(operations::ip_block_peers(
+                docs.iter().map(|d| &d.value),
+                &name,
+                &ns_of(w),
+                &published,
+            ));
         }
         // A Service port targeting a number the container does not declare: drift.
         if let Some(svc) = svc {
@@ -646,7 +662,7 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
             && let Some((n, _)) = names_by_number.iter().find(|(_, v)| *v == port)
         {
             operator_scraped = true;
-            scraper_peers.push(operations::namespace_peers(
+            scraper_peers.push(operations::scrape_peers(
                 docs.iter().map(|d| &d.value),
                 &name,
                 &ns_of(w),
@@ -1214,11 +1230,8 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
             quote(&ns)
         ));
     }
-    if operator_scraped
-        && let Some(ns) = operations::common(&scraper_peers)
-            .filter(|ns| ns != crate::model::Prometheus::DEFAULT_NAMESPACE)
-    {
-        p.line(format!("prometheus \"operator\" namespace={}", quote(&ns)));
+    if operator_scraped && let Some(line) = operations::operator_line(&scraper_peers) {
+        p.line(line);
     }
     if !annotation_scraped.is_empty() {
         let mut line = "prometheus \"annotations\"".to_string();
@@ -1285,9 +1298,18 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
             b.comment("published by service-ports, not deployed here".to_string());
             b.line(format!("external host={}", quote(host)));
             let scheme = scheme.map_or(String::new(), |s| format!(" scheme={}", quote(s)));
-            let ports: Vec<(String, &str)> = data
+            // A key is this stem's unless a longer stem with an address claims it
+            // (REGISTRY_UI_PORT is registry-ui's, not registry's port `ui`).
+            let longer_claims = |k: &str| {
+                external_stems.iter().any(|other| {
+                    other.len() > stem.len()
+                        && other.starts_with(&format!("{stem}_"))
+                        && (k == format!("{other}_ADDRESS") || k.starts_with(&format!("{other}_")))
+                })
+            };
+            let mut ports: Vec<(String, &str)> = data
                 .iter()
-                .filter(|(k, _)| owner_of_key(k).is_none())
+                .filter(|(k, _)| owner_of_key(k).is_none() && !longer_claims(k))
                 .filter_map(|(k, v)| {
                     let rest = k.strip_prefix(&format!("{stem}_"))?.strip_suffix("PORT")?;
                     let pname = rest
@@ -1314,6 +1336,13 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
                     ))
                 })
                 .collect();
+            // No usable `_PORT` key: the address's own port, else no service can be said.
+            if ports.is_empty() {
+                if !primary.parse::<u16>().is_ok_and(|p| p > 0) {
+                    continue;
+                }
+                ports.push(("port".to_string(), primary));
+            }
             for (pname, n) in &ports {
                 let primary_mark = if ports.len() > 1 && *n == primary {
                     " primary=#true"
@@ -1327,15 +1356,19 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
             out.push_str(&b.render(0));
         }
     }
-    let exposure = routed.then(|| {
-        let mut line = "exposure \"ingress\"".to_string();
-        if let Some(ns) = operations::common(&controller_peers)
-            .filter(|ns| ns != crate::model::ExposureSettings::DEFAULT_CONTROLLER_NAMESPACE)
-        {
-            line.push_str(&format!(" controller-namespace={}", quote(&ns)));
-        }
-        line
-    });
+    let mut exposure: Vec<String> = routed
+        .then(|| {
+            let mut line = "exposure \"ingress\"".to_string();
+            if let Some(ns) = operations::common(&controller_peers)
+                .filter(|ns| ns != crate::model::ExposureSettings::DEFAULT_CONTROLLER_NAMESPACE)
+            {
+                line.push_str(&format!(" controller-namespace={}", quote(&ns)));
+            }
+            line
+        })
+        .into_iter()
+        .collect();
+    exposure.extend(operations::node_cidr_line(&node_peers));
     if let Some(b) = environment_block(docs.iter().map(|d| &d.value), env, exposure) {
         out.push('\n');
         out.push_str(&b.render(0));
@@ -1354,6 +1387,7 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         &mut findings,
         &mut carried,
     );
+    unbuildable(&out, &carried, &mut findings);
     let mut files: Vec<(String, String)> = carried.into_iter().collect();
     if !secret_values.is_empty() {
         let mut text = String::from(
@@ -1714,13 +1748,32 @@ fn residual_patches(
     assemble(head, blocks, tail)
 }
 
+/// What still stops the spec import wrote is in the input itself (a container without an
+/// image, a name Kubernetes refuses, a port dialled that no Service exposes): each error is
+/// said as an import finding, so a spec that does not build is never written silently.
+fn unbuildable(spec: &str, files: &BTreeMap<String, String>, findings: &mut Vec<Finding>) {
+    let (compiled, errors) = compile_with_files(spec, files, true);
+    if compiled.is_some() {
+        return;
+    }
+    for f in errors
+        .iter()
+        .filter(|f| f.severity == crate::diagnostic::Severity::Error)
+    {
+        findings.push(
+            Finding::new(f.rule.code, format!("the spec written does not build: {}", f.message))
+                .help("the input says something Kubernetes or maestroc refuses here: fix it in the input, or in the spec import wrote"),
+        );
+    }
+}
+
 /// `environment NAME { image-pull-policy …; storage-class … }` when every container agrees on
 /// a pull policy or every claim on a storage class; a value some disagree with is left out
 /// (maestroc sets these per environment, not per service).
 fn environment_block<'a>(
     docs: impl Iterator<Item = &'a Value> + Clone,
     env: Option<&str>,
-    exposure: Option<String>,
+    exposure: Vec<String>,
 ) -> Option<Block> {
     let pods = docs.clone().filter_map(|d| match d["kind"].as_str()? {
         "CronJob" => Some(&d["spec"]["jobTemplate"]["spec"]["template"]["spec"]),
@@ -1752,12 +1805,12 @@ fn environment_block<'a>(
     };
     let policy = only(&policies);
     let class = only(&classes);
-    if policy.is_none() && class.is_none() && exposure.is_none() {
+    if policy.is_none() && class.is_none() && exposure.is_empty() {
         return None;
     }
     let mut b = Block::new(format!("environment {}", quote(env.unwrap_or("imported"))));
     b.comment("what every workload of the input shares".to_string());
-    if let Some(x) = exposure {
+    for x in exposure {
         b.line(x);
     }
     if let Some(c) = class {

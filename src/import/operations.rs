@@ -2,7 +2,7 @@
 //! Ingress routes, ServiceMonitors, `prometheus.io/*` pod annotations and
 //! HorizontalPodAutoscalers. PodDisruptionBudgets need no line: maestroc derives them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -210,6 +210,108 @@ pub(super) fn namespace_peers<'a>(
             .map(str::to_string)
     })
     .collect()
+}
+
+/// The peers a NetworkPolicy of `workload` admits on exactly its metrics port `port` by
+/// namespace: `(namespace, Some("key=value"))` for a pod selector of one label (the Prometheus
+/// pods), `(namespace, None)` for the whole namespace.
+pub(super) fn scrape_peers<'a>(
+    docs: impl Iterator<Item = &'a Value>,
+    workload: &str,
+    namespace: &str,
+    port: i64,
+) -> BTreeSet<(String, Option<String>)> {
+    docs.filter(|d| {
+        d["kind"] == "NetworkPolicy"
+            && d["metadata"]["name"] == workload
+            && d["metadata"]["namespace"].as_str().unwrap_or("default") == namespace
+    })
+    .flat_map(|np| np["spec"]["ingress"].as_array().into_iter().flatten())
+    .filter(|r| {
+        r["ports"]
+            .as_array()
+            .is_some_and(|ps| ps.len() == 1 && ps[0]["port"].as_i64() == Some(port))
+    })
+    .flat_map(|r| r["from"].as_array().into_iter().flatten())
+    .filter_map(|peer| {
+        let ns =
+            peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"].as_str()?;
+        let label = match peer.get("podSelector") {
+            None => None,
+            Some(sel) => {
+                let labels = sel["matchLabels"].as_object()?;
+                let [(k, v)] = labels.iter().collect::<Vec<_>>()[..] else {
+                    return None; // a spec service's selector: a dependent, not the scraper
+                };
+                Some(format!("{k}={}", v.as_str()?))
+            }
+        };
+        Some((ns.to_string(), label))
+    })
+    .collect()
+}
+
+/// `prometheus "operator" …` when the scraper every metrics port admits is not the default
+/// (the operator's pods in `monitoring`).
+pub(super) fn operator_line(peers: &[BTreeSet<(String, Option<String>)>]) -> Option<String> {
+    let mut it = peers.iter();
+    let first = it.next()?.clone();
+    let all: Vec<_> = it
+        .fold(first, |acc, s| acc.intersection(s).cloned().collect())
+        .into_iter()
+        .collect();
+    let [(ns, label)] = &all[..] else {
+        return None;
+    };
+    let (dk, dv) = crate::model::Prometheus::DEFAULT_POD_LABEL;
+    let mut line = "prometheus \"operator\"".to_string();
+    if ns != crate::model::Prometheus::DEFAULT_NAMESPACE {
+        line.push_str(&format!(" namespace={}", quote(ns)));
+    }
+    match label {
+        Some(l) if *l != format!("{dk}={dv}") => {
+            line.push_str(&format!(" pod-label={}", quote(l)));
+        }
+        _ => {}
+    }
+    (line != "prometheus \"operator\"").then_some(line)
+}
+
+/// The CIDRs a NetworkPolicy of `workload` admits by `ipBlock` (without exceptions) on its
+/// published container ports `ports`.
+pub(super) fn ip_block_peers<'a>(
+    docs: impl Iterator<Item = &'a Value>,
+    workload: &str,
+    namespace: &str,
+    ports: &[i64],
+) -> BTreeSet<String> {
+    docs.filter(|d| {
+        d["kind"] == "NetworkPolicy"
+            && d["metadata"]["name"] == workload
+            && d["metadata"]["namespace"].as_str().unwrap_or("default") == namespace
+    })
+    .flat_map(|np| np["spec"]["ingress"].as_array().into_iter().flatten())
+    .filter(|r| {
+        r["ports"].as_array().is_some_and(|ps| {
+            ports
+                .iter()
+                .all(|n| ps.iter().any(|p| p["port"].as_i64() == Some(*n)))
+        })
+    })
+    .flat_map(|r| r["from"].as_array().into_iter().flatten())
+    .filter(|peer| peer["ipBlock"]["except"].is_null())
+    .filter_map(|peer| peer["ipBlock"]["cidr"].as_str().map(str::to_string))
+    .collect()
+}
+
+/// `node-cidr …` when every workload with a published port admits the same networks on it.
+pub(super) fn node_cidr_line(peers: &[BTreeSet<String>]) -> Option<String> {
+    let first = peers.first()?;
+    if first.is_empty() || peers.iter().any(|s| s != first) {
+        return None;
+    }
+    let cidrs: Vec<String> = first.iter().map(|c| quote(c)).collect();
+    Some(format!("node-cidr {}", cidrs.join(" ")))
 }
 
 /// The one value every set has, if exactly one.

@@ -110,7 +110,10 @@ fn check(text: &str, e: &KdlEntry, name: Option<&str>, value: &str, out: &mut Fi
 /// Whether a string read under `name` is a credential by any of these rules (for `import`,
 /// which must not carry one into the spec's files).
 pub fn is_credential(name: Option<&str>, value: &str) -> bool {
-    !judge(name, value, &|_| SourceSpan::new(0.into(), 0)).is_empty()
+    // Randomness alone (MC308, a warning) is no evidence: import keeps such a value.
+    judge(name, value, &|_| SourceSpan::new(0.into(), 0))
+        .iter()
+        .any(|f| f.rule.code != "MC308")
 }
 
 /// Removes every credential string from a hand-written object or a patch body (an entry of a
@@ -213,6 +216,17 @@ fn judge(
                 .redacting(span)
                 .help(help),
         );
+    }
+    if found.is_empty() {
+        for range in credential::high_entropy(value) {
+            let span = at(range);
+            found.push(
+                Finding::new("MC308", format!("{label} carries a random-looking string"))
+                    .at(span, "high entropy: a token of no known format?")
+                    .redacting(span)
+                    .help("keep it in a `secret` and read it with `env NAME secret=\"…\"`; if it is public, `MC308 = \"off\"` under `[rules]` in maestroc.toml"),
+            );
+        }
     }
     found
 }

@@ -39,6 +39,54 @@ pub fn run(p: &Platform, out: &mut Findings) {
         pull_always_local_image(&t, out);
         volume_without_storage_class(&t, out);
     }
+    published_port_open_to_every_pod(p, out);
+}
+
+/// MC410: a published port whose NetworkPolicy can only admit everyone, because no
+/// environment that publishes it declares the nodes' networks. One finding per port, naming
+/// the environments.
+fn published_port_open_to_every_pod(p: &Platform, out: &mut Findings) {
+    if !p.network_policies() {
+        return;
+    }
+    let targets = Target::all(p);
+    for svc in p.services.iter().filter(|s| !s.is_external()) {
+        for port in &svc.ports {
+            let open_in: Vec<&str> = targets
+                .iter()
+                .filter(|t| {
+                    t.runs(svc)
+                        && t.node_cidrs().is_empty()
+                        && t.open_to_outside(svc)
+                            .iter()
+                            .any(|x| x.name.value == port.name.value)
+                })
+                .map(|t| t.name())
+                .collect();
+            if open_in.is_empty() {
+                continue;
+            }
+            let span = port
+                .node_port
+                .as_ref()
+                .map(|n| n.span)
+                .or(svc.service_type.as_ref().map(|s| s.span))
+                .unwrap_or(port.name.span);
+            out.push(
+                Finding::new(
+                    "MC410",
+                    format!(
+                        "`{}` port `{}` is published in {} and admits every pod of the cluster",
+                        svc.name.value,
+                        port.name.value,
+                        open_in.join(", ")
+                    ),
+                )
+                .at(span, "reached from node addresses, which no pod selector matches")
+                .help("declare the nodes' network, e.g. `node-cidr \"192.168.49.0/24\"` on the platform or in the environment, or narrow the port with `expose PORT from-cidr=\"…\"`"),
+            );
+        }
+    }
 }
 
 pub(crate) fn says_secret(name: &str) -> bool {

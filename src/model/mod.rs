@@ -66,6 +66,10 @@ pub struct Platform {
     pub egress_restricted: Option<Spanned<bool>>,
     /// `prometheus "operator"|"annotations" …`: how `metrics` ports are scraped.
     pub prometheus: Option<Prometheus>,
+    /// `node-cidr "10.0.0.0/16" …`: the nodes' addresses. NodePort and load-balancer traffic
+    /// reaches a pod from them (source-NATed under `externalTrafficPolicy: Cluster`), so a
+    /// published port admits exactly these networks instead of every pod in the cluster.
+    pub node_cidrs: Vec<Spanned<String>>,
     /// `pod-security "baseline" [namespace=…]`: the lowest level the team accepts; a final pod
     /// below it is an error (MC501). Without one, a service's `allow`s are its consent.
     pub pod_security: Vec<PodSecurityFloor>,
@@ -517,6 +521,8 @@ pub struct Environment {
     pub exposure: Option<ExposureSettings>,
     /// `ingress-domain "example.com"`: routes without `host=` are `<service>.<domain>`.
     pub ingress_domain: Option<Spanned<String>>,
+    /// `node-cidr "192.168.49.0/24" …`: this cluster's node networks (else the platform's).
+    pub node_cidrs: Vec<Spanned<String>>,
 }
 
 /// `service "x" { … }` inside an environment.

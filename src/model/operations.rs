@@ -112,9 +112,31 @@ pub struct Prometheus {
     pub namespace: Option<Spanned<String>>,
     /// A spec service that scrapes: its pods (not its whole namespace) are admitted.
     pub service: Option<Spanned<String>>,
+    /// `pod-label="app.kubernetes.io/name=prometheus"`: the label of the scraper's pods when it
+    /// is not a spec service, so that only they — not every pod of their namespace (a Grafana
+    /// beside them) — are admitted on metrics ports.
+    pub pod_label: Option<(Spanned<String>, Spanned<String>)>,
     pub span: SourceSpan,
 }
 
 impl Prometheus {
     pub const DEFAULT_NAMESPACE: &'static str = "monitoring";
+    /// The label the Prometheus operator (and kube-prometheus-stack) puts on every Prometheus
+    /// pod it runs.
+    pub const DEFAULT_POD_LABEL: (&'static str, &'static str) =
+        ("app.kubernetes.io/name", "prometheus");
+
+    /// Where the scraper's pods run and the label that selects them, when it is not a spec
+    /// service; `None` (no `prometheus` line) means the operator's defaults.
+    pub fn outside_scraper(this: Option<&Self>) -> (&str, &str, &str) {
+        let ns = this
+            .and_then(|s| s.namespace.as_ref())
+            .map_or(Self::DEFAULT_NAMESPACE, |n| n.value.as_str());
+        let (k, v) = this
+            .and_then(|s| s.pod_label.as_ref())
+            .map_or(Self::DEFAULT_POD_LABEL, |(k, v)| {
+                (k.value.as_str(), v.value.as_str())
+            });
+        (ns, k, v)
+    }
 }

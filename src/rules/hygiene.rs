@@ -119,4 +119,23 @@ Example: `env SPRING_DATASOURCE_URL \"jdbc:postgresql://ledger-db:5432/db\"`.\n\
 Fix: `ref=\"LEDGER_DB_ADDRESS\"` for the whole value, or a placeholder inside it: \
 `\"jdbc:postgresql://{LEDGER_DB_ADDRESS}/db\"`.",
     },
+    Rule {
+        code: "MC410",
+        name: "published-port-open-to-every-pod",
+        severity: Warning,
+        summary: "a NodePort or load-balancer port admits every pod of the cluster: the nodes' network is not declared",
+        explanation: "What it does: flags a port published through a NodePort or a load balancer \
+(and not narrowed by `expose … from-cidr=`/`from-namespace=`) in an environment that declares \
+no `node-cidr`. Traffic to such a port arrives from node addresses (source-NATed under \
+`externalTrafficPolicy: Cluster`), which no pod selector matches, so without the nodes' \
+networks the NetworkPolicy can only admit everyone — every pod of every namespace included.\n\
+Why it matters: the dependency graph says which pods may call the service; an open port lets \
+any compromised pod in the cluster call it too (one platform had 12 graph edges and 115 \
+admitted pairs).\n\
+Example: `port http 5000 node-port=30500` with neither `node-cidr` on the platform nor in the \
+environment.\n\
+Fix: `node-cidr \"192.168.49.0/24\"` (the nodes' network; minikube's docker driver uses this \
+one) on the platform or in the environment, or `expose http from-cidr=\"10.0.0.0/8\"` for \
+the clients that may call it.",
+    },
 ];

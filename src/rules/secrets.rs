@@ -94,4 +94,23 @@ whoever reads the repository or the generated ConfigMaps can use it.\n\
 Example: `env UPLOAD \"AKIAIOSFODNN7EXAMPLE\"`.\n\
 Fix: revoke it, keep the new one in a `secret`, and read it with `env NAME secret=\"…\"`.",
     },
+    Rule {
+        code: "MC308",
+        name: "high-entropy-value",
+        severity: Warning,
+        summary: "a long random-looking string (mixed case and digits, high entropy) in a value the spec ships",
+        explanation: "What it does: flags a run of at least 24 characters of the base64/base64url \
+alphabet that mixes upper case, lower case and digits and whose Shannon entropy is at least \
+4.2 bits per character — the generic rule gitleaks and trufflehog keep for tokens of no \
+known format — in any string of the spec or its shipped files. Certificates and public keys \
+(`BEGIN CERTIFICATE`, `PUBLIC KEY`), digests (`sha256:`, `sha512-`) and hexadecimal or \
+single-case strings are not flagged. A warning, not an error: randomness is a hint, not \
+evidence; the named formats are MC307.\n\
+Why it matters: a token of a format no rule knows (an internal service's API key, a session \
+secret) is still a credential in a committed file and a generated ConfigMap.\n\
+Example: `args \"--api-key\" \"q8Xr2LmZ7vTn4KpW9sYb3HcJ\"`.\n\
+Fix: keep it in a `secret` and read it with `env NAME secret=\"…\"` (`$(NAME)` in args); if \
+it is not a secret (a public identifier), `MC308 = \"off\"` under `[rules]` in \
+maestroc.toml.",
+    },
 ];

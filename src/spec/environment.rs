@@ -18,6 +18,7 @@ const ENVIRONMENT: &[&str] = &[
     "service",
     "exposure",
     "ingress-domain",
+    "node-cidr",
 ];
 const OVERRIDE: &[&str] = &[
     "replicas",
@@ -43,6 +44,7 @@ pub(super) fn read_environment(node: &KdlNode, out: &mut Findings) -> Option<Env
         services: Vec::new(),
         exposure: None,
         ingress_domain: None,
+        node_cidrs: Vec::new(),
     };
     for child in children(node, ENVIRONMENT, out) {
         if reader::name_of(child) != "service" {
@@ -68,6 +70,7 @@ pub(super) fn read_environment(node: &KdlNode, out: &mut Findings) -> Option<Env
             "value" => env.values.extend(read_value(child, out)),
             "service" => env.services.extend(read_override(child, out)),
             "exposure" => env.exposure = operations::read_exposure(child, out),
+            "node-cidr" => env.node_cidrs = super::pod::read_cidrs(child, out),
             "ingress-domain" => {
                 env.ingress_domain = single_string(child, "a DNS domain", out);
                 if let Some(d) = &env.ingress_domain {

@@ -42,6 +42,7 @@ const PLATFORM: &[&str] = &[
     "egress",
     "prometheus",
     "pod-security",
+    "node-cidr",
 ];
 const DEFAULTS: &[&str] = &[
     "value",
@@ -181,6 +182,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
     let mut egress_restricted = None;
     let mut prometheus = None;
     let mut pod_security = Vec::new();
+    let mut node_cidrs = Vec::new();
     for child in children(pnode, PLATFORM, out) {
         no_children(child, out);
         match reader::name_of(child) {
@@ -234,6 +236,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
             }
             "prometheus" => prometheus = operations::read_prometheus(child, out),
             "pod-security" => pod_security.extend(read_pod_security(child, out)),
+            "node-cidr" => node_cidrs = pod::read_cidrs(child, out),
             _ => {}
         }
     }
@@ -253,6 +256,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
         network_policies,
         egress_restricted,
         prometheus,
+        node_cidrs,
         pod_security,
         secrets,
         services,

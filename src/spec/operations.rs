@@ -264,7 +264,7 @@ pub(super) fn read_exposure(node: &KdlNode, out: &mut Findings) -> Option<Exposu
     })
 }
 
-const PROMETHEUS_PROPS: &[&str] = &["namespace", "service"];
+const PROMETHEUS_PROPS: &[&str] = &["namespace", "service", "pod-label"];
 
 /// `prometheus "operator" [namespace="monitoring"]` | `prometheus "annotations" [service=…]`.
 pub(super) fn read_prometheus(node: &KdlNode, out: &mut Findings) -> Option<Prometheus> {
@@ -284,10 +284,38 @@ pub(super) fn read_prometheus(node: &KdlNode, out: &mut Findings) -> Option<Prom
         check_dns1123_label(n, "namespace", out);
     }
     let service = r.string_prop("service", out);
+    let pod_label = r.string_prop("pod-label", out).and_then(|l| {
+        let Some((k, v)) = l.value.split_once('=') else {
+            out.push(
+                Finding::new("MC004", format!("`{}` is not a label", l.value))
+                    .at(l.span, "expected KEY=VALUE")
+                    .help("e.g. `pod-label=\"app.kubernetes.io/name=prometheus\"`"),
+            );
+            return None;
+        };
+        // The key and value keep spans inside the string: after the opening quote.
+        let start = l.span.offset() + 1;
+        let key = Spanned::new(k.to_string(), (start, k.len()).into());
+        let value = Spanned::new(v.to_string(), (start + k.len() + 1, v.len()).into());
+        check_qualified_name(&key, "label key", out);
+        check_label_value(&value, out);
+        Some((key, value))
+    });
+    if let (Some(s), Some((k, _))) = (&service, &pod_label) {
+        out.push(
+            Finding::new("MC004", "`pod-label=` is for a scraper outside the spec")
+                .at(
+                    k.span,
+                    format!("`{}` is a spec service: its own labels select it", s.value),
+                )
+                .help("remove `pod-label=`, or `service=`"),
+        );
+    }
     Some(Prometheus {
         operator,
         namespace,
         service,
+        pod_label,
         span: node.span(),
     })
 }

@@ -339,11 +339,7 @@ pub(super) fn read_expose(node: &KdlNode, out: &mut Findings) -> Option<Expose> 
     let from = match (cidr, namespace) {
         (Some(c), None) => {
             if !is_cidr(&c.value) {
-                out.push(
-                    Finding::new("MC004", format!("`{}` is not a CIDR", c.value))
-                        .at(c.span, "expected e.g. 10.0.0.0/8")
-                        .help("write an IPv4 or IPv6 network with its prefix length"),
-                );
+                out.push(not_a_cidr(&c));
                 return None;
             }
             ExposedFrom::Cidr(c)
@@ -370,6 +366,25 @@ pub(super) fn read_expose(node: &KdlNode, out: &mut Findings) -> Option<Expose> 
         from,
         span: node.span(),
     })
+}
+
+/// `node-cidr "10.0.0.0/16" …`: one or more networks; a malformed one is reported and dropped.
+pub(super) fn read_cidrs(node: &KdlNode, out: &mut Findings) -> Vec<Spanned<String>> {
+    let mut cidrs = super::common::read_list(node, "a network, e.g. 10.0.0.0/16", out);
+    cidrs.retain(|c| {
+        let ok = is_cidr(&c.value);
+        if !ok {
+            out.push(not_a_cidr(c));
+        }
+        ok
+    });
+    cidrs
+}
+
+fn not_a_cidr(c: &Spanned<String>) -> Finding {
+    Finding::new("MC004", format!("`{}` is not a CIDR", c.value))
+        .at(c.span, "expected e.g. 10.0.0.0/8")
+        .help("write an IPv4 or IPv6 network with its prefix length")
 }
 
 fn is_cidr(s: &str) -> bool {

@@ -18,7 +18,13 @@ pub fn did_you_mean<'a>(
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
         .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        // Jaro-Winkler ties where characters merely moved (`MC4O1`: `MC401` and `MC410`
+        // alike); the fewer edits wins then.
+        .max_by(|a, b| {
+            a.0.total_cmp(&b.0).then_with(|| {
+                strsim::damerau_levenshtein(word, b.1).cmp(&strsim::damerau_levenshtein(word, a.1))
+            })
+        })
         .map(|(_, c)| c)
 }
 

@@ -87,6 +87,8 @@ impl<'a> FinalPod<'a> {
         let workload = api_rules::Workload {
             selector: selector.as_ref(),
             claims,
+            kind: obj["kind"].as_str().unwrap_or_default(),
+            name: obj.pointer("/metadata/name").and_then(|n| n.as_str()),
         };
         let violations = judge_template(&template);
         Some(FinalPod {
@@ -175,6 +177,10 @@ fn refused(t: &Target<'_>, pod: &FinalPod<'_>, r: &Refusal) -> Finding {
     let svc = pod.service;
     let (span, by) = match pod.source {
         Source::Extra(e) => (e.path.span, "in this file"),
+        // The workload's own name is the service's.
+        Source::Workload(_) if r.field.starts_with("metadata.name") => {
+            (svc.name.span, "the workload is named after this service")
+        }
         Source::Workload(kind) => {
             let path = format!("{}{}", template_prefix(kind), field_path(&r.field));
             t.patches(svc)
@@ -197,7 +203,13 @@ fn refused(t: &Target<'_>, pod: &FinalPod<'_>, r: &Refusal) -> Finding {
         ),
     )
     .at(span, by)
-    .help("change the patch or file so the object is valid; schema validation does not catch this")
+    .help(
+        if r.field.starts_with("metadata.name") && matches!(pod.source, Source::Workload(_)) {
+            "shorten the service's name; schema validation does not catch this"
+        } else {
+            "change the patch or file so the object is valid; schema validation does not catch this"
+        },
+    )
 }
 
 fn template_prefix(kind: &str) -> &'static str {

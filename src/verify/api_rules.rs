@@ -7,7 +7,10 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::{Container, PodTemplateSpec, Probe};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
+use crate::model as names;
 use crate::spec::quantity;
+
+const LABEL_NAME: &str = "is not a DNS-1123 label (at most 63 lowercase letters, digits and `-`, alphanumeric at each end)";
 
 /// One thing the API server would refuse: the field and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +26,30 @@ pub struct Workload<'a> {
     pub selector: Option<&'a LabelSelector>,
     /// A StatefulSet's claim templates: volumes the controller adds to each pod.
     pub claims: Vec<&'a str>,
+    /// The workload's kind and name, for the name's length.
+    pub kind: &'a str,
+    pub name: Option<&'a str>,
+}
+
+/// The longest name the API server (or the controller that names the pods) accepts for a
+/// workload of `kind`, and why: a name reaches a label value (at most 63 characters).
+fn max_name(kind: &str) -> (usize, &'static str) {
+    match kind {
+        // The Job controller's suffix and the `batch.kubernetes.io/job-name` label.
+        "CronJob" => (
+            52,
+            "its Jobs are named `<name>-<time>` (11 more characters, 63 at most)",
+        ),
+        "Job" => (
+            63,
+            "its pods carry it in the `batch.kubernetes.io/job-name` label",
+        ),
+        "StatefulSet" => (
+            52,
+            "its pods carry `<name>-<hash>` in the `controller-revision-hash` label (63 at most)",
+        ),
+        _ => (253, "object names are DNS subdomains"),
+    }
 }
 
 /// Every refusal of a workload's pod template.
@@ -30,6 +57,39 @@ pub fn refusals(w: Workload<'_>, t: &PodTemplateSpec) -> Vec<Refusal> {
     let selector = w.selector;
     let mut out = Vec::new();
     let mut push = |field: String, why: String| out.push(Refusal { field, why });
+    if let Some(name) = w.name {
+        let (max, why) = max_name(w.kind);
+        if name.len() > max {
+            push(
+                "metadata.name".into(),
+                format!(
+                    "must be no more than {max} characters ({} here): {why}",
+                    name.len()
+                ),
+            );
+        }
+    }
+    for (k, v) in t
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        if !names::is_qualified_name(k) {
+            push(
+                format!("metadata.labels['{k}']"),
+                "is not a valid label key".into(),
+            );
+        }
+        if !names::is_label_value(v) {
+            push(
+                format!("metadata.labels['{k}']"),
+                "is not a valid label value (at most 63 characters, alphanumeric at each end)"
+                    .into(),
+            );
+        }
+    }
     if let Some(sel) = selector {
         let labels = t.metadata.as_ref().and_then(|m| m.labels.as_ref());
         for (k, v) in sel.match_labels.iter().flatten() {
@@ -51,6 +111,9 @@ pub fn refusals(w: Workload<'_>, t: &PodTemplateSpec) -> Vec<Refusal> {
     if volumes.len() != spec.volumes.as_ref().map_or(0, Vec::len) {
         push("spec.volumes".into(), "duplicate volume name".into());
     }
+    for v in volumes.iter().filter(|v| !names::is_dns1123_label(v)) {
+        push(format!("spec.volumes[{v}]"), LABEL_NAME.into());
+    }
     volumes.extend(w.claims.iter().copied());
     let mut names = BTreeSet::new();
     let all = spec.containers.iter().map(|c| ("containers", c)).chain(
@@ -63,6 +126,9 @@ pub fn refusals(w: Workload<'_>, t: &PodTemplateSpec) -> Vec<Refusal> {
         let at = format!("spec.{list}[{}]", c.name);
         if !names.insert(c.name.as_str()) {
             push(at.clone(), "duplicate container name".into());
+        }
+        if !names::is_dns1123_label(&c.name) {
+            push(format!("{at}.name"), LABEL_NAME.into());
         }
         container(c, &at, &volumes, &mut push);
     }
@@ -81,6 +147,13 @@ fn container(
             && !ports.insert(n.as_str())
         {
             push(format!("{at}.ports[{n}]"), "duplicate port name".into());
+        }
+        if let Some(n) = p.name.as_ref().filter(|n| !names::is_iana_port_name(n)) {
+            push(
+                format!("{at}.ports[{n}]"),
+                "is not a port name (at most 15 lowercase letters, digits and `-`, with a letter)"
+                    .into(),
+            );
         }
     }
     let mut paths = BTreeSet::new();
@@ -165,7 +238,7 @@ spec:
         let why: Vec<String> = refusals(
             Workload {
                 selector: Some(&sel),
-                claims: Vec::new(),
+                ..Default::default()
             },
             &t,
         )
@@ -190,8 +263,54 @@ spec:
         };
         let w = Workload {
             selector: Some(&sel),
-            claims: Vec::new(),
+            kind: "CronJob",
+            name: Some(&"n".repeat(52)),
+            ..Default::default()
         };
         assert!(refusals(w, &fine).is_empty());
+    }
+
+    #[test]
+    fn names_longer_than_their_uses_allow_are_refused() {
+        let t = template(
+            "metadata: {labels: {team: \"-x\"}}
+spec:
+  volumes: [{name: Data, emptyDir: {}}]
+  containers:
+    - name: a_b
+      image: x
+      ports: [{name: metrics-endpoint, containerPort: 1}]
+",
+        );
+        let long = "n".repeat(53);
+        let fields: Vec<String> = refusals(
+            Workload {
+                kind: "CronJob",
+                name: Some(&long),
+                ..Default::default()
+            },
+            &t,
+        )
+        .into_iter()
+        .map(|r| r.field)
+        .collect();
+        assert_eq!(
+            fields,
+            [
+                "metadata.name",
+                "metadata.labels['team']",
+                "spec.volumes[Data]",
+                "spec.containers[a_b].name",
+                "spec.containers[a_b].ports[metrics-endpoint]"
+            ]
+        );
+        // 53 characters is a fine Deployment name.
+        let name = "n".repeat(53);
+        let w = Workload {
+            kind: "Deployment",
+            name: Some(&name),
+            ..Default::default()
+        };
+        assert!(refusals(w, &template("spec: {containers: [{name: a, image: x}]}")).is_empty());
     }
 }

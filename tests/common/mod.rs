@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests that run the built binary.
 
+pub mod netpol;
 pub mod pss;
 
 use std::path::Path;

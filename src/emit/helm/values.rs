@@ -67,7 +67,7 @@ fn service_values(
 ) -> Value {
     let p = t.platform;
     let labels = pod::service_meta(p, svc, &svc.name.value).labels;
-    let annotations = pod::privilege_annotations(svc);
+    let annotations = pod::privilege_annotations(p, svc);
     let [startup, readiness, liveness] = pod::probes(svc);
     let (pod_volumes, mounts) = pod::volumes(svc);
     json!({
@@ -88,7 +88,7 @@ fn service_values(
             "servicePort": port.exposed().get(),
             "nodePort": t.published_node_port(svc, port),
         })).collect::<Vec<_>>(),
-        "serviceType": service_type_name(workload::service_type(t, svc)),
+        "serviceType": service_type_name(t.service_type(svc)),
         "governingService": workload::governing_service(svc),
         "env": env_list(t, svc, dependencies),
         "resources": to_json(&pod::resources(&t.resources(svc))),
@@ -131,7 +131,7 @@ fn service_values(
         "serviceMonitor": operations::service_monitor(t, svc).map(|o| to_json(&o.spec)),
         "autoscaler": operations::autoscaler(t, svc).and_then(|o| o.spec).map(|s| to_json(&s)),
         "disruptionBudget": operations::disruption_budget(t, svc).and_then(|o| o.spec).map(|s| to_json(&s)),
-        "egress": if p.egress_restricted() { to_json(&workload::egress_rules(t, dependencies)) } else { Value::Null },
+        "egress": if p.egress_restricted() { to_json(&workload::egress_rules(t, svc, dependencies)) } else { Value::Null },
     })
 }
 
