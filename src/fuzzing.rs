@@ -18,6 +18,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("scanner", scanner),
     ("import", import),
     ("kdl_reader", kdl_reader),
+    ("scan_tree", scan_tree),
 ];
 
 /// Bytes → parse → resolve → graph → emit: findings point inside the text, and a spec that
@@ -128,6 +129,58 @@ pub fn scanner(data: &[u8]) {
             assert!(
                 l.line <= lines + 1,
                 "{} at line {} of {lines}",
+                f.rule.code,
+                l.line
+            );
+        }
+    }
+}
+
+/// The whole scan (walk, every extractor, the cross-file checks) over a generated tree: the
+/// input, split at 0xFF bytes, gives up to 16 files; each piece's first byte picks its kind
+/// (`SCANNED_AS`) and how deep it sits. No panic; every finding names a file of the tree at a
+/// line inside it.
+pub fn scan_tree(data: &[u8]) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static FLEET: OnceLock<crate::model::Platform> = OnceLock::new();
+    static RUN: AtomicUsize = AtomicUsize::new(0);
+    let platform = FLEET.get_or_init(|| {
+        let (c, f) = crate::resolve::compile(include_str!("../tests/fixtures/fleet/platform.kdl"));
+        c.unwrap_or_else(|| panic!("{f:?}")).platform
+    });
+    let root = std::env::temp_dir().join(format!(
+        "maestroc-fuzz-tree-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut lines = std::collections::BTreeMap::new();
+    for piece in data.split(|b| *b == 0xFF).take(16) {
+        let Some((&pick, rest)) = piece.split_first() else {
+            continue;
+        };
+        let depth = usize::from(pick >> 4) % 4;
+        let rel = Path::new(&"deep/".repeat(depth))
+            .join(SCANNED_AS[usize::from(pick & 0x0F) % SCANNED_AS.len()]);
+        let path = root.join(&rel);
+        if let Some(dir) = path.parent()
+            && std::fs::create_dir_all(dir).is_ok()
+            && std::fs::write(&path, rest).is_ok()
+        {
+            let n = String::from_utf8_lossy(rest).lines().count().max(1);
+            lines.insert(rel.to_string_lossy().into_owned(), n);
+        }
+    }
+    let (findings, _) = crate::scan::scan(platform, &root, std::slice::from_ref(&root), &[], &[]);
+    let _ = std::fs::remove_dir_all(&root);
+    for f in findings {
+        if let Some(l) = &f.location {
+            let file = &l.file;
+            let n = lines.get(file.as_str()).unwrap_or_else(|| {
+                panic!("{} names `{file}`, not a file of the tree", f.rule.code)
+            });
+            assert!(
+                l.line <= n + 1,
+                "{} at {file}:{} of {n}",
                 f.rule.code,
                 l.line
             );

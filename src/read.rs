@@ -68,6 +68,51 @@ pub fn bounded(path: &Path, inside: Option<&Path>, cap: u64) -> Result<String, S
     Ok(text)
 }
 
+/// The most the spec itself may hold: 16 MiB is ~50,000 services (a 10,000-service platform
+/// is ~3 MB); compiling costs memory in proportion (BENCHMARKS.md, long specs).
+pub const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
+/// The most one `import` input may hold: a `helm template` of 50,000 objects (the YAML
+/// budget) is ~100 MB.
+pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+/// `maestroc.toml`, a `secrets --from` file, a baseline: small files kept by hand or by maestroc.
+pub const MAX_SIDE_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a file named on the command line, of any kind (`--spec <(…)` is a pipe), stopping
+/// one byte past `cap`: `/dev/zero` is an error, never unbounded memory.
+pub fn capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    capped_from(std::fs::File::open(path)?, cap)
+}
+
+/// Reads a stream (stdin, a file) to its end, or fails one byte past `cap`.
+pub fn capped_from(stream: impl Read, cap: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    stream.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("more than the {cap}-byte limit"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// `capped`, as UTF-8 text.
+pub fn capped_text(path: &Path, cap: u64) -> std::io::Result<String> {
+    utf8(capped(path, cap)?)
+}
+
+pub fn utf8(bytes: Vec<u8>) -> std::io::Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -488,3 +488,45 @@ fn import_takes_twenty_thousand_documents_and_refuses_a_yaml_bomb() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// Files named on the command line are read up to a cap, whatever they are: `--spec
+/// /dev/zero`, `import /dev/zero`, a baseline or `secrets --from` on `/dev/zero` each end with
+/// an MC090 and exit 2 — never an unbounded read. A spec through a pipe still reads.
+#[test]
+fn inputs_named_on_the_command_line_are_read_up_to_a_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: [&[&str]; 4] = [
+        &["check", "--no-cache", "--spec", "/dev/zero"],
+        &["fmt", "--check", "--spec", "/dev/zero"],
+        &["build", "--spec", "/dev/zero"],
+        &["import", "/dev/zero", "--spec", "imported.kdl"],
+    ];
+    for args in runs {
+        let o = common::maestroc(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("MC090") && stderr.contains("limit"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!dir.path().join("imported.kdl").exists());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_maestroc"))
+        .args(["check", "--no-cache", "--spec", "/dev/stdin"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"platform \"p\" {\n    namespace \"p\"\n}\nservice \"api\" {\n    image \"ghcr.io/acme/api:1.0\"\n    port \"http\" 8080\n    depends-on ghost\n}\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("MC007"), "{stderr}");
+}

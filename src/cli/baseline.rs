@@ -56,7 +56,8 @@ pub fn write(path: &Path, findings: &[Finding], spec: &str) -> std::io::Result<u
 }
 
 pub fn read(path: &Path) -> Result<Baseline, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::read::capped_text(path, crate::read::MAX_SIDE_FILE_BYTES)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let b: Baseline = serde_json::from_str(&text)
         .map_err(|e| format!("{} is not a maestroc baseline: {e}", path.display()))?;
     if b.version != 1 {

@@ -2,7 +2,7 @@
 //! directories recursively, `-` for stdin) and writes the platform.kdl that rebuilds it,
 //! reporting the drift found on the way in (exit 1 when there is any).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::input::{print_finding, print_findings};
@@ -29,9 +29,8 @@ pub struct ImportArgs {
 
 fn collect(path: &Path, out: &mut Vec<(String, String)>) -> Result<(), String> {
     if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
+        let text = crate::read::capped_from(std::io::stdin().lock(), crate::read::MAX_IMPORT_BYTES)
+            .and_then(crate::read::utf8)
             .map_err(|e| format!("stdin: {e}"))?;
         out.push(("<stdin>".to_string(), text));
         return Ok(());
@@ -51,7 +50,8 @@ fn collect(path: &Path, out: &mut Vec<(String, String)>) -> Result<(), String> {
         }
         return Ok(());
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::read::capped_text(path, crate::read::MAX_IMPORT_BYTES)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     out.push((path.display().to_string(), text));
     Ok(())
 }

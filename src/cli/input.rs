@@ -12,11 +12,13 @@ use crate::resolve::Compiled;
 
 /// Reads the spec; a missing, unreadable or non-UTF-8 file is an MC090 finding.
 pub fn read_spec(path: &Path) -> Result<SourceFile, Box<Finding>> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Box::new(
-            Finding::new("MC090", format!("cannot read {}: {e}", path.display()))
-                .help("pass the spec with `--spec PATH`; by default maestroc reads ./platform.kdl"),
-        )
+    let bytes = crate::read::capped(path, crate::read::MAX_SPEC_BYTES).map_err(|e| {
+        let help = if e.kind() == std::io::ErrorKind::FileTooLarge {
+            "a spec this large is not a platform: split it, or check that --spec names the spec"
+        } else {
+            "pass the spec with `--spec PATH`; by default maestroc reads ./platform.kdl"
+        };
+        Box::new(Finding::new("MC090", format!("cannot read {}: {e}", path.display())).help(help))
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         Box::new(
@@ -71,7 +73,7 @@ pub fn load_config(spec: &Path) -> Result<Config, u8> {
         || Path::new("maestroc.toml").to_path_buf(),
         |d| d.join("maestroc.toml"),
     );
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::read::capped_text(&path, crate::read::MAX_SIDE_FILE_BYTES) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
         Err(e) => {

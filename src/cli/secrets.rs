@@ -62,7 +62,7 @@ pub fn run(args: &SecretsArgs) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let text = match std::fs::read_to_string(&args.from) {
+    let text = match crate::read::capped_text(&args.from, crate::read::MAX_SIDE_FILE_BYTES) {
         Ok(t) => t,
         Err(e) => {
             print_finding(

@@ -179,6 +179,32 @@ pub(super) fn duplicate(what: &str, again: &Spanned<String>, first: SourceSpan) 
     .help("remove one of them")
 }
 
+/// Keeps the first entry of each name; a later one is an MC006 finding pointing at the first.
+/// One pass with a map, so a list of a million entries costs a million lookups (it compared
+/// each entry with every earlier one: a million distinct `depends-on` arguments ran for hours).
+pub(super) fn dedupe<T>(
+    list: &mut Vec<T>,
+    what: &str,
+    name: impl Fn(&T) -> &Spanned<String>,
+    out: &mut Findings,
+) {
+    let mut first: std::collections::HashMap<String, SourceSpan> =
+        std::collections::HashMap::with_capacity(list.len());
+    list.retain(|e| {
+        let n = name(e);
+        match first.get(&n.value) {
+            Some(prev) => {
+                out.push(duplicate(what, n, *prev));
+                false
+            }
+            None => {
+                first.insert(n.value.clone(), n.span);
+                true
+            }
+        }
+    });
+}
+
 pub(super) fn check_dns_label(name: &Spanned<String>, what: &str, out: &mut Findings) {
     check_label(name, what, Label::Dns1035, out);
 }

@@ -25,11 +25,7 @@ pub(super) fn read_secret(node: &KdlNode, out: &mut Findings) -> Option<Secret> 
                 }
                 for key in kr.string_args(0, "a key name", out) {
                     check_key(&key, "secret key", out);
-                    if let Some(prev) = keys.iter().find(|k| k.value == key.value) {
-                        out.push(duplicate("key", &key, prev.span));
-                    } else {
-                        keys.push(key);
-                    }
+                    keys.push(key);
                 }
             }
             "store" => {
@@ -46,6 +42,7 @@ pub(super) fn read_secret(node: &KdlNode, out: &mut Findings) -> Option<Secret> 
             _ => {}
         }
     }
+    dedupe(&mut keys, "key", |k| k, out);
     if keys.is_empty() {
         out.push(
             Finding::new("MC005", format!("secret `{}` declares no keys", name.value))

@@ -241,15 +241,9 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
             }
             "command" => svc.command = read_list(child, "a command word", out),
             "args" => svc.args = read_list(child, "an argument", out),
-            "depends-on" => {
-                for dep in read_list(child, "a service name", out) {
-                    if let Some(prev) = svc.depends_on.iter().find(|d| d.value == dep.value) {
-                        out.push(duplicate("dependency", &dep, prev.span));
-                    } else {
-                        svc.depends_on.push(dep);
-                    }
-                }
-            }
+            "depends-on" => svc
+                .depends_on
+                .extend(read_list(child, "a service name", out)),
             "port" => {
                 if let Some(p) = read_port(child, out) {
                     svc.ports.push(p);
@@ -263,17 +257,15 @@ pub(super) fn read_service(node: &KdlNode, out: &mut Findings) -> Option<Service
             "health" => svc.health = pod::read_health(child, out),
             "volume" => {
                 if let Some(v) = pod::read_volume(child, out) {
-                    if let Some(prev) = svc.volumes.iter().find(|x| x.name.value == v.name.value) {
-                        out.push(duplicate("volume", &v.name, prev.name.span));
-                    } else {
-                        svc.volumes.push(v);
-                    }
+                    svc.volumes.push(v);
                 }
             }
             _ => {}
         }
     }
     dedupe_env(&mut svc.env, out);
+    dedupe(&mut svc.depends_on, "dependency", |d| d, out);
+    dedupe(&mut svc.volumes, "volume", |v| &v.name, out);
     Some(svc)
 }
 
@@ -523,18 +515,7 @@ fn read_env_from(node: &KdlNode, out: &mut Findings) -> Option<EnvFrom> {
 /// Keeps the first of each env var name and reports the others (MC006). One pass with a map:
 /// checking each new var against the list was quadratic (100,000 env lines: 34 s).
 pub(super) fn dedupe_env(list: &mut Vec<EnvVar>, out: &mut Findings) {
-    let mut first: std::collections::HashMap<String, miette::SourceSpan> =
-        std::collections::HashMap::with_capacity(list.len());
-    list.retain(|e| match first.get(&e.name.value) {
-        Some(prev) => {
-            out.push(duplicate("env var", &e.name, *prev));
-            false
-        }
-        None => {
-            first.insert(e.name.value.clone(), e.name.span);
-            true
-        }
-    });
+    dedupe(list, "env var", |e| &e.name, out);
 }
 
 const EXTRA_CONTAINER: &[&str] = &["image", "command", "args", "env", "resources"];
