@@ -8,7 +8,7 @@ use std::sync::Arc;
 use regex::Regex;
 use serde_json::Value;
 
-use super::Knowledge;
+use super::{Knowledge, helm};
 use crate::diagnostic::Finding;
 use crate::emit::HEADER;
 use crate::model::Service;
@@ -23,6 +23,8 @@ pub struct ManifestDrift<'a> {
     span: std::ops::Range<usize>,
     /// The object names the spec's namespace for the service explicitly.
     claims: bool,
+    /// The line sits inside a Helm template condition that opens within the object.
+    conditional: bool,
 }
 
 enum Expected {
@@ -83,6 +85,12 @@ impl ManifestDrift<'_> {
         f = f.with_ports_of(self.svc);
         if spec_silent {
             f.severity = crate::diagnostic::Severity::Warning;
+        }
+        if self.conditional && f.severity == crate::diagnostic::Severity::Error {
+            f.severity = crate::diagnostic::Severity::Warning;
+            f.message.push_str(
+                " (inside a template condition: it renders only when the condition holds)",
+            );
         }
         if name_only {
             f.severity = crate::diagnostic::Severity::Info;
@@ -197,8 +205,27 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
     if !is_manifest(rel, text) || text.starts_with(HEADER) {
         return Vec::new();
     }
-    // Helm templates and other non-YAML are not manifests we can read: skipped quietly.
-    let Ok(docs) = serde_saphyr::from_str_multiple::<Value, Vec<Value>>(text) else {
+    // A Helm template is read with its actions blanked (same length: spans hold); what an
+    // action computes is never compared. Other text that is not YAML is skipped quietly.
+    let chart = helm::chart_of(rel).filter(|_| text.contains("{{"));
+    let conditions = if chart.is_some() {
+        helm::conditions(text)
+    } else {
+        Vec::new()
+    };
+    let blanked;
+    let text = if chart.is_some() {
+        blanked = helm::blank_actions(text);
+        blanked.as_str()
+    } else {
+        text
+    };
+    let parsed = if chart.is_some() {
+        serde_saphyr::from_str_multiple_with_options::<Value, Vec<Value>>(text, helm::options())
+    } else {
+        serde_saphyr::from_str_multiple::<Value, Vec<Value>>(text)
+    };
+    let Ok(docs) = parsed else {
         return Vec::new();
     };
     let p = k.platform;
@@ -215,14 +242,20 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
         let Some(name) = doc["metadata"]["name"].as_str() else {
             continue;
         };
-        let Some(svc) = p
-            .services
-            .iter()
-            .find(|s| s.name.value == name && !s.is_external())
-        else {
+        let svc = match &chart {
+            Some(chart) if helm::is_computed(name) => helm::service_of_chart(p, rel, chart),
+            _ => p
+                .services
+                .iter()
+                .find(|s| s.name.value == name && !s.is_external()),
+        };
+        let Some(svc) = svc else {
             continue;
         };
-        let ns = doc["metadata"]["namespace"].as_str();
+        // A computed namespace (`{{ .Release.Namespace }}`) is wherever the chart is installed.
+        let ns = doc["metadata"]["namespace"]
+            .as_str()
+            .filter(|n| !helm::is_computed(n));
         if ns.is_some_and(|ns| ns != svc.namespace(p)) {
             continue;
         }
@@ -249,15 +282,27 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let content_start = within.start
+            + text[within.clone()]
+                .find(|c: char| !c.is_whitespace())
+                .unwrap_or(0);
         let mut push = |field: &'static str, value: i64, expected: Expected| {
+            let span = locate(text, within.clone(), field, value);
             out.push(ManifestDrift {
                 svc,
                 kind: kind.clone(),
                 field,
                 value,
                 expected,
-                span: locate(text, within.clone(), field, value),
+                span: span.clone(),
                 claims,
+                // A line inside a condition the object itself does not need renders only when
+                // the condition holds: no evidence of what runs.
+                conditional: conditions.iter().any(|c| {
+                    c.opened >= content_start
+                        && c.opened < within.end
+                        && c.body.contains(&span.start)
+                }),
             });
         };
         let declared = || {

@@ -9,6 +9,7 @@
 mod condition;
 pub mod credentials;
 mod extract;
+mod helm;
 mod knowledge;
 mod manifest;
 mod standing;

@@ -1,0 +1,205 @@
+//! Helm chart templates read as manifests without rendering them.
+//!
+//! Every template action `{{ … }}` is blanked to the same number of bytes: a line holding only
+//! actions (`{{- if … }}`, `{{ toYaml … | nindent 8 }}`, a `{{/* comment */}}`) becomes blank, an
+//! action inside a line becomes a run of `_` (a plain YAML scalar). The YAML around the actions
+//! then parses, and every span still points into the file as written. What an action computes
+//! is unknown, so a field it sets is never compared: only the literals the template itself
+//! writes (`containerPort: 8080`) are evidence. Both branches of an `if` stay; a template that
+//! no longer parses so is skipped, as before.
+
+use std::path::Path;
+
+use crate::model::{Platform, Service};
+
+/// The byte that stands for a blanked action inside a line.
+const FILLER: u8 = b'_';
+
+/// The chart a file is a template of: the directory holding the `templates/` it sits in.
+pub fn chart_of(rel: &Path) -> Option<String> {
+    let parts: Vec<String> = rel
+        .parent()?
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let at = parts.iter().rposition(|p| p == "templates")?;
+    at.checked_sub(1).map(|i| parts[i].clone())
+}
+
+/// `text` with every `{{ … }}` blanked, byte for byte (newlines kept, so lines and offsets hold).
+pub fn blank_actions(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    let mut i = 0;
+    while let Some(open) = find(bytes, i, b"{{") {
+        let close = find(bytes, open + 2, b"}}").map_or(bytes.len(), |c| c + 2);
+        let multi_line = bytes[open..close].contains(&b'\n');
+        for b in &mut out[open..close] {
+            if *b != b'\n' {
+                *b = if multi_line { b' ' } else { FILLER };
+            }
+        }
+        i = close;
+    }
+    // A line left holding only filler and blanks held only actions: it says nothing in YAML.
+    let mut start = 0;
+    while start < out.len() {
+        let end = out[start..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(out.len(), |p| start + p);
+        let line = &out[start..end];
+        let changed = line.iter().zip(&bytes[start..end]).any(|(a, b)| a != b);
+        if changed && line.iter().all(|b| *b == FILLER || b.is_ascii_whitespace()) {
+            out[start..end].fill(b' ');
+        }
+        start = end + 1;
+    }
+    // Only ASCII bytes inside actions were replaced by ASCII; a multi-byte character inside an
+    // action is replaced whole, byte by byte, so the text stays UTF-8.
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| from + p)
+}
+
+/// A block a template renders zero or more times: `{{ if }}`, `{{ with }}`, `{{ range }}` …
+/// `{{ end }}` (also `define` and `block`, paired the same way).
+pub struct Condition {
+    /// Where its opening action starts.
+    pub opened: usize,
+    /// From the end of the opening action to the start of its `{{ end }}`.
+    pub body: std::ops::Range<usize>,
+}
+
+/// Every block of `text`, paired by nesting.
+pub fn conditions(text: &str) -> Vec<Condition> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(start) = find(bytes, i, b"{{") {
+        let Some(close) = find(bytes, start + 2, b"}}") else {
+            break;
+        };
+        let inner = text[start + 2..close]
+            .trim_start_matches('-')
+            .trim_end_matches('-')
+            .trim();
+        let word = inner.split_whitespace().next().unwrap_or("");
+        match word {
+            "if" | "with" | "range" | "define" | "block" => open.push((start, close + 2)),
+            "end" => {
+                if let Some((opened, body_start)) = open.pop() {
+                    out.push(Condition {
+                        opened,
+                        body: body_start..start,
+                    });
+                }
+            }
+            _ => {}
+        }
+        i = close + 2;
+    }
+    out
+}
+
+/// Both branches of an `{{ if }}…{{ else }}` stay in the blanked text, often setting one key
+/// twice: the first (the `if` branch) is read.
+pub fn options() -> serde_saphyr::Options {
+    // Non-exhaustive: set the field on the defaults.
+    let mut o = serde_saphyr::Options::default();
+    o.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::FirstWins;
+    o
+}
+
+/// A name a template computes (`{{ include "cart.fullname" . }}`): nothing but filler.
+pub fn is_computed(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b == FILLER)
+}
+
+/// The template files that hold a chart's own workload and Service under Helm's scaffold
+/// names; a computed name there is the chart's `fullname` (`<release>-<chart>`).
+const MAIN_OBJECT_FILES: &[&str] = &[
+    "deployment.yaml",
+    "statefulset.yaml",
+    "daemonset.yaml",
+    "service.yaml",
+    "deployment.yml",
+    "statefulset.yml",
+    "service.yml",
+];
+
+/// The spec service a chart's main object with a computed name belongs to: the one service
+/// named as the chart or `<release>-<chart>`, when exactly one is. Anything less certain is
+/// no evidence, and the object is not compared.
+pub fn service_of_chart<'a>(p: &'a Platform, rel: &Path, chart: &str) -> Option<&'a Service> {
+    let file = rel.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if !MAIN_OBJECT_FILES.contains(&file.as_str()) {
+        return None;
+    }
+    let suffix = format!("-{chart}");
+    let mut named = p
+        .services
+        .iter()
+        .filter(|s| !s.is_external())
+        .filter(|s| s.name.value == chart || s.name.value.ends_with(&suffix));
+    let one = named.next()?;
+    named.next().is_none().then_some(one)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_blank_to_the_same_length_and_the_yaml_parses() {
+        let t = "{{- $name := include \"x.fullname\" . -}}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"x.fullname\" . }}\n  labels:\n    {{- include \"x.labels\" . | nindent 4 }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: x\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n          {{- if .Values.debug }}\n          args: [--debug]\n          {{- end }}\n          ports:\n            - containerPort: 8080\n          resources:\n{{ toYaml .Values.resources | indent 12 }}\n{{/*\na comment\n*/}}\n";
+        let b = blank_actions(t);
+        assert_eq!(b.len(), t.len());
+        assert_eq!(b.lines().count(), t.lines().count());
+        let doc: serde_json::Value = serde_saphyr::from_str(&b).unwrap();
+        assert!(is_computed(doc["metadata"]["name"].as_str().unwrap()));
+        assert_eq!(
+            doc["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"],
+            8080
+        );
+        let at = b.find("containerPort: 8080").unwrap();
+        assert_eq!(&t[at..at + 19], "containerPort: 8080");
+        assert!(!b.contains("{{"));
+    }
+
+    #[test]
+    fn blocks_pair_by_nesting() {
+        let t = "{{- if .a }}\nx: 1\n{{- with .b }}\ny: 2\n{{- end }}\n{{- end }}\nz: 3\n";
+        let c = conditions(t);
+        assert_eq!(c.len(), 2);
+        let y = t.find("y: 2").unwrap();
+        let z = t.find("z: 3").unwrap();
+        assert!(c.iter().all(|c| c.body.contains(&y)));
+        assert!(c.iter().all(|c| !c.body.contains(&z)));
+        assert_eq!(
+            c.iter()
+                .filter(|c| c.body.contains(&t.find("x: 1").unwrap()))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_chart_is_the_directory_holding_templates() {
+        assert_eq!(
+            chart_of(Path::new(
+                "deploy/helm/basket-api/templates/deployment.yaml"
+            ))
+            .as_deref(),
+            Some("basket-api")
+        );
+        assert_eq!(chart_of(Path::new("k8s/deployment.yaml")), None);
+        assert_eq!(chart_of(Path::new("templates/deployment.yaml")), None);
+    }
+}
