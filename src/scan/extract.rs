@@ -148,6 +148,10 @@ static BIND: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         re(r"\bListen(?:AnyIP|Localhost)\(\s*([0-9]{2,5})\b"),
         // Dockerfile: ENV PORT 8081 (ENV PORT=8081 is an assignment)
         re(r"(?m)^[ \t]*ENV\s+PORT\s+([0-9]{2,5})\b"),
+        // nginx: `listen 8080;`, `listen [::]:8080;`, `listen 0.0.0.0:8080 default_server;`
+        // (a TLS listener, `listen 443 ssl;`, is another protocol beside the service's port:
+        // dropped in `binds`)
+        re(r"(?m)^[ \t]*listen\s+(?:[0-9.]+:|\[[0-9a-fA-F:]*\]:|[a-z0-9.-]+:)?([0-9]{2,5})\b[^;\n{}]*;"),
     ]
 });
 
@@ -352,6 +356,14 @@ pub fn binds(text: &str, out: &mut Vec<Fact>) {
             let (Some(all), Some(num)) = (c.get(0), c.get(1)) else {
                 continue;
             };
+            let matched = all.as_str();
+            if matched.trim_start().starts_with("listen")
+                && matched.split_whitespace().any(|w| {
+                    matches!(w.trim_end_matches(';'), "ssl" | "quic" | "proxy_protocol")
+                })
+            {
+                continue;
+            }
             if let Some(port) = port_of(num.as_str()) {
                 // Indentation is not part of the fact.
                 let lead = all.as_str().len() - all.as_str().trim_start().len();
@@ -635,11 +647,23 @@ mod tests {
             r#"ASPNETCORE_URLS: "http://+:8080""#,
             r#"builder.WebHost.UseUrls("http://*:8080");"#,
             "options.ListenAnyIP(8080);",
+            "server {\n    listen       8080;",
+            "    listen  [::]:8080;",
+            "    listen 0.0.0.0:8080 default_server;",
         ] {
             let v = facts(t, super::binds);
             assert_eq!(v.len(), 1, "{t}");
             assert!(matches!(v[0], Fact::Bind { port: 8080, .. }), "{t}");
         }
+    }
+
+    #[test]
+    fn a_tls_listener_is_not_the_services_bind() {
+        for t in ["    listen 443 ssl;", "    listen [::]:443 ssl http2;", "listen 8443 quic;"] {
+            assert!(facts(t, super::binds).is_empty(), "{t}");
+        }
+        // Prose naming a port is no listener: it needs the directive's `;`.
+        assert!(facts("listen 8080 for requests", super::binds).is_empty());
     }
 
     #[test]
