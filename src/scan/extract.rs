@@ -151,7 +151,9 @@ static BIND: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // nginx: `listen 8080;`, `listen [::]:8080;`, `listen 0.0.0.0:8080 default_server;`
         // (a TLS listener, `listen 443 ssl;`, is another protocol beside the service's port:
         // dropped in `binds`)
-        re(r"(?m)^[ \t]*listen\s+(?:[0-9.]+:|\[[0-9a-fA-F:]*\]:|[a-z0-9.-]+:)?([0-9]{2,5})\b[^;\n{}]*;"),
+        re(
+            r"(?m)^[ \t]*listen\s+(?:[0-9.]+:|\[[0-9a-fA-F:]*\]:|[a-z0-9.-]+:)?([0-9]{2,5})\b[^;\n{}]*;",
+        ),
     ]
 });
 
@@ -358,9 +360,9 @@ pub fn binds(text: &str, out: &mut Vec<Fact>) {
             };
             let matched = all.as_str();
             if matched.trim_start().starts_with("listen")
-                && matched.split_whitespace().any(|w| {
-                    matches!(w.trim_end_matches(';'), "ssl" | "quic" | "proxy_protocol")
-                })
+                && matched
+                    .split_whitespace()
+                    .any(|w| matches!(w.trim_end_matches(';'), "ssl" | "quic" | "proxy_protocol"))
             {
                 continue;
             }
@@ -659,7 +661,11 @@ mod tests {
 
     #[test]
     fn a_tls_listener_is_not_the_services_bind() {
-        for t in ["    listen 443 ssl;", "    listen [::]:443 ssl http2;", "listen 8443 quic;"] {
+        for t in [
+            "    listen 443 ssl;",
+            "    listen [::]:443 ssl http2;",
+            "listen 8443 quic;",
+        ] {
             assert!(facts(t, super::binds).is_empty(), "{t}");
         }
         // Prose naming a port is no listener: it needs the directive's `;`.

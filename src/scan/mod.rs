@@ -750,6 +750,16 @@ fn own_port_finding(
 }
 
 #[allow(clippy::too_many_arguments)]
+/// Whether the read at `at` sits in a Spring Boot `optional:` config import
+/// (`spring.config.import: optional:configserver:${CONFIG_SERVER_URL:…}`).
+fn optional_import(text: &str, at: usize) -> bool {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    before
+        .rfind("optional:")
+        .is_some_and(|i| !before[i..].contains(char::is_whitespace))
+}
+
 fn env_read(
     k: &Knowledge<'_>,
     owner: Option<usize>,
@@ -887,6 +897,17 @@ fn env_read(
                 "information only: the condition reads no variable the spec could set; `maestroc: ignore[MC203] reason` records that {name} is optional"
             ),
         });
+    } else if tied && optional_import(text, span.start) {
+        // Spring's `optional:configserver:${X:…}`: the application starts without that
+        // import, as the code says itself. Nothing breaks when X is missing.
+        f.severity = crate::diagnostic::Severity::Info;
+        f.message = format!(
+            "`{}` reads {name} in an `optional:` import, which its manifest does not provide",
+            me.name.value
+        );
+        f.help = Some(format!(
+            "information only: the application starts without this import; to use it, provide {name} (`env {name} ref=\"…\"`)"
+        ));
     } else if !tied {
         f.severity = crate::diagnostic::Severity::Info;
         f.help = Some(format!(
