@@ -749,7 +749,6 @@ fn own_port_finding(
     f
 }
 
-#[allow(clippy::too_many_arguments)]
 /// Whether the read at `at` sits in a Spring Boot `optional:` config import
 /// (`spring.config.import: optional:configserver:${CONFIG_SERVER_URL:…}`).
 fn optional_import(text: &str, at: usize) -> bool {
@@ -760,6 +759,7 @@ fn optional_import(text: &str, at: usize) -> bool {
         .is_some_and(|i| !before[i..].contains(char::is_whitespace))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn env_read(
     k: &Knowledge<'_>,
     owner: Option<usize>,
