@@ -1,5 +1,6 @@
 //! The scanner reads Helm chart templates (tests/fixtures/helm-chart): actions blanked, so a
-//! literal the template writes is compared and a value an action computes never is.
+//! literal the template writes, or a port it takes from the chart's values, is compared; any
+//! other value an action computes never is.
 
 mod common;
 use common::{copy_dir, maestroc};
@@ -20,7 +21,7 @@ fn scan() -> Vec<serde_json::Value> {
 }
 
 #[test]
-fn a_charts_literal_ports_are_compared_and_computed_values_are_not() {
+fn a_charts_literal_ports_and_values_are_compared_and_computed_values_are_not() {
     let found = scan();
     let at = |f: &serde_json::Value| {
         format!(
@@ -39,8 +40,19 @@ fn a_charts_literal_ports_are_compared_and_computed_values_are_not() {
         got.contains(&"MC206 error deploy/cart/templates/deployment.yaml:26".to_string()),
         "{got:#?}"
     );
-    // The Service's port comes from values (computed: not compared); its literal targetPort
-    // agrees. The worker's computed name is not the chart's main object: no evidence.
+    // The Service's port is `{{ .Values.service.port }}`: the chart's values.yaml says 9090,
+    // the spec 8080 — an error shown where the number is written, in values.yaml. Its literal
+    // targetPort agrees. The worker's computed name is not the chart's main object: no evidence.
+    let from_values = found
+        .iter()
+        .find(|f| f["file"] == "deploy/cart/values.yaml")
+        .unwrap_or_else(|| panic!("{got:#?}"));
+    assert_eq!(at(from_values), "MC206 error deploy/cart/values.yaml:6");
+    let message = from_values["message"].as_str().unwrap();
+    assert!(
+        message.contains("`service.port`") && message.contains("templates/service.yaml"),
+        "{message}"
+    );
     assert!(
         !got.iter()
             .any(|g| g.contains("service.yaml") || g.contains("worker.yaml")),
@@ -54,7 +66,7 @@ fn a_charts_literal_ports_are_compared_and_computed_values_are_not() {
     );
     assert_eq!(
         got.iter().filter(|g| g.starts_with("MC206 error")).count(),
-        1,
+        2,
         "{got:#?}"
     );
 }

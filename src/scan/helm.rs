@@ -8,7 +8,12 @@
 //! writes (`containerPort: 8080`) are evidence. Both branches of an `if` stay; a template that
 //! no longer parses so is skipped, as before.
 
-use std::path::Path;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
+use serde_json::Value;
 
 use crate::model::{Platform, Service};
 
@@ -24,6 +29,142 @@ pub fn chart_of(rel: &Path) -> Option<String> {
         .collect();
     let at = parts.iter().rposition(|p| p == "templates")?;
     at.checked_sub(1).map(|i| parts[i].clone())
+}
+
+/// The chart directory of a template (`…/<chart>/templates/x.yaml` → `…/<chart>`).
+fn chart_dir(rel: &Path) -> Option<PathBuf> {
+    rel.ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "templates"))
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+}
+
+/// A port the template takes from the chart's values: where its number stands in the values
+/// file, so a finding about it points there (`service.port: 80` is what a person edits).
+pub struct FromValues {
+    /// The action's bytes in the template.
+    pub at: Range<usize>,
+    pub file: String,
+    pub text: Arc<String>,
+    pub span: Range<usize>,
+    pub path: String,
+}
+
+/// `port: {{ .Values.service.port }}` (also `containerPort`, `targetPort`, `nodePort`, with an
+/// optional `| default N`): the only actions whose value is read, since the chart's own
+/// `values.yaml` states it. Anything else an action computes stays unknown.
+static PORT_FROM_VALUES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:containerPort|port|targetPort|nodePort):[ \t]*(\{\{-?\s*\.Values\.([A-Za-z0-9_.]+)\s*(?:\|\s*default\s+([0-9]{1,5})\s*)?(?:\|\s*int\s*)?-?\}\})",
+    )
+    .expect("a valid pattern")
+});
+
+/// Writes into `blanked` (same length) the number each port action of `original` takes from
+/// the chart's `values.yaml` (read from `root`, bounded) or from its `| default N`. Returns the
+/// substitutions whose number stands in the values file.
+pub fn port_values(
+    root: &Path,
+    rel: &Path,
+    original: &str,
+    blanked: &mut String,
+) -> Vec<FromValues> {
+    let mut found: Vec<(Range<usize>, String, Option<String>)> = Vec::new();
+    for c in PORT_FROM_VALUES.captures_iter(original) {
+        let (Some(action), Some(path)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        found.push((
+            action.range(),
+            path.as_str().to_string(),
+            c.get(3).map(|d| d.as_str().to_string()),
+        ));
+    }
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let values_rel = chart_dir(rel).map(|d| d.join("values.yaml"));
+    let values = values_rel.as_ref().and_then(|v| {
+        let text =
+            crate::read::bounded(&root.join(v), Some(root), super::walk::MAX_FILE_BYTES).ok()?;
+        let doc: Value = serde_saphyr::from_str_with_options(&text, options()).ok()?;
+        Some((v.to_string_lossy().into_owned(), Arc::new(text), doc))
+    });
+    let mut out = Vec::new();
+    let mut bytes = std::mem::take(blanked).into_bytes();
+    for (at, path, default) in found {
+        let keys: Vec<&str> = path.split('.').collect();
+        let from_values = values.as_ref().and_then(|(file, text, doc)| {
+            let v = keys.iter().try_fold(doc, |v, k| v.get(*k))?;
+            let n = v
+                .as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))?;
+            let span = locate_key(text, &keys)?;
+            Some((n, file.clone(), text.clone(), span))
+        });
+        let number = match (&from_values, &default) {
+            (Some((n, ..)), _) => n.to_string(),
+            (None, Some(d)) => d.clone(),
+            (None, None) => continue,
+        };
+        if number.len() > at.len() {
+            continue;
+        }
+        // The number, then blanks: same length, and YAML reads an integer.
+        for (i, b) in bytes[at.clone()].iter_mut().enumerate() {
+            *b = number.as_bytes().get(i).copied().unwrap_or(b' ');
+        }
+        if let Some((_, file, text, span)) = from_values {
+            out.push(FromValues {
+                at,
+                file,
+                text,
+                span,
+                path,
+            });
+        }
+    }
+    *blanked = String::from_utf8(bytes).unwrap_or_default();
+    out
+}
+
+/// The span of the scalar at `keys` in a block-style YAML text (`service:` / `  port: 80`).
+fn locate_key(text: &str, keys: &[&str]) -> Option<Range<usize>> {
+    let mut depth = 0;
+    let mut parent_indent: Option<usize> = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        if body.trim().is_empty() || body.starts_with('#') {
+            continue;
+        }
+        if let Some(p) = parent_indent
+            && indent <= p
+        {
+            return None;
+        }
+        if parent_indent.is_none() && indent != 0 {
+            continue;
+        }
+        let Some(rest) = body
+            .strip_prefix(keys[depth])
+            .and_then(|r| r.strip_prefix(':'))
+        else {
+            continue;
+        };
+        if depth + 1 == keys.len() {
+            let value = rest.split(" #").next().unwrap_or("").trim_end();
+            let lead = value.len() - value.trim_start().len();
+            let at = start + indent + keys[depth].len() + 1 + lead;
+            return Some(at..at + value.trim().len());
+        }
+        parent_indent = Some(indent);
+        depth += 1;
+    }
+    None
 }
 
 /// `text` with every `{{ … }}` blanked, byte for byte (newlines kept, so lines and offsets hold).
@@ -171,6 +312,16 @@ mod tests {
         let at = b.find("containerPort: 8080").unwrap();
         assert_eq!(&t[at..at + 19], "containerPort: 8080");
         assert!(!b.contains("{{"));
+    }
+
+    #[test]
+    fn values_keys_are_located_in_block_yaml() {
+        let t = "image:\n  port: 1\nservice:\n  type: ClusterIP\n  port: 80  # http\nport: 9\n";
+        let at = locate_key(t, &["service", "port"]).unwrap();
+        assert_eq!(&t[at], "80");
+        let at = locate_key(t, &["port"]).unwrap();
+        assert_eq!(&t[at], "9");
+        assert_eq!(locate_key(t, &["service", "missing"]), None);
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct Knowledge<'a> {
     pub opaque: Vec<Vec<String>>,
     /// Per service: its `source` directory, relative to the scan root, if it lies inside it.
     pub source_dirs: Vec<Option<PathBuf>>,
+    /// The directory scanned (a chart's `values.yaml` is read from it beside its templates).
+    pub root: PathBuf,
 }
 
 impl<'a> Knowledge<'a> {
@@ -127,6 +129,7 @@ impl<'a> Knowledge<'a> {
             provided,
             opaque,
             source_dirs,
+            root: root.to_path_buf(),
         }
     }
 

@@ -25,6 +25,8 @@ pub struct ManifestDrift<'a> {
     claims: bool,
     /// The line sits inside a Helm template condition that opens within the object.
     conditional: bool,
+    /// The number comes from the chart's values file: (file, text, span, key path) there.
+    from_values: Option<(String, Arc<String>, std::ops::Range<usize>, String)>,
 }
 
 enum Expected {
@@ -72,13 +74,28 @@ impl ManifestDrift<'_> {
         let name_only = matches!(self.expected, Expected::NameOnly { .. });
         // A spec that declares no port for the service has nothing to contradict: incomplete.
         let spec_silent = self.svc.ports.is_empty();
-        let mut f = Finding::new("MC206", message)
-            .in_text(
+        // A number the template takes from the chart's values is shown where it is written.
+        let (message, file, text, span, label) = match &self.from_values {
+            Some((vfile, vtext, vspan, path)) => (
+                format!(
+                    "{message} (`{path}` in {vfile}, used as `{}` by {file})",
+                    self.field
+                ),
+                vfile.as_str(),
+                vtext,
+                vspan.clone(),
+                format!("{path}: {}", self.value),
+            ),
+            None => (
+                message,
                 file,
                 text,
-                self.span,
+                self.span.clone(),
                 format!("{}: {}", self.field, self.value),
-            )
+            ),
+        };
+        let mut f = Finding::new("MC206", message)
+            .in_text(file, text, span, label)
             .help(
                 "generate this manifest with `maestroc build`, or make it agree with platform.kdl",
             );
@@ -213,9 +230,11 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
     } else {
         Vec::new()
     };
-    let blanked;
+    let mut blanked: String;
+    let mut from_values = Vec::new();
     let text = if chart.is_some() {
         blanked = helm::blank_actions(text);
+        from_values = helm::port_values(&k.root, rel, text, &mut blanked);
         blanked.as_str()
     } else {
         text
@@ -294,6 +313,20 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                 field,
                 value,
                 expected,
+                from_values: from_values
+                    .iter()
+                    .find(|v| {
+                        v.at.contains(&span.start)
+                            || (span.start < v.at.start && v.at.start < span.end)
+                    })
+                    .map(|v| {
+                        (
+                            v.file.clone(),
+                            v.text.clone(),
+                            v.span.clone(),
+                            v.path.clone(),
+                        )
+                    }),
                 span: span.clone(),
                 claims,
                 // A line inside a condition the object itself does not need renders only when
