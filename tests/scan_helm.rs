@@ -65,8 +65,23 @@ fn a_charts_literal_ports_and_values_are_compared_and_computed_values_are_not() 
         "{got:#?}"
     );
     assert_eq!(
-        got.iter().filter(|g| g.starts_with("MC206 error")).count(),
+        got.iter()
+            .filter(|g| g.starts_with("MC206 error deploy/cart"))
+            .count(),
         2,
         "{got:#?}"
     );
+}
+
+/// A kustomization beside a manifest that lists it renames its objects: `cart` with
+/// `namePrefix: shop-` is the spec's `shop-cart`, and its containerPort 8082 contradicts 8080.
+#[test]
+fn a_kustomizations_name_prefix_names_the_service() {
+    let found = scan();
+    let hits: Vec<String> = found
+        .iter()
+        .filter(|f| f["file"] == "deploy/kustomize/cart.yaml")
+        .map(|f| format!("{} {} {}", f["code"], f["severity"], f["line"]))
+        .collect();
+    assert_eq!(hits, ["\"MC206\" \"error\" 13"], "{found:#?}");
 }

@@ -211,6 +211,43 @@ fn patched_ports(svc: &Service) -> Vec<(Option<String>, i64, Option<i64>)> {
     out
 }
 
+/// What a `kustomization.yaml` in a manifest's own directory, listing it under `resources`,
+/// does to its objects' names and namespace (`namePrefix: kustomize-` makes `guestbook-ui`
+/// the `kustomize-guestbook-ui` that runs).
+struct Kustomized {
+    prefix: String,
+    suffix: String,
+    namespace: Option<String>,
+}
+
+impl Kustomized {
+    fn of(root: &Path, rel: &Path) -> Option<Self> {
+        let dir = rel.parent()?;
+        let file = rel.file_name()?.to_string_lossy().into_owned();
+        let text = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+            .iter()
+            .find_map(|n| {
+                crate::read::bounded(
+                    &root.join(dir).join(n),
+                    Some(root),
+                    super::walk::MAX_FILE_BYTES,
+                )
+                .ok()
+            })?;
+        let k: Value = serde_saphyr::from_str(&text).ok()?;
+        let listed = k["resources"].as_array()?.iter().any(|r| {
+            r.as_str()
+                .is_some_and(|r| r.trim_start_matches("./") == file)
+        });
+        let field = |f: &str| k[f].as_str().unwrap_or_default().to_string();
+        listed.then(|| Kustomized {
+            prefix: field("namePrefix"),
+            suffix: field("nameSuffix"),
+            namespace: k["namespace"].as_str().map(str::to_string),
+        })
+    }
+}
+
 /// Whether a file is a Kubernetes manifest maestroc reads as one (and never as code).
 pub fn is_manifest(rel: &Path, text: &str) -> bool {
     rel.extension().is_some_and(|e| e == "yaml" || e == "yml")
@@ -248,6 +285,7 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
         return Vec::new();
     };
     let p = k.platform;
+    let kustomized = Kustomized::of(&k.root, rel);
     let mut out = Vec::new();
     let ranges = document_ranges(text);
     let aligned = ranges.len() == docs.len();
@@ -261,8 +299,13 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
         let Some(name) = doc["metadata"]["name"].as_str() else {
             continue;
         };
+        // A kustomization beside the file that lists it renames what it deploys.
+        let name = match &kustomized {
+            Some(kz) => format!("{}{name}{}", kz.prefix, kz.suffix),
+            None => name.to_string(),
+        };
         let svc = match &chart {
-            Some(chart) if helm::is_computed(name) => helm::service_of_chart(p, rel, chart),
+            Some(chart) if helm::is_computed(&name) => helm::service_of_chart(p, rel, chart),
             _ => p
                 .services
                 .iter()
@@ -272,8 +315,10 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
             continue;
         };
         // A computed namespace (`{{ .Release.Namespace }}`) is wherever the chart is installed.
-        let ns = doc["metadata"]["namespace"]
-            .as_str()
+        let ns = kustomized
+            .as_ref()
+            .and_then(|kz| kz.namespace.as_deref())
+            .or_else(|| doc["metadata"]["namespace"].as_str())
             .filter(|n| !helm::is_computed(n));
         if ns.is_some_and(|ns| ns != svc.namespace(p)) {
             continue;
