@@ -13,6 +13,7 @@ mod import;
 mod init;
 mod input;
 mod ports;
+mod render;
 mod secrets;
 
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Show, as a unified diff, what `build` would change in output/.
     Diff(diff::DiffArgs),
+    /// Print one environment's objects as a YAML stream, in apply order (for `kubectl apply -f -`).
+    Render(render::RenderArgs),
     /// Print the dependency graph (Mermaid, DOT or JSON).
     Graph(graph::GraphArgs),
     /// Print the port allocation table, or allocate a NodePort.
@@ -81,6 +84,7 @@ pub fn main() -> u8 {
         Command::Build(args) => build::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Render(args) => render::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Ports(args) => ports::run(&args),
         Command::Fmt(args) => fmt::run(&args),
