@@ -749,6 +749,72 @@ fn own_port_finding(
     f
 }
 
+/// How surely the read at `span` stops the program when its variable is unset, by the
+/// language's own semantics. Certain (`Error`): Python's `os.environ["X"]` outside a `try:` and
+/// not guarded on its line (`if "X" in os.environ and …`), Ruby's `ENV.fetch("X")` without a
+/// default, Elixir's `System.fetch_env!`, Rust's `env::var("X")` unwrapped. Likely (`Warning`):
+/// Spring's `${X}` without a default (it fails only if the property is bound, which a profile
+/// may decide) and Go's `mustMapEnv`/`MustGetenv` (often inside an init called under a flag).
+/// Go's `os.Getenv`, Node's `process.env.X`, Java's `System.getenv` and a shell's `${X}` give
+/// an empty value instead: no evidence.
+fn fails_when_unset(
+    text: &str,
+    span: &std::ops::Range<usize>,
+    file: &str,
+    lang: Lang,
+) -> Option<crate::diagnostic::Severity> {
+    use crate::diagnostic::Severity::{Error, Warning};
+    let read = &text[span.clone()];
+    let after = text[span.end..].trim_start();
+    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[span.start..]
+        .find('\n')
+        .map_or(text.len(), |i| span.start + i);
+    let line = &text[line_start..line_end];
+    let spring_config = {
+        let name = file.rsplit('/').next().unwrap_or(file);
+        (name.starts_with("application") || name.starts_with("bootstrap"))
+            && [".yml", ".yaml", ".properties"]
+                .iter()
+                .any(|e| name.ends_with(e))
+    };
+    if read.starts_with("os.environ[") {
+        let guarded = line.contains("in os.environ")
+            || ["if ", "elif ", "while "]
+                .iter()
+                .any(|k| line.trim_start().starts_with(k));
+        return (!guarded && !inside_python_try(text, line_start)).then_some(Error);
+    }
+    if (read.starts_with("ENV.fetch(") && !after.starts_with('{'))
+        || read.starts_with("System.fetch_env!(")
+        || (read.starts_with("env::var(")
+            && (after.starts_with(".unwrap()")
+                || after.starts_with(".expect(")
+                || after.starts_with('?')))
+    {
+        return Some(Error);
+    }
+    let likely = ["mustMapEnv(", "mustGetenv(", "MustGetenv("]
+        .iter()
+        .any(|p| read.starts_with(p))
+        || (read.starts_with("${") && (lang == Lang::Java || spring_config));
+    likely.then_some(Warning)
+}
+
+/// Whether the line starting at `line_start` sits in a Python `try:` block (the nearest line
+/// above it with less indentation is `try:`): a KeyError there is handled.
+fn inside_python_try(text: &str, line_start: usize) -> bool {
+    let line = &text[line_start..];
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    text[..line_start]
+        .lines()
+        .rev()
+        .map(|l| (l.len() - l.trim_start_matches([' ', '\t']).len(), l.trim()))
+        .filter(|(_, t)| !t.is_empty() && !t.starts_with('#'))
+        .find(|(i, _)| *i < indent)
+        .is_some_and(|(_, t)| t == "try:")
+}
+
 /// Whether the read at `at` sits in a Spring Boot `optional:` config import
 /// (`spring.config.import: optional:configserver:${CONFIG_SERVER_URL:…}`).
 fn optional_import(text: &str, at: usize) -> bool {
@@ -839,13 +905,23 @@ fn env_read(
         }
         return;
     }
-    if !is_wiring_name(name) {
+    // A read that stops the program when the variable is unset (Python's `os.environ["X"]`,
+    // Spring's `${X}`, Ruby's `ENV.fetch("X")`, …) is evidence by itself, whatever the name:
+    // the manifest must provide it. Other reads of a name that is no wiring may be optional.
+    let unset = fallback
+        .is_none()
+        .then(|| fails_when_unset(text, &span, file, lang))
+        .flatten();
+    let required = unset.is_some();
+    if !is_wiring_name(name) && !required {
         return;
     }
     // An error needs evidence that ties the variable to the spec: a service-ports key, a
-    // variable the spec maps for some service, or a name that spells a spec service. Anything
-    // else (a tracing collector, the service's own bind address) is at most information.
-    let tied = key.is_some() || k.mapped_anywhere(name) || names_a_service(k, name);
+    // variable the spec maps for some service, a name that spells a spec service, or a read
+    // that fails without it. Anything else (a tracing collector, the service's own bind
+    // address) is at most information.
+    let named = key.is_some() || k.mapped_anywhere(name) || names_a_service(k, name);
+    let tied = required || named;
     let mut f = Finding::new(
         "MC203",
         format!(
@@ -920,6 +996,15 @@ fn env_read(
             "`{}` reads {name}, which the spec does not provide — it may come from ConfigMap `{cm}`, which the pod reads whole",
             me.name.value
         );
+    } else if !named && let Some(most) = unset {
+        // Evidence from the read alone: it fails when unset, as surely as the language says.
+        f.message = format!(
+            "`{}` reads {name}, which its manifest does not provide, and the read fails when it is unset",
+            me.name.value
+        );
+        if f.severity > most {
+            f.severity = most;
+        }
     }
     out.push(f);
 }
@@ -965,6 +1050,48 @@ fn names_a_service(k: &Knowledge<'_>, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::comment_start;
+
+    #[test]
+    fn a_read_that_fails_when_unset_is_evidence_as_sure_as_its_language() {
+        use crate::diagnostic::Severity::{Error, Warning};
+        let judge = |text: &str, read: &str, file: &str, lang| {
+            let at = text.find(read).unwrap();
+            super::fails_when_unset(text, &(at..at + read.len()), file, lang)
+        };
+        let ruby = "q = ENV.fetch(\"QUEUE\")\n";
+        assert_eq!(
+            judge(ruby, "ENV.fetch(\"QUEUE\")", "a.rb", super::Lang::Ruby),
+            Some(Error)
+        );
+        let block = "q = ENV.fetch(\"QUEUE\") { \"x\" }\n";
+        assert_eq!(
+            judge(block, "ENV.fetch(\"QUEUE\")", "a.rb", super::Lang::Ruby),
+            None
+        );
+        let rust = "let q = env::var(\"QUEUE\").expect(\"QUEUE\");\n";
+        assert_eq!(
+            judge(rust, "env::var(\"QUEUE\")", "m.rs", super::Lang::Rust),
+            Some(Error)
+        );
+        let spring = "spring:\n  mail:\n    password: ${MAIL_PASSWORD}\n";
+        assert_eq!(
+            judge(
+                spring,
+                "${MAIL_PASSWORD}",
+                "src/main/resources/application.yml",
+                super::Lang::Yaml
+            ),
+            Some(Warning)
+        );
+        // A shell's `${X}` is empty when unset: no evidence.
+        let shell = "exec app --queue ${QUEUE}\n";
+        assert_eq!(judge(shell, "${QUEUE}", "run.sh", super::Lang::Shell), None);
+        let go = "x := os.Getenv(\"QUEUE\")\n";
+        assert_eq!(
+            judge(go, "os.Getenv(\"QUEUE\")", "main.go", super::Lang::Go),
+            None
+        );
+    }
 
     #[test]
     fn trailing_comments_are_found_outside_strings_only() {
