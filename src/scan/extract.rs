@@ -81,6 +81,11 @@ static ENV_READS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r#"Environment\.GetEnvironmentVariable\(\s*"{NAME}"\s*\)()"#
         )),
         re(&format!(r#"Configuration\[\s*"{NAME}"\s*\]()"#)),
+        // ASP.NET's IConfiguration, which reads the environment: config.GetValue("PORT", 80),
+        // configuration.GetValue<int>("GRPC_PORT")
+        re(&format!(
+            r#"\.GetValue(?:<[A-Za-z?]+>)?\(\s*"{NAME}"\s*(?:,\s*{LIT}\s*)?\)"#
+        )),
         // Go helpers that wrap os.Getenv: mustMapEnv(&x, "X"), getEnv("X", "d"), envOr…
         re(&format!(
             r#"\b(?:mustMapEnv|mustGetenv|MustGetenv|getEnv|GetEnv|envOr|EnvOr|getEnvOrDefault)\(\s*(?:&[A-Za-z_.]+\s*,\s*)?"{NAME}"\s*(?:,\s*{LIT}\s*)?\)"#
@@ -531,6 +536,16 @@ mod tests {
             ),
             (r#"server.port=${PORT:8081}"#, "PORT", Some("8081")),
             (r#"Configuration["REDIS_ADDR"]"#, "REDIS_ADDR", None),
+            (
+                r#"var port = config.GetValue("PORT", 80);"#,
+                "PORT",
+                Some("80"),
+            ),
+            (
+                r#"configuration.GetValue<string>("REDIS_ADDR")"#,
+                "REDIS_ADDR",
+                None,
+            ),
             (
                 r#"Environment.GetEnvironmentVariable("REDIS_ADDR")"#,
                 "REDIS_ADDR",

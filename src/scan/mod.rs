@@ -222,7 +222,8 @@ fn check_file(
             || code.contains("Env")
             || code.contains("ENV")
             || code.contains("${")
-            || code.contains("Configuration["))
+            || code.contains("Configuration[")
+            || code.contains(".GetValue"))
     {
         extract::env_reads(code, &mut facts);
     }
