@@ -153,6 +153,15 @@ static BIND: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         re(r"\bListen(?:AnyIP|Localhost)\(\s*([0-9]{2,5})\b"),
         // Dockerfile: ENV PORT 8081 (ENV PORT=8081 is an assignment)
         re(r"(?m)^[ \t]*ENV\s+PORT\s+([0-9]{2,5})\b"),
+        // A `port` flag's default: Go's flag/pflag (`fs.Int("port", 9898, …)`,
+        // `flag.IntVar(&p, "port", 8080, …)`, `IntP("port", "p", 8080, …)`), Python's argparse
+        // and click (`add_argument("--port", type=int, default=8080)`).
+        re(
+            r#"\.(?:Int|Uint|String)(?:Var)?P?\(\s*(?:&[A-Za-z_][A-Za-z0-9_.]*\s*,\s*)?"port"\s*,\s*(?:"[A-Za-z]?"\s*,\s*)?"?:?([0-9]{2,5})\b"#,
+        ),
+        re(
+            r#"(?:add_argument|option)\(\s*["']--port["'][^)\n]*\bdefault\s*=\s*["']?([0-9]{2,5})\b"#,
+        ),
         // nginx: `listen 8080;`, `listen [::]:8080;`, `listen 0.0.0.0:8080 default_server;`
         // (a TLS listener, `listen 443 ssl;`, is another protocol beside the service's port:
         // dropped in `binds`)
@@ -667,6 +676,11 @@ mod tests {
             "server {\n    listen       8080;",
             "    listen  [::]:8080;",
             "    listen 0.0.0.0:8080 default_server;",
+            r#"fs.Int("port", 8080, "HTTP port to bind service to")"#,
+            r#"flag.IntVar(&cfg.Port, "port", 8080, "listen port")"#,
+            r#"pflag.IntP("port", "p", 8080, "port")"#,
+            r#"parser.add_argument("--port", type=int, default=8080)"#,
+            r#"@click.option("--port", default=8080, help="port")"#,
         ] {
             let v = facts(t, super::binds);
             assert_eq!(v.len(), 1, "{t}");
@@ -683,6 +697,8 @@ mod tests {
         ] {
             assert!(facts(t, super::binds).is_empty(), "{t}");
         }
+        // Another flag's default is not the listen port.
+        assert!(facts(r#"fs.Int("port-metrics", 9797, "metrics")"#, super::binds).is_empty());
         // Prose naming a port is no listener: it needs the directive's `;`.
         assert!(facts("listen 8080 for requests", super::binds).is_empty());
     }
