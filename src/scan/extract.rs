@@ -290,11 +290,18 @@ pub fn port_assignments(text: &str, yaml: bool, out: &mut Vec<Fact>) {
     }
 }
 
+/// The byte range of the line holding offset `at` (without its newline).
+pub(super) fn line_at(text: &str, at: usize) -> std::ops::Range<usize> {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    start..end
+}
+
 /// The key or call a value at `at` belongs to: the word before the innermost unclosed `(`,
 /// `[` or `{` on its line (`url: [host: h, port: …` → `url`, `app.run(port=…` → `run`),
 /// else, in YAML, the key of the nearest less-indented line above. None at the top level.
 fn parent_of(text: &str, at: usize, yaml: bool) -> Option<String> {
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = line_at(text, at).start;
     let before = &text[line_start..at];
     let mut depth = 0i32;
     for (i, c) in before.char_indices().rev() {
@@ -417,9 +424,7 @@ pub fn addresses(text: &str, re: &Regex, out: &mut Vec<Fact>) {
         let port = port_text.and_then(port_of);
         if scheme.is_none() && suffix.is_empty() {
             let Some(p) = port_text else { continue };
-            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-            let line =
-                &text[line_start..text[start..].find('\n').map_or(text.len(), |i| start + i)];
+            let line = &text[line_at(text, start)];
             let lower = line.to_ascii_lowercase();
             if p.len() < 3
                 || after.starts_with(['.', '-'])

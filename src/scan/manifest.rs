@@ -262,26 +262,26 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
     // A Helm template is read with its actions blanked (same length: spans hold); what an
     // action computes is never compared. Other text that is not YAML is skipped quietly.
     let chart = helm::chart_of(rel).filter(|_| text.contains("{{"));
-    let conditions = if chart.is_some() {
-        helm::conditions(text)
-    } else {
-        Vec::new()
-    };
     let mut blanked: String;
-    let mut from_values = Vec::new();
-    let text = if chart.is_some() {
+    let (text, conditions, from_values, options) = if chart.is_some() {
         blanked = helm::blank_actions(text);
-        from_values = helm::port_values(&k.root, rel, text, &mut blanked);
-        blanked.as_str()
+        let from_values = helm::port_values(&k.root, rel, text, &mut blanked);
+        (
+            blanked.as_str(),
+            helm::conditions(text),
+            from_values,
+            helm::options(),
+        )
     } else {
-        text
+        (
+            text,
+            Vec::new(),
+            Vec::new(),
+            serde_saphyr::Options::default(),
+        )
     };
-    let parsed = if chart.is_some() {
-        serde_saphyr::from_str_multiple_with_options::<Value, Vec<Value>>(text, helm::options())
-    } else {
-        serde_saphyr::from_str_multiple::<Value, Vec<Value>>(text)
-    };
-    let Ok(docs) = parsed else {
+    let Ok(docs) = serde_saphyr::from_str_multiple_with_options::<Value, Vec<Value>>(text, options)
+    else {
         return Vec::new();
     };
     let p = k.platform;

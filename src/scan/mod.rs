@@ -767,11 +767,9 @@ fn fails_when_unset(
     use crate::diagnostic::Severity::{Error, Warning};
     let read = &text[span.clone()];
     let after = text[span.end..].trim_start();
-    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[span.start..]
-        .find('\n')
-        .map_or(text.len(), |i| span.start + i);
-    let line = &text[line_start..line_end];
+    let line_range = extract::line_at(text, span.start);
+    let line_start = line_range.start;
+    let line = &text[line_range];
     let spring_config = {
         let name = file.rsplit('/').next().unwrap_or(file);
         (name.starts_with("application") || name.starts_with("bootstrap"))
@@ -819,8 +817,7 @@ fn inside_python_try(text: &str, line_start: usize) -> bool {
 /// Whether the read at `at` sits in a Spring Boot `optional:` config import
 /// (`spring.config.import: optional:configserver:${CONFIG_SERVER_URL:…}`).
 fn optional_import(text: &str, at: usize) -> bool {
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let before = &text[line_start..at];
+    let before = &text[extract::line_at(text, at).start..at];
     before
         .rfind("optional:")
         .is_some_and(|i| !before[i..].contains(char::is_whitespace))
