@@ -57,6 +57,27 @@ pub struct Finding {
     pub help: Option<String>,
     /// Spans of the spec whose text is a credential: shown masked, never printed.
     pub redact: Vec<SourceSpan>,
+    /// The repair the help describes, when it is mechanical: an editor's quick fix.
+    pub fix: Option<Fix>,
+}
+
+/// A mechanical repair of the spec, as data: the language server turns it into a text edit
+/// against the document it has, so the finding need not carry the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fix {
+    /// Replace `was`, the spec's text at `span`, with `with` (a literal address with its
+    /// `{KEY}`). `was` guards against a span that escapes in the string moved.
+    Replace {
+        span: SourceSpan,
+        was: String,
+        with: String,
+    },
+    /// Add `depends-on <on>` to the service `service`.
+    AddDependsOn { service: String, on: String },
+    /// Give `service`'s port `port` the lowest NodePort of the registry nothing holds.
+    AllocateNodePort { service: String, port: String },
+    /// Add `reason="…"` at the end of the node at `node`.
+    AddReason { node: SourceSpan },
 }
 
 impl Finding {
@@ -71,6 +92,7 @@ impl Finding {
             location: None,
             help: None,
             redact: Vec::new(),
+            fix: None,
         }
     }
 
@@ -144,6 +166,12 @@ impl Finding {
     /// Masks `span` wherever the spec's text is shown with this finding.
     pub fn redacting(mut self, span: SourceSpan) -> Self {
         self.redact.push(span);
+        self
+    }
+
+    /// The mechanical repair the help describes.
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 

@@ -113,6 +113,16 @@ pub fn utf8(bytes: Vec<u8>) -> std::io::Result<String> {
     })
 }
 
+/// Reads files the spec names (`patch file=`, `extra`) relative to its directory.
+pub fn spec_dir_loader(spec: &Path) -> impl Fn(&str) -> Result<String, String> + use<> {
+    let dir = match spec.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let repository = repository_of(&dir);
+    move |rel: &str| bounded(&dir.join(rel), Some(&repository), MAX_NAMED_FILE_BYTES)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

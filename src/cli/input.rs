@@ -94,22 +94,6 @@ pub fn load_config(spec: &Path) -> Result<Config, u8> {
     })
 }
 
-/// Reads files the spec names (`patch file=`, `extra`) relative to its directory.
-pub fn spec_dir_loader(spec: &Path) -> impl Fn(&str) -> Result<String, String> + use<> {
-    let dir = match spec.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let repository = crate::read::repository_of(&dir);
-    move |rel: &str| {
-        crate::read::bounded(
-            &dir.join(rel),
-            Some(&repository),
-            crate::read::MAX_NAMED_FILE_BYTES,
-        )
-    }
-}
-
 /// Files the spec read through a loader, in order, for the build cache's input hash.
 pub type Loaded = std::cell::RefCell<Vec<(String, Result<String, String>)>>;
 
@@ -118,7 +102,7 @@ pub fn recording_loader<'a>(
     spec: &Path,
     loaded: &'a Loaded,
 ) -> impl Fn(&str) -> Result<String, String> + 'a {
-    let load = spec_dir_loader(spec);
+    let load = crate::read::spec_dir_loader(spec);
     move |rel: &str| {
         let result = load(rel);
         loaded.borrow_mut().push((rel.to_string(), result.clone()));

@@ -66,6 +66,16 @@ pub enum Command {
     Completions(init::CompletionsArgs),
     /// Print the man page (roff).
     Man,
+    /// Serve the Language Server Protocol on stdin/stdout: check's diagnostics as you type,
+    /// hover, go-to-definition, references, completion, quick fixes, formatting.
+    Lsp(LspArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LspArgs {
+    /// Accepted for editors that pass it (VS Code's client does); stdio is the only transport.
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -94,6 +104,16 @@ pub fn main() -> u8 {
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => init::completions(&args),
         Command::Man => init::man(),
+        Command::Lsp(_) => match crate::lsp::run_stdio() {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                input::print_finding(crate::diagnostic::Finding::new(
+                    "MC090",
+                    format!("lsp: {e}"),
+                ));
+                EXIT_INPUT
+            }
+        },
     }
 }
 

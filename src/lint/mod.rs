@@ -3,7 +3,7 @@
 
 pub mod credentials;
 
-use crate::diagnostic::{Finding, Findings};
+use crate::diagnostic::{Finding, Findings, Fix};
 use crate::model::{EnvValue, Platform, Privilege, Service, WorkloadKind};
 use crate::target::Target;
 
@@ -469,17 +469,32 @@ fn literal_address(p: &Platform, value: &crate::model::Spanned<String>, out: &mu
         let m = caps.get(0).map_or(host, |m| m);
         let span = miette::SourceSpan::new((base + m.start()).into(), m.len());
         let key = format!("{}_ADDRESS", crate::model::key_prefix(svc));
+        // `{KEY}` says exactly this address when the port is the primary one and the scheme
+        // the same: then replacing the literal changes nothing that runs.
+        // For a wrong port (MC201) the replacement is the repair itself.
+        let primary = svc.primary_port();
+        let same_scheme = primary.is_some_and(|pp| {
+            pp.scheme.as_ref().map(|s| s.value.as_str()) == caps.get(1).map(|c| c.as_str())
+        });
+        let to_key = |when: bool| {
+            (when && same_scheme).then(|| Fix::Replace {
+                span,
+                was: m.as_str().to_string(),
+                with: format!("{{{key}}}"),
+            })
+        };
+        let fix = to_key(primary.is_some_and(|pp| u32::from(pp.exposed().get()) == n));
         if exposed.contains(&n) {
-            out.push(
-                Finding::new(
-                    "MC409",
-                    format!("the address of `{}` is written out", svc.name.value),
-                )
-                .at(span, "a literal address")
-                .help(format!(
-                    "use `ref=\"{key}\"`, or `{{{key}}}` inside the value, so the port comes from one place"
-                )),
-            );
+            let mut f = Finding::new(
+                "MC409",
+                format!("the address of `{}` is written out", svc.name.value),
+            )
+            .at(span, "a literal address")
+            .help(format!(
+                "use `ref=\"{key}\"`, or `{{{key}}}` inside the value, so the port comes from one place"
+            ));
+            f.fix = fix;
+            out.push(f);
             continue;
         }
         let plausible = qualified
@@ -493,19 +508,19 @@ fn literal_address(p: &Platform, value: &crate::model::Spanned<String>, out: &mu
                 .map(u32::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
-            out.push(
-                Finding::new(
-                    "MC201",
-                    format!(
-                        "`{}` is dialled on port {n}, but its Service exposes {list}",
-                        svc.name.value
-                    ),
-                )
-                .at(span, "wrong port")
-                .help(format!(
-                    "use `{{{key}}}` inside the value (or `ref=\"{key}\"`) instead of a literal"
-                )),
-            );
+            let mut f = Finding::new(
+                "MC201",
+                format!(
+                    "`{}` is dialled on port {n}, but its Service exposes {list}",
+                    svc.name.value
+                ),
+            )
+            .at(span, "wrong port")
+            .help(format!(
+                "use `{{{key}}}` inside the value (or `ref=\"{key}\"`) instead of a literal"
+            ));
+            f.fix = to_key(true);
+            out.push(f);
         }
     }
 }
@@ -526,7 +541,8 @@ fn privilege_without_reason(svc: &Service, out: &mut Findings) {
             .help(format!(
                 "say why: `allow \"{}\" reason=\"…\"`; the reason goes into the docs and the scanners' skip annotations",
                 a.privilege.value.keyword()
-            )),
+            ))
+            .fix(Fix::AddReason { node: a.span }),
         );
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use miette::SourceSpan;
 
 use crate::config::Config;
-use crate::diagnostic::{Finding, Findings};
+use crate::diagnostic::{Finding, Findings, Fix};
 use crate::graph::{self, DepGraph};
 use crate::model::*;
 use crate::spec::{self, did_you_mean};
@@ -531,7 +531,11 @@ fn check_node_ports(p: &Platform, out: &mut Findings) {
                         other_span,
                         format!("{}/{}", other.name.value, other_port.name.value),
                     )
-                    .help("give one of them the next free port in the registry"),
+                    .help("give one of them the next free port in the registry")
+                    .fix(Fix::AllocateNodePort {
+                        service: svc.name.value.clone(),
+                        port: port.name.value.clone(),
+                    }),
                 );
             } else {
                 used.insert(np.value, (svc, port));

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use miette::SourceSpan;
 
 use super::{unknown_ref, unknown_ref_as};
-use crate::diagnostic::{Finding, Findings};
+use crate::diagnostic::{Finding, Findings, Fix};
 use crate::model::*;
 
 /// Each `{KEY}` in a literal value must be a `service-ports` key the container receives (its
@@ -58,7 +58,11 @@ pub(super) fn check_placeholders_in(
                 .help(format!(
                     "add `depends-on {}`: the container then receives {key}, and the NetworkPolicy lets it connect",
                     owner.name.value
-                )),
+                ))
+                .fix(Fix::AddDependsOn {
+                    service: svc.name.value.clone(),
+                    on: owner.name.value.clone(),
+                }),
             ),
             Some(_) => {}
         }

@@ -10,7 +10,7 @@ use super::service::{dedupe_env, read_env};
 use crate::diagnostic::{Finding, Findings};
 use crate::model::*;
 
-const ENVIRONMENT: &[&str] = &[
+pub(super) const ENVIRONMENT: &[&str] = &[
     "storage-class",
     "image-pull-policy",
     "external-secrets",
@@ -20,7 +20,7 @@ const ENVIRONMENT: &[&str] = &[
     "ingress-domain",
     "node-cidr",
 ];
-const OVERRIDE: &[&str] = &[
+pub(super) const OVERRIDE: &[&str] = &[
     "replicas",
     "image",
     "resources",

@@ -53,6 +53,22 @@ const DEFAULTS: &[&str] = &[
 ];
 pub const PULL_POLICIES: &[&str] = &["Always", "IfNotPresent", "Never"];
 
+/// The nodes the reader accepts inside the block at `path` (the names of the enclosing
+/// nodes, outermost first; empty for the top level): what an editor may complete there.
+pub fn children_of(path: &[&str]) -> &'static [&'static str] {
+    match path {
+        [] => TOP,
+        ["platform"] => PLATFORM,
+        ["defaults"] => DEFAULTS,
+        ["secret"] => secret::SECRET,
+        ["service"] => service::SERVICE,
+        ["service", "init-container" | "sidecar"] => service::EXTRA_CONTAINER,
+        ["environment"] => environment::ENVIRONMENT,
+        ["environment", "service"] => environment::OVERRIDE,
+        _ => &[],
+    }
+}
+
 /// The result of reading a spec: the model (when the document parsed at all) and findings.
 pub struct Parsed {
     pub platform: Option<Platform>,

@@ -7,7 +7,7 @@ use super::reader::{self, NodeReader, children, no_children};
 use crate::diagnostic::{Finding, Findings};
 use crate::model::*;
 
-const SECRET: &[&str] = &["key", "store"];
+pub(super) const SECRET: &[&str] = &["key", "store"];
 
 pub(super) fn read_secret(node: &KdlNode, out: &mut Findings) -> Option<Secret> {
     let r = NodeReader::new(node, 1, &[], out);

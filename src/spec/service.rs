@@ -10,7 +10,7 @@ use super::reader::{self, NodeReader, children, name_span, no_children};
 use crate::diagnostic::{Finding, Findings};
 use crate::model::*;
 
-const SERVICE: &[&str] = &[
+pub(super) const SERVICE: &[&str] = &[
     "image",
     "port",
     "depends-on",
@@ -518,7 +518,7 @@ pub(super) fn dedupe_env(list: &mut Vec<EnvVar>, out: &mut Findings) {
     dedupe(list, "env var", |e| &e.name, out);
 }
 
-const EXTRA_CONTAINER: &[&str] = &["image", "command", "args", "env", "resources"];
+pub(super) const EXTRA_CONTAINER: &[&str] = &["image", "command", "args", "env", "resources"];
 
 /// `init-container "name" { image …; command …; args …; env …; resources … }` (or `sidecar`).
 fn read_extra_container(node: &KdlNode, out: &mut Findings) -> Option<ExtraContainer> {
