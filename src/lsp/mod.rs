@@ -204,13 +204,15 @@ impl Server {
 
     /// Computes and sends the diagnostics of every document whose findings are stale.
     fn publish(&mut self, connection: &Connection) -> Result<()> {
-        let stale: Vec<String> = self
+        let mut stale: Vec<String> = self
             .docs
             .docs
             .iter()
             .filter(|(_, d)| d.is_stale())
             .map(|(k, _)| k.clone())
             .collect();
+        // In URI order, so a client sees the same sequence every time.
+        stale.sort();
         for key in stale {
             let config = self
                 .docs

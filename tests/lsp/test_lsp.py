@@ -77,8 +77,15 @@ def offset_pos(text: str, offset: int) -> types.Position:
     return types.Position(line=line, character=len(b) - (b.rfind(b"\n") + 1))
 
 
+async def published(client: LanguageClient, uri: str):
+    """Waits for the diagnostics of `uri`: the server may publish other documents' first."""
+    while uri not in client.diagnostics:
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+
 async def open_doc(client: LanguageClient, path: Path, text: str | None = None):
     uri = path.as_uri()
+    client.diagnostics.pop(uri, None)
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
             text_document=types.TextDocumentItem(
@@ -86,18 +93,19 @@ async def open_doc(client: LanguageClient, path: Path, text: str | None = None):
             )
         )
     )
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    await published(client, uri)
     return uri
 
 
 async def change(client: LanguageClient, uri: str, text: str, version: int):
+    client.diagnostics.pop(uri, None)
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
         )
     )
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    await published(client, uri)
 
 
 def check_json(path: Path) -> list[dict]:
