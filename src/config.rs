@@ -37,6 +37,26 @@ struct File {
     #[serde(default)]
     output: OutputSection,
     scan: Option<ScanSection>,
+    live: Option<LiveSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveSection {
+    #[serde(default)]
+    ignore: Vec<LiveIgnore>,
+}
+
+/// `[[live.ignore]]`, after Argo CD's `ignoreDifferences`: differences `diff --live` finds in
+/// objects of `kind` (and `name`, when given) at or under `path` are not drift.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LiveIgnore {
+    pub kind: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A path as `diff --live` prints it, `.spec.replicas`; an item may be `[*]`.
+    pub path: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -80,6 +100,8 @@ pub struct Config {
     pub output_dir: Option<String>,
     /// Present when maestroc.toml has a `[scan]` table: `check` then scans without `--scan`.
     pub scan: Option<ScanConfig>,
+    /// `[[live.ignore]]`: what `diff --live` does not count as drift.
+    pub live_ignore: Vec<LiveIgnore>,
 }
 
 const LEVELS: &[&str] = &["off", "info", "warning", "error"];
@@ -103,7 +125,7 @@ impl Config {
             if let Some(r) = e.span() {
                 f = f.at(span(r), "here");
             }
-            vec![f.help("maestroc.toml takes [rules] (CODE = \"off|info|warning|error\"), [output] dir = \"…\" and [scan] include = [\"…\"], exclude = [\"…\"], optional-env = [\"…\"]")]
+            vec![f.help("maestroc.toml takes [rules] (CODE = \"off|info|warning|error\"), [output] dir = \"…\", [scan] include = [\"…\"], exclude = [\"…\"], optional-env = [\"…\"] and [[live.ignore]] kind = \"…\", path = \"…\"")]
         })?;
         let mut errors = Vec::new();
         let mut levels = Vec::new();
@@ -187,6 +209,7 @@ impl Config {
                 exclude: s.exclude.into_iter().map(|p| p.into_inner()).collect(),
                 optional_env: s.optional_env,
             }),
+            live_ignore: file.live.map(|l| l.ignore).unwrap_or_default(),
         })
     }
 

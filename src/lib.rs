@@ -20,6 +20,7 @@ pub mod fuzzing;
 pub mod graph;
 pub mod import;
 pub mod lint;
+pub mod live;
 pub mod lsp;
 pub mod model;
 pub mod output;

@@ -304,12 +304,17 @@ fn output_drift(
 }
 
 fn print(format: Format, findings: &[Finding], source: &SourceFile) {
+    print_as("check", format, findings, source);
+}
+
+/// Findings in `format`; the human summary line names `command`.
+pub(super) fn print_as(command: &str, format: Format, findings: &[Finding], source: &SourceFile) {
     let text = match format {
         Format::Human => {
             let mut t = report::human(findings, source, use_color(), super::input::verbose());
             let s = report::summary(findings);
             t.push_str(&format!(
-                "maestroc check: {} error{}, {} warning{}\n",
+                "maestroc {command}: {} error{}, {} warning{}\n",
                 s.errors,
                 if s.errors == 1 { "" } else { "s" },
                 s.warnings,

@@ -1,4 +1,5 @@
 //! `maestroc diff`: a unified diff of what `build` would change in output/. Exit 1 on drift.
+//! With `--live`, the running cluster against the build instead (`live.rs`).
 
 use std::io::{IsTerminal, Write};
 
@@ -11,9 +12,14 @@ use crate::output::{self, Drift};
 pub struct DiffArgs {
     #[command(flatten)]
     pub spec: SpecArgs,
+    #[command(flatten)]
+    pub live: super::live::LiveArgs,
 }
 
 pub fn run(args: &DiffArgs) -> u8 {
+    if args.live.live {
+        return super::live::run(&args.spec.spec, &args.live);
+    }
     let ((_, files), config) = match load_config(&args.spec.spec)
         .and_then(|config| compile_spec(&args.spec.spec, &config).map(|c| (c, config)))
     {

@@ -12,6 +12,7 @@ mod graph;
 mod import;
 mod init;
 mod input;
+mod live;
 mod ports;
 mod render;
 mod secrets;
@@ -44,7 +45,8 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Lint the spec and verify output/ is what it builds; writes nothing.
     Check(check::CheckArgs),
-    /// Show, as a unified diff, what `build` would change in output/.
+    /// Show, as a unified diff, what `build` would change in output/; with --live, how the
+    /// running cluster differs from the build.
     Diff(diff::DiffArgs),
     /// Print one environment's objects as a YAML stream, in apply order (for `kubectl apply -f -`).
     Render(render::RenderArgs),

@@ -23,34 +23,10 @@ pub fn run(args: &RenderArgs) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    // The environments are the directories of output/k8s/, and their files' names sort in
-    // apply order (00-namespace, 01-secrets, 10-<service>, …): the order `build` numbers.
-    let mut envs: Vec<&str> = files
-        .keys()
-        .filter_map(|p| p.strip_prefix("k8s/")?.split_once('/').map(|(e, _)| e))
-        .collect();
-    envs.dedup();
-    let wanted = match (&args.env, envs.as_slice()) {
-        (Some(e), _) => e.as_str(),
-        (None, [only]) => only,
-        (None, _) => {
-            eprintln!(
-                "error: the spec declares several environments; choose one with --env: {}",
-                envs.join(", ")
-            );
-            return EXIT_INPUT;
-        }
+    let wanted = match environment(&files, args.env.as_deref()) {
+        Ok(e) => e,
+        Err(code) => return code,
     };
-    if !envs.contains(&wanted) {
-        let help = crate::spec::did_you_mean(wanted, envs.iter().copied())
-            .map(|s| format!(" (did you mean `{s}`?)"))
-            .unwrap_or_default();
-        eprintln!(
-            "error: no environment `{wanted}`{help}; the spec declares: {}",
-            envs.join(", ")
-        );
-        return EXIT_INPUT;
-    }
     let prefix = format!("k8s/{wanted}/");
     let mut out = std::io::stdout().lock();
     for (_, text) in files
@@ -63,4 +39,38 @@ pub fn run(args: &RenderArgs) -> u8 {
         }
     }
     EXIT_OK
+}
+
+/// The environment a command works on: `wanted`, or the only one the build has; a message
+/// and the exit code when neither names one the spec declares.
+pub(super) fn environment(files: &crate::emit::Files, wanted: Option<&str>) -> Result<String, u8> {
+    // The environments are the directories of output/k8s/, and their files' names sort in
+    // apply order (00-namespace, 01-secrets, 10-<service>, …): the order `build` numbers.
+    let mut envs: Vec<&str> = files
+        .keys()
+        .filter_map(|p| p.strip_prefix("k8s/")?.split_once('/').map(|(e, _)| e))
+        .collect();
+    envs.dedup();
+    let wanted = match (wanted, envs.as_slice()) {
+        (Some(e), _) => e,
+        (None, [only]) => only,
+        (None, _) => {
+            eprintln!(
+                "error: the spec declares several environments; choose one with --env: {}",
+                envs.join(", ")
+            );
+            return Err(EXIT_INPUT);
+        }
+    };
+    if !envs.contains(&wanted) {
+        let help = crate::spec::did_you_mean(wanted, envs.iter().copied())
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        eprintln!(
+            "error: no environment `{wanted}`{help}; the spec declares: {}",
+            envs.join(", ")
+        );
+        return Err(EXIT_INPUT);
+    }
+    Ok(wanted.to_string())
 }

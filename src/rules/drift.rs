@@ -130,4 +130,14 @@ the same drift if it came back.\n\
 Example: the baseline accepts MC203 for `BASE_URL` in frontend.py, and the read was removed.\n\
 Fix: delete the entry, or rewrite the file with `check --write-baseline FILE`.",
     },
+    Rule {
+        code: "MC211",
+        name: "live-drift",
+        severity: Error,
+        summary: "the running cluster differs from what the spec builds",
+        explanation: "What it does: `diff --live` compares the cluster's objects (from `kubectl get -o yaml`, or fetched with kubectl) with the environment's build, as data, after taking out what the API server adds (status, managed fields, allocated IPs and NodePorts, defaults): each changed field, each object missing from the cluster and each object with maestroc's labels that the spec no longer has.\n\
+Why it matters: a port `kubectl edit`ed during an incident, a Deployment scaled by hand or a deleted NetworkPolicy is drift nobody sees until the next apply undoes it — or until it breaks what the spec says is true.\n\
+Example: `Deployment shop/cart: .spec.replicas is 3 in the cluster, 1 in the spec`.\n\
+Fix: apply the spec again (`maestroc render --env ENV | kubectl apply -f -`), or, when the cluster is right, say it in the spec; differences someone else owns (replicas under an HPA, a mesh's injected sidecar) go into `[[live.ignore]]` in maestroc.toml.",
+    },
 ];
