@@ -3,6 +3,7 @@
 
 mod config;
 mod docs;
+mod gitops;
 pub mod graph;
 pub mod helm;
 mod meta;
@@ -53,6 +54,7 @@ pub fn emit_judged(c: &Compiled, judge: bool) -> Result<Files, YamlError> {
             let mut files = Files::new();
             files.insert("docs/PORTS.md".into(), docs::ports(c));
             files.insert("docs/ARCHITECTURE.md".into(), docs::architecture(c));
+            gitops::emit(&c.platform, &mut files)?;
             Ok(files)
         }));
         handles.into_iter().map(|h| joined(h, "output")).collect()

@@ -73,6 +73,8 @@ pub struct Platform {
     /// `pod-security "baseline" [namespace=…]`: the lowest level the team accepts; a final pod
     /// below it is an error (MC501). Without one, a service's `allow`s are its consent.
     pub pod_security: Vec<PodSecurityFloor>,
+    /// `gitops "argocd"|"flux" …`: the delivery objects `build` writes to `output/gitops/`.
+    pub gitops: Vec<GitOps>,
     pub secrets: Vec<Secret>,
     pub services: Vec<Service>,
     pub environments: Vec<Environment>,
@@ -521,6 +523,9 @@ pub struct Environment {
     pub exposure: Option<ExposureSettings>,
     /// `ingress-domain "example.com"`: routes without `host=` are `<service>.<domain>`.
     pub ingress_domain: Option<Spanned<String>>,
+    /// `cluster "https://…"|"name"`: where the GitOps controller deploys this environment (an
+    /// API server URL or a cluster name for Argo CD; a kubeconfig Secret's name for Flux).
+    pub cluster: Option<Spanned<String>>,
     /// `node-cidr "192.168.49.0/24" …`: this cluster's node networks (else the platform's).
     pub node_cidrs: Vec<Spanned<String>>,
 }

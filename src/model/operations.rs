@@ -140,3 +140,35 @@ impl Prometheus {
         (ns, k, v)
     }
 }
+
+/// The GitOps controller that delivers the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitOpsTool {
+    ArgoCd,
+    Flux,
+}
+
+impl GitOpsTool {
+    pub const ALL: [(&'static str, GitOpsTool); 2] =
+        [("argocd", GitOpsTool::ArgoCd), ("flux", GitOpsTool::Flux)];
+}
+
+/// `gitops "argocd"|"flux" repo="…" [revision=] [project=] [path=] [plugin=#true]` on the
+/// platform: `build` writes the controller's objects for every environment to
+/// `output/gitops/` (an Argo CD ApplicationSet; Flux GitRepository and Kustomizations).
+#[derive(Debug, Clone)]
+pub struct GitOps {
+    pub tool: Spanned<GitOpsTool>,
+    /// The repository the spec and its output are committed to.
+    pub repo: Spanned<String>,
+    /// Argo CD's `targetRevision` (default `HEAD`); Flux's branch (default `main`).
+    pub revision: Option<Spanned<String>>,
+    /// Argo CD's project (default `default`).
+    pub project: Option<Spanned<String>>,
+    /// The spec's directory in the repository (default: its root).
+    pub path: Option<Spanned<String>>,
+    /// Argo CD renders the spec itself through the maestroc plugin (gitops/argocd/) instead
+    /// of reading the committed `output/k8s/<env>`.
+    pub plugin: bool,
+    pub span: SourceSpan,
+}

@@ -13,7 +13,7 @@ pub mod cache;
 mod swap;
 
 /// Subdirectories of the output directory that maestroc owns files in.
-const MANAGED_DIRS: &[&str] = &["k8s", "helm", "docs"];
+const MANAGED_DIRS: &[&str] = &["k8s", "helm", "docs", "gitops"];
 
 /// The scope of a whole build: every managed directory.
 pub fn full_scope() -> Vec<String> {

@@ -124,6 +124,7 @@ fn check(p: &Platform, out: &mut Findings) {
         }
     }
     operations::check(p, &services, out);
+    operations::check_gitops(p, out);
     pod::check_short_addresses(p, &services, out);
     for env in &p.environments {
         check_environment(p, env, &services, &keys, out);

@@ -8,7 +8,7 @@ use miette::SourceSpan;
 
 use super::unknown_ref;
 use crate::diagnostic::{Finding, Findings};
-use crate::model::{Exposure, Platform, Service, Spanned};
+use crate::model::{Exposure, GitOps, GitOpsTool, Platform, Service, Spanned};
 use crate::target::Target;
 
 pub(super) fn check(p: &Platform, services: &HashMap<&str, &Service>, out: &mut Findings) {
@@ -182,6 +182,59 @@ fn check_routes(t: &Target<'_>, out: &mut Findings) {
                     claimed.insert(key, (svc, route.span));
                 }
             }
+        }
+    }
+}
+
+/// `gitops`: one node per controller; Argo CD's clusters all URLs or all names (its
+/// ApplicationSet template says `server` or `name` for every environment); Flux's clusters
+/// name the Secret holding each kubeconfig.
+pub(super) fn check_gitops(p: &Platform, out: &mut Findings) {
+    let mut seen: Vec<&GitOps> = Vec::new();
+    for g in &p.gitops {
+        if let Some(first) = seen.iter().find(|f| f.tool.value == g.tool.value) {
+            out.push(
+                Finding::new(
+                    "MC006",
+                    "the platform declares this GitOps controller twice",
+                )
+                .at(g.tool.span, "again here")
+                .also(first.tool.span, "first here")
+                .help("keep one `gitops` node per controller"),
+            );
+        }
+        seen.push(g);
+    }
+    let clusters: Vec<&Spanned<String>> = p
+        .environments
+        .iter()
+        .filter_map(|e| e.cluster.as_ref())
+        .collect();
+    let is_url =
+        |c: &Spanned<String>| c.value.starts_with("https://") || c.value.starts_with("http://");
+    if p.gitops.iter().any(|g| g.tool.value == GitOpsTool::ArgoCd)
+        && let (Some(url), Some(name)) = (
+            clusters.iter().find(|c| is_url(c)),
+            clusters.iter().find(|c| !is_url(c)),
+        )
+    {
+        out.push(
+            Finding::new("MC004", "environments name their clusters both by URL and by name")
+                .at(name.span, "a cluster name")
+                .also(url.span, "an API server URL")
+                .help("Argo CD's ApplicationSet gives every environment the same kind of destination: use URLs everywhere, or the names Argo CD knows the clusters by"),
+        );
+    }
+    if p.gitops.iter().any(|g| g.tool.value == GitOpsTool::Flux) {
+        for c in clusters
+            .iter()
+            .filter(|c| !crate::model::is_dns1123_subdomain(&c.value))
+        {
+            out.push(
+                Finding::new("MC009", format!("`{}` cannot name a Secret", c.value))
+                    .at(c.span, "Flux reads the cluster's kubeconfig from a Secret of this name")
+                    .help("name the Secret in flux-system that holds the cluster's kubeconfig, e.g. `cluster \"prod-kubeconfig\"`"),
+            );
         }
     }
 }

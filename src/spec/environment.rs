@@ -19,6 +19,7 @@ pub(super) const ENVIRONMENT: &[&str] = &[
     "exposure",
     "ingress-domain",
     "node-cidr",
+    "cluster",
 ];
 pub(super) const OVERRIDE: &[&str] = &[
     "replicas",
@@ -45,6 +46,7 @@ pub(super) fn read_environment(node: &KdlNode, out: &mut Findings) -> Option<Env
         exposure: None,
         ingress_domain: None,
         node_cidrs: Vec::new(),
+        cluster: None,
     };
     for child in children(node, ENVIRONMENT, out) {
         if reader::name_of(child) != "service" {
@@ -71,6 +73,9 @@ pub(super) fn read_environment(node: &KdlNode, out: &mut Findings) -> Option<Env
             "service" => env.services.extend(read_override(child, out)),
             "exposure" => env.exposure = operations::read_exposure(child, out),
             "node-cidr" => env.node_cidrs = super::pod::read_cidrs(child, out),
+            "cluster" => {
+                env.cluster = single_string(child, "a cluster (an API server URL or a name)", out)
+            }
             "ingress-domain" => {
                 env.ingress_domain = single_string(child, "a DNS domain", out);
                 if let Some(d) = &env.ingress_domain {

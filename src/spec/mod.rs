@@ -43,6 +43,7 @@ const PLATFORM: &[&str] = &[
     "prometheus",
     "pod-security",
     "node-cidr",
+    "gitops",
 ];
 const DEFAULTS: &[&str] = &[
     "value",
@@ -199,6 +200,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
     let mut prometheus = None;
     let mut pod_security = Vec::new();
     let mut node_cidrs = Vec::new();
+    let mut gitops = Vec::new();
     for child in children(pnode, PLATFORM, out) {
         no_children(child, out);
         match reader::name_of(child) {
@@ -253,6 +255,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
             "prometheus" => prometheus = operations::read_prometheus(child, out),
             "pod-security" => pod_security.extend(read_pod_security(child, out)),
             "node-cidr" => node_cidrs = pod::read_cidrs(child, out),
+            "gitops" => gitops.extend(operations::read_gitops(child, out)),
             _ => {}
         }
     }
@@ -274,6 +277,7 @@ fn read_document(doc: &KdlDocument, out: &mut Findings) -> Option<Platform> {
         prometheus,
         node_cidrs,
         pod_security,
+        gitops,
         secrets,
         services,
         environments,

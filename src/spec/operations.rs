@@ -320,6 +320,59 @@ pub(super) fn read_prometheus(node: &KdlNode, out: &mut Findings) -> Option<Prom
     })
 }
 
+const GITOPS_PROPS: &[&str] = &["repo", "revision", "project", "path", "plugin"];
+
+/// `gitops "argocd"|"flux" repo="…" [revision=…] [project=…] [path=…] [plugin=#true]`.
+pub(super) fn read_gitops(node: &KdlNode, out: &mut Findings) -> Option<GitOps> {
+    no_children(node, out);
+    let r = NodeReader::new(node, 1, GITOPS_PROPS, out);
+    let v = r.string_arg(0, "a GitOps controller", out)?;
+    let Some((_, tool)) = GitOpsTool::ALL.iter().find(|(k, _)| *k == v.value) else {
+        out.push(one_of(
+            &v,
+            "GitOps controller",
+            &GitOpsTool::ALL.map(|(k, _)| k),
+        ));
+        return None;
+    };
+    let Some(repo) = r.string_prop("repo", out) else {
+        out.push(
+            Finding::new("MC005", "`gitops` needs the repository it delivers from")
+                .at(node.span(), "no repo=")
+                .help("e.g. `gitops \"argocd\" repo=\"https://github.com/acme/platform.git\"`"),
+        );
+        return None;
+    };
+    let plugin = r.bool_prop("plugin", out);
+    if let Some(p) = &plugin
+        && p.value
+        && *tool == GitOpsTool::Flux
+    {
+        out.push(
+            Finding::new("MC004", "`plugin=` is an Argo CD setting")
+                .at(p.span, "Flux reads output/k8s/<env>")
+                .help("remove `plugin=#true`, or use `gitops \"argocd\"`"),
+        );
+    }
+    let project = r.string_prop("project", out);
+    if let (Some(p), GitOpsTool::Flux) = (&project, tool) {
+        out.push(
+            Finding::new("MC004", "`project=` is an Argo CD setting")
+                .at(p.span, "Flux has no projects")
+                .help("remove `project=`"),
+        );
+    }
+    Some(GitOps {
+        tool: Spanned::new(*tool, v.span),
+        repo,
+        revision: r.string_prop("revision", out),
+        project,
+        path: r.string_prop("path", out),
+        plugin: plugin.is_some_and(|p| p.value),
+        span: node.span(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_prometheus_duration;
