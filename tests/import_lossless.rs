@@ -108,3 +108,72 @@ fn a_limit_alone_is_also_the_request() {
     assert_eq!(r["limits"]["memory"], "20Mi", "{r}");
     assert_eq!(r["requests"]["memory"], "20Mi", "{r}");
 }
+
+/// Two Deployments that select `app: store` alone, told apart by `role` in their pods, and
+/// Services that narrow to one role each: the rebuilt Services keep their narrower selectors
+/// (a patch may add the pods' own labels to a Service's selector), so no write goes to a
+/// replica; the workloads keep their own immutable selectors.
+#[test]
+fn services_narrower_than_their_workloads_keep_their_selectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import-selectors");
+    let spec = dir.path().join("platform.kdl");
+    let o = maestroc(
+        dir.path(),
+        &[
+            "import",
+            input.to_str().unwrap(),
+            "--spec",
+            spec.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        o.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(maestroc(dir.path(), &["build"]).status.success());
+    let o = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("ecosystem/lossless.py"))
+        .arg(dir.path().join("output"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (r["lost"].as_u64(), r["changed"].as_u64()),
+        (Some(0), Some(0)),
+        "{r}"
+    );
+    assert_eq!(r["missing"], serde_json::json!([]), "{r}");
+    let env_dir = std::fs::read_dir(dir.path().join("output/k8s"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let leader = std::fs::read_to_string(
+        std::fs::read_dir(&env_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().ends_with("-store-leader.yaml"))
+            .unwrap(),
+    )
+    .unwrap();
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_str_multiple(&leader).unwrap();
+    let svc = docs.iter().find(|d| d["kind"] == "Service").unwrap();
+    assert_eq!(svc["spec"]["selector"]["role"], "leader", "{svc}");
+}
+
+/// The same patch adding a label the pods do not carry is refused: the Service would select
+/// nothing, or another workload's pods.
+#[test]
+fn a_service_selector_patch_may_not_reach_beyond_its_pods() {
+    let spec = "platform \"p\" {\n    namespace \"p\"\n}\nservice \"a\" {\n    image \"a:1\"\n    port http 8080\n    label \"role\" \"leader\"\n    patch \"Service\" {\n        spec {\n            selector {\n                role \"replica\"\n            }\n        }\n    }\n}\n";
+    let (_, findings) = maestroc::resolve::compile(spec);
+    assert!(findings.iter().any(|f| f.code() == "MC014"), "{findings:?}");
+    let ok = spec.replace("role \"replica\"", "role \"leader\"");
+    let (compiled, findings) = maestroc::resolve::compile(&ok);
+    assert!(compiled.is_some(), "{findings:?}");
+}

@@ -154,7 +154,9 @@ pub fn apply<T: Serialize + DeserializeOwned>(
         ));
     }
     for inv in INVARIANTS {
-        if original.pointer(inv) != back.pointer(inv) {
+        if original.pointer(inv) != back.pointer(inv)
+            && !(kind == "Service" && inv == "/spec/selector" && narrows(svc, &original, &back))
+        {
             return Err(fail(
                 last,
                 inv,
@@ -168,6 +170,32 @@ pub fn apply<T: Serialize + DeserializeOwned>(
         }
     }
     Ok(typed)
+}
+
+/// Whether a patch of a Service's selector only adds labels the service's own pods carry: it
+/// then selects a subset of its own pods, never another workload's (an adopted Service that
+/// picks the leader out of pods both Deployments label `app: redis`). A Service's selector is
+/// mutable, unlike a workload's.
+fn narrows(svc: &Service, original: &Value, back: &Value) -> bool {
+    let (Some(before), Some(after)) = (
+        original
+            .pointer("/spec/selector")
+            .and_then(Value::as_object),
+        back.pointer("/spec/selector").and_then(Value::as_object),
+    ) else {
+        return false;
+    };
+    let pod_label = |k: &str, v: &Value| {
+        svc.pod
+            .labels
+            .iter()
+            .chain(&svc.pod.selector)
+            .any(|(lk, lv)| lk.value == k && v.as_str() == Some(lv.value.as_str()))
+    };
+    before.iter().all(|(k, v)| after.get(k) == Some(v))
+        && after
+            .iter()
+            .all(|(k, v)| before.get(k) == Some(v) || pod_label(k, v))
 }
 
 /// Whether `value` is a valid `T`: it deserialises, and nothing of it is dropped on the way

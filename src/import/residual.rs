@@ -96,9 +96,26 @@ pub fn residual(input: &Value, built: &Value, skipped: &mut Vec<String>) -> Opti
         let Some(mut d) = diff(k, v, bv) else {
             continue;
         };
+        // A Service's selector is mutable: a patch may narrow it to the pods' own labels
+        // (emit/patch.rs checks that it only adds labels the pods carry).
+        let service = input["kind"] == "Service";
         if let Value::Object(dm) = &mut d {
             for (top, field) in FIXED {
-                if k == top && dm.remove(*field).is_some() {
+                let narrowing = service
+                    && *field == "selector"
+                    && dm
+                        .get("selector")
+                        .and_then(Value::as_object)
+                        .is_some_and(|sel| {
+                            sel.iter().all(|(sk, sv)| {
+                                b.get(k)
+                                    .and_then(|bs| bs.get("selector"))
+                                    .and_then(|bs| bs.get(sk))
+                                    .is_none()
+                                    && !sv.is_null()
+                            })
+                        });
+                if k == top && !narrowing && dm.remove(*field).is_some() {
                     skipped.push(format!("{top}.{field}"));
                 }
             }
