@@ -147,6 +147,22 @@ fn docs(path: &Path) -> Vec<Value> {
     serde_saphyr::from_str_multiple(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The ApplicationSet a successful `gitops_build` wrote, validated against its schema.
+fn valid_appset(dir: &Path, build: &std::process::Output) -> Vec<Value> {
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let appset = docs(&dir.join("output/gitops/argocd/applicationset.yaml"));
+    let o = common::validate_with_schema(
+        "schemas/gitops/applicationset.v1alpha1.schema.json",
+        &appset.iter().collect::<Vec<_>>(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    appset
+}
+
 #[test]
 fn an_applicationset_per_platform_and_flux_kustomizations_per_environment_match_their_schemas() {
     let dir = tempfile::tempdir().unwrap();
@@ -155,17 +171,7 @@ fn an_applicationset_per_platform_and_flux_kustomizations_per_environment_match_
         "    gitops \"argocd\" repo=\"https://github.com/acme/ml.git\" revision=\"main\" project=\"platform\" path=\"deploy\"\n    gitops \"flux\" repo=\"https://github.com/acme/ml.git\" path=\"deploy\"\n",
         ["dev", "prod"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let appset = docs(&dir.path().join("output/gitops/argocd/applicationset.yaml"));
-    let o = common::validate_with_schema(
-        "schemas/gitops/applicationset.v1alpha1.schema.json",
-        &appset.iter().collect::<Vec<_>>(),
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let appset = valid_appset(dir.path(), &out);
     let elements = appset[0]["spec"]["generators"][0]["list"]["elements"]
         .as_array()
         .unwrap();
@@ -206,17 +212,7 @@ fn with_the_plugin_argo_cd_renders_the_spec_on_clusters_by_url() {
         "    gitops \"argocd\" repo=\"https://github.com/acme/ml.git\" plugin=#true\n",
         ["https://10.0.0.1:6443", ""],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let appset = docs(&dir.path().join("output/gitops/argocd/applicationset.yaml"));
-    let o = common::validate_with_schema(
-        "schemas/gitops/applicationset.v1alpha1.schema.json",
-        &appset.iter().collect::<Vec<_>>(),
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let appset = valid_appset(dir.path(), &out);
     let t = &appset[0]["spec"]["template"]["spec"];
     assert_eq!(t["destination"]["server"], "{{.cluster}}");
     assert_eq!(t["source"]["path"], ".");
