@@ -31,20 +31,20 @@ pub struct LiveArgs {
     pub format: Format,
 }
 
-/// The cluster's copy of every kind the build has, labelled as this platform's. One
-/// `kubectl get` per kind, so a kind the cluster does not serve (a ServiceMonitor without
-/// the Prometheus operator) leaves the others readable; its objects are then missing.
-fn fetch(kinds: &[String], platform: &str, context: Option<&str>) -> Result<String, String> {
+/// The cluster's objects of every kind the build has. One `kubectl get` per kind, so a kind
+/// the cluster does not serve (a ServiceMonitor without the Prometheus operator) leaves the
+/// others readable; its objects are then missing. Not selected by maestroc's labels: an
+/// adopted spec may keep the labels the objects had (`managed-by: Helm`), and an object
+/// fetched by label only would then be reported missing. `in_scope` keeps what the build's
+/// namespaces hold.
+fn fetch(kinds: &[String], context: Option<&str>) -> Result<String, String> {
     let mut out = String::new();
     for kind in kinds {
         let mut cmd = Command::new("kubectl");
         if let Some(c) = context {
             cmd.args(["--context", c]);
         }
-        cmd.args(["get", kind, "--all-namespaces", "-o", "yaml", "-l"])
-            .arg(format!(
-                "app.kubernetes.io/managed-by=maestroc,app.kubernetes.io/part-of={platform}"
-            ));
+        cmd.args(["get", kind, "--all-namespaces", "-o", "yaml"]);
         let o = cmd
             .output()
             .map_err(|e| format!("cannot run kubectl: {e}"))?;
@@ -59,6 +59,37 @@ fn fetch(kinds: &[String], platform: &str, context: Option<&str>) -> Result<Stri
         out.push_str(&String::from_utf8_lossy(&o.stdout));
     }
     Ok(out)
+}
+
+/// The cluster's objects that can pair with the build or be its leftovers: those in the
+/// namespaces the build writes to, and cluster-scoped ones (Namespaces) the build names or
+/// this platform labels.
+fn in_scope(
+    cluster: Vec<serde_json::Value>,
+    build: &[serde_json::Value],
+    platform: &str,
+) -> Vec<serde_json::Value> {
+    let keys: std::collections::HashSet<crate::live::Key> =
+        build.iter().filter_map(crate::live::Key::of).collect();
+    let namespaces: std::collections::HashSet<String> = keys
+        .iter()
+        .filter(|k| !k.namespace.is_empty())
+        .map(|k| k.namespace.clone())
+        .collect();
+    cluster
+        .into_iter()
+        .filter(|o| {
+            let Some(k) = crate::live::Key::of(o) else {
+                return false;
+            };
+            if k.namespace.is_empty() {
+                keys.contains(&k)
+                    || o["metadata"]["labels"]["app.kubernetes.io/part-of"] == platform
+            } else {
+                namespaces.contains(&k.namespace)
+            }
+        })
+        .collect()
 }
 
 fn read_from(path: &std::path::Path) -> Result<String, String> {
@@ -127,11 +158,11 @@ pub fn run(spec: &std::path::Path, args: &LiveArgs) -> u8 {
                 .collect();
             kinds.sort();
             kinds.dedup();
-            fetch(&kinds, platform, args.context.as_deref())
+            fetch(&kinds, args.context.as_deref())
         }
     };
     let cluster = match cluster_text.and_then(|t| crate::live::objects(&t)) {
-        Ok(c) => c,
+        Ok(c) => in_scope(c, &build, platform),
         Err(e) => return fail(e),
     };
     let Some(target) = crate::target::Target::all(&compiled.platform)
