@@ -167,3 +167,51 @@ fn a_service_selector_patch_may_not_reach_beyond_its_pods() {
     let (compiled, findings) = maestroc::resolve::compile(&ok);
     assert!(compiled.is_some(), "{findings:?}");
 }
+
+/// A workload's own ServiceAccount with labels and an image pull secret: maestroc builds an
+/// account under the same name, and import carries the rest as a `patch "ServiceAccount"`.
+#[test]
+fn the_workloads_own_service_account_keeps_what_it_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import-accounts");
+    import_and_build_from(&input, dir.path());
+    let spec = std::fs::read_to_string(dir.path().join("platform.kdl")).unwrap();
+    assert!(spec.contains("patch \"ServiceAccount\""), "{spec}");
+    let o = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("ecosystem/lossless.py"))
+        .arg(dir.path().join("output"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (r["lost"].as_u64(), r["changed"].as_u64()),
+        (Some(0), Some(0)),
+        "{r}"
+    );
+}
+
+/// A ServiceAccount patch needs an account of the service's own to patch.
+#[test]
+fn a_service_account_patch_needs_the_services_own_account() {
+    let spec = "platform \"p\" {\n    namespace \"p\"\n}\nservice \"a\" {\n    image \"a:1\"\n    port http 8080\n    patch \"ServiceAccount\" {\n        imagePullSecrets {\n            - {\n                name \"regcred\"\n            }\n        }\n    }\n}\n";
+    let (compiled, findings) = maestroc::resolve::compile(spec);
+    assert!(compiled.is_some(), "{findings:?}");
+    let files = maestroc::emit::emit(&compiled.unwrap()).unwrap();
+    let file = files
+        .iter()
+        .find(|(k, _)| k.ends_with("-a.yaml"))
+        .unwrap()
+        .1;
+    assert!(
+        file.contains("imagePullSecrets:\n- name: regcred"),
+        "{file}"
+    );
+    let existing = spec.replace(
+        "    port http 8080\n",
+        "    port http 8080\n    service-account \"shared\"\n",
+    );
+    let (_, findings) = maestroc::resolve::compile(&existing);
+    assert!(findings.iter().any(|f| f.code() == "MC014"), "{findings:?}");
+}

@@ -265,7 +265,10 @@ fn service_file_into<'a>(
         YamlFile::default()
     };
     if let Some(sa) = service_account(p, svc) {
-        file.push("ServiceAccount", &sa)?;
+        file.push(
+            "ServiceAccount",
+            &patched(t, svc, "ServiceAccount", sa, sink)?,
+        )?;
     }
     let template = pod_template(t, svc, dependencies);
     // The pod before patches is kept only where a patch may change it: elsewhere the final

@@ -1680,7 +1680,12 @@ fn residual_patches(
         .unwrap_or(Value::Null);
     let mut added = vec![0usize; blocks.len()];
     for (i, (w, svc)) in block_docs.iter().enumerate() {
-        for doc in std::iter::once(*w).chain(*svc) {
+        // The ServiceAccount named like the workload: maestroc builds its own under that name.
+        let account = docs.iter().find(|d| {
+            d.value["kind"] == "ServiceAccount"
+                && d.value["metadata"]["name"] == w.value["metadata"]["name"]
+        });
+        for doc in std::iter::once(*w).chain(*svc).chain(account) {
             let kind = doc.value["kind"].as_str().unwrap_or_default().to_string();
             let name = doc.value["metadata"]["name"]
                 .as_str()

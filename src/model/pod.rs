@@ -252,13 +252,14 @@ pub struct Patch {
 
 impl Patch {
     /// The kinds a patch can target: a service's workload and its Service.
-    pub const KINDS: [&'static str; 6] = [
+    pub const KINDS: [&'static str; 7] = [
         "Deployment",
         "StatefulSet",
         "DaemonSet",
         "Job",
         "CronJob",
         "Service",
+        "ServiceAccount",
     ];
 
     /// The span of the patch node that best matches a path of the patched object (list

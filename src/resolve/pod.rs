@@ -223,7 +223,13 @@ pub(super) fn check_patch_kind(svc: &Service, patch: &crate::model::Patch, out: 
     };
     let has_service = svc.workload.value.is_long_running() && !svc.ports.is_empty();
     let kind = patch.kind.value.as_str();
-    if kind == workload || (kind == "Service" && has_service) || svc.is_external() {
+    // Its own ServiceAccount, unless it runs as an existing one.
+    let has_account = svc.pod.service_account.is_none();
+    if kind == workload
+        || (kind == "Service" && has_service)
+        || (kind == "ServiceAccount" && has_account)
+        || svc.is_external()
+    {
         return;
     }
     let emitted = if has_service {
