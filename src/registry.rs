@@ -44,6 +44,18 @@ impl Registry {
             .collect()
     }
 
+    /// Ports an allocation for `project`'s `service/port` may not take: every one the
+    /// registry records — this project's own entries too, until the spec is written (a
+    /// concurrent allocation of the same project may hold one the spec on disk does not show
+    /// yet) — except this very port's own entry.
+    pub fn held_for(&self, project: &str, service: &str, port: &str) -> BTreeSet<u16> {
+        self.allocations
+            .iter()
+            .filter(|a| !(a.project == project && a.service == service && a.port == port))
+            .map(|a| a.node_port)
+            .collect()
+    }
+
     /// This platform's NodePorts (every environment's) replace its entries; other projects'
     /// stay. Returns the ports another project already holds, which are not recorded.
     pub fn record(&mut self, p: &Platform) -> Vec<u16> {
@@ -110,6 +122,17 @@ fn used_node_ports(p: &Platform) -> Vec<(&str, &str, u16)> {
         .into_iter()
         .map(|(s, port, n, _)| (s, port, n))
         .collect()
+}
+
+/// MC109/MC110 (`check`) for the spec at `spec`, when it names a registry; a registry that
+/// cannot be read is its MC090.
+pub fn check_named(p: &Platform, spec: &Path, out: &mut Findings) {
+    if let Some(path) = path_of(p, spec) {
+        match load(&path) {
+            Ok(reg) => check(p, &reg, out),
+            Err(f) => out.push(f),
+        }
+    }
 }
 
 /// The registry file a platform names, resolved against the spec's directory.

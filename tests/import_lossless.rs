@@ -44,18 +44,23 @@ fn import_and_build_from(input: &Path, dir: &Path) {
     );
 }
 
+/// ecosystem/lossless.py's verdict on `output` rebuilding the objects of `input`.
+fn lossless(output: &Path, input: &Path) -> serde_json::Value {
+    let o = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("ecosystem/lossless.py"))
+        .arg(output)
+        .arg(input)
+        .output()
+        .expect("python3 (scripts/setup-tools provides one with PyYAML)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 #[test]
 fn the_imported_spec_builds_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     import_and_build(dir.path());
-    let o = Command::new("python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("ecosystem/lossless.py"))
-        .arg(dir.path().join("output"))
-        .arg(fixture())
-        .output()
-        .expect("python3 (scripts/setup-tools provides one with PyYAML)");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = lossless(&dir.path().join("output"), &fixture());
     assert_eq!(r["objects"], 7, "{r}");
     assert_eq!(r["missing"], serde_json::json!([]), "{r}");
     assert_eq!(
@@ -123,14 +128,7 @@ fn services_narrower_than_their_workloads_keep_their_selectors() {
     let dir = tempfile::tempdir().unwrap();
     let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import-selectors");
     import_and_build_from(&input, dir.path());
-    let o = Command::new("python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("ecosystem/lossless.py"))
-        .arg(dir.path().join("output"))
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = lossless(&dir.path().join("output"), &input);
     assert_eq!(
         (r["lost"].as_u64(), r["changed"].as_u64()),
         (Some(0), Some(0)),
@@ -177,14 +175,7 @@ fn the_workloads_own_service_account_keeps_what_it_says() {
     import_and_build_from(&input, dir.path());
     let spec = std::fs::read_to_string(dir.path().join("platform.kdl")).unwrap();
     assert!(spec.contains("patch \"ServiceAccount\""), "{spec}");
-    let o = Command::new("python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("ecosystem/lossless.py"))
-        .arg(dir.path().join("output"))
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = lossless(&dir.path().join("output"), &input);
     assert_eq!(
         (r["lost"].as_u64(), r["changed"].as_u64()),
         (Some(0), Some(0)),

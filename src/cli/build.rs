@@ -47,25 +47,8 @@ pub fn run(args: &BuildArgs) -> u8 {
     };
     let mut scope = output::full_scope();
     if let Some(env) = &args.env {
-        let names: Vec<&str> = compiled
-            .platform
-            .environments
-            .iter()
-            .map(|e| e.name.value.as_str())
-            .collect();
-        let known = if names.is_empty() {
-            vec!["base"]
-        } else {
-            names
-        };
-        if !known.contains(&env.as_str()) {
-            let hint = crate::spec::did_you_mean(env, known.iter().copied())
-                .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
-            eprintln!(
-                "error: no environment `{env}`{hint}; the spec declares: {}",
-                known.join(", ")
-            );
-            return EXIT_INPUT;
+        if let Err(code) = super::input::target(&compiled.platform, Some(env)) {
+            return code;
         }
         let prefix = format!("k8s/{env}/");
         files.retain(|path, _| path.starts_with(&prefix));

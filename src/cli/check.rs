@@ -110,12 +110,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
         }
         // The shared NodePort registry, when the spec names one.
-        if let Some(path) = crate::registry::path_of(&compiled.platform, &args.spec.spec) {
-            match crate::registry::load(&path) {
-                Ok(reg) => crate::registry::check(&compiled.platform, &reg, &mut findings),
-                Err(f) => findings.push(f),
-            }
-        }
+        crate::registry::check_named(&compiled.platform, &args.spec.spec, &mut findings);
         let spec_dir = match args.spec.spec.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => std::path::PathBuf::from("."),

@@ -2,10 +2,9 @@
 
 use std::io::Write;
 
+use super::EXIT_OK;
 use super::input::{compile_spec, load_config};
-use super::{EXIT_INPUT, EXIT_OK};
 use crate::emit::graph::{self, View};
-use crate::target::Target;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {
@@ -31,19 +30,12 @@ pub fn run(args: &GraphArgs) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let targets = Target::all(&compiled.platform);
+    // Without --env, the graph of every environment.
     let target = match &args.env {
         None => None,
-        Some(name) => match targets.iter().find(|t| t.name() == name) {
-            Some(t) => Some(*t),
-            None => {
-                let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
-                eprintln!(
-                    "error: no environment `{name}`; the spec declares: {}",
-                    names.join(", ")
-                );
-                return EXIT_INPUT;
-            }
+        Some(name) => match super::input::target(&compiled.platform, Some(name)) {
+            Ok(t) => Some(t),
+            Err(code) => return code,
         },
     };
     let view = View {

@@ -94,6 +94,40 @@ pub fn load_config(spec: &Path) -> Result<Config, u8> {
     })
 }
 
+/// The environment a command works on: `wanted`, or the only one the spec has (`base` when
+/// it declares none). A message on stderr and the exit code when neither names one.
+pub fn target<'a>(
+    platform: &'a crate::model::Platform,
+    wanted: Option<&str>,
+) -> Result<crate::target::Target<'a>, u8> {
+    let targets = crate::target::Target::all(platform);
+    let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
+    let wanted = match (wanted, targets.as_slice()) {
+        (Some(w), _) => w,
+        (None, [only]) => return Ok(*only),
+        (None, _) => {
+            eprintln!(
+                "error: the spec declares several environments; choose one with --env: {}",
+                names.join(", ")
+            );
+            return Err(super::EXIT_INPUT);
+        }
+    };
+    targets
+        .iter()
+        .find(|t| t.name() == wanted)
+        .copied()
+        .ok_or_else(|| {
+            let hint = crate::spec::did_you_mean(wanted, names.iter().copied())
+                .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+            eprintln!(
+                "error: no environment `{wanted}`{hint}; the spec declares: {}",
+                names.join(", ")
+            );
+            super::EXIT_INPUT
+        })
+}
+
 /// Files the spec read through a loader, in order, for the build cache's input hash.
 pub type Loaded = std::cell::RefCell<Vec<(String, Result<String, String>)>>;
 

@@ -2,14 +2,12 @@
 //! yaml` stream) or fetched with `kubectl` itself — against the environment's build. Exit 1 on
 //! drift; findings (MC211) in the formats of `check`.
 
-use std::io::Read;
 use std::process::Command;
 
 use super::check::{Format, print_as};
-use super::input::{compile_spec, load_config};
+use super::input::{compile_only, emit_spec, load_config, target};
 use super::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK};
 use crate::diagnostic::Finding;
-use crate::report::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub struct LiveArgs {
@@ -92,20 +90,15 @@ fn in_scope(
         .collect()
 }
 
+/// `--from`: a file, or `-` for stdin, up to the import cap.
 fn read_from(path: &std::path::Path) -> Result<String, String> {
+    let cap = crate::read::MAX_IMPORT_BYTES;
     if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .take(crate::read::MAX_IMPORT_BYTES + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-        if buf.len() as u64 > crate::read::MAX_IMPORT_BYTES {
-            return Err("stdin is larger than the import cap (256 MiB)".into());
-        }
-        return String::from_utf8(buf).map_err(|_| "stdin is not UTF-8".into());
+        return crate::read::capped_from(std::io::stdin().lock(), cap)
+            .and_then(crate::read::utf8)
+            .map_err(|e| format!("cannot read stdin: {e}"));
     }
-    crate::read::capped_text(path, crate::read::MAX_IMPORT_BYTES)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    crate::read::capped_text(path, cap).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 pub fn run(spec: &std::path::Path, args: &LiveArgs) -> u8 {
@@ -113,17 +106,17 @@ pub fn run(spec: &std::path::Path, args: &LiveArgs) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let (compiled, files) = match compile_spec(spec, &config) {
+    let (compiled, source, _) = match compile_only(spec, &config) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let env = match super::render::environment(&files, args.env.as_deref()) {
-        Ok(e) => e,
+    let files = match emit_spec(&compiled, &source) {
+        Ok(f) => f,
         Err(code) => return code,
     };
-    let source = match super::input::read_spec(spec) {
-        Ok(s) => s,
-        Err(_) => SourceFile::new(spec.display().to_string(), ""),
+    let target = match target(&compiled.platform, args.env.as_deref()) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
     let fail = |msg: String| {
         print_as(
@@ -134,12 +127,7 @@ pub fn run(spec: &std::path::Path, args: &LiveArgs) -> u8 {
         );
         EXIT_INPUT
     };
-    let prefix = format!("k8s/{env}/");
-    let build_text: String = files
-        .range(prefix.clone()..)
-        .take_while(|(p, _)| p.starts_with(&prefix))
-        .map(|(_, t)| t.as_str())
-        .collect();
+    let build_text: String = crate::emit::environment_files(&files, target.name()).collect();
     let build = match crate::live::objects(&build_text) {
         Ok(b) => b,
         Err(e) => return fail(format!("the build does not read back: {e}")),
@@ -164,12 +152,6 @@ pub fn run(spec: &std::path::Path, args: &LiveArgs) -> u8 {
     let cluster = match cluster_text.and_then(|t| crate::live::objects(&t)) {
         Ok(c) => in_scope(c, &build, platform),
         Err(e) => return fail(e),
-    };
-    let Some(target) = crate::target::Target::all(&compiled.platform)
-        .into_iter()
-        .find(|t| t.name() == env)
-    else {
-        return fail(format!("no environment `{env}`"));
     };
     let drift = crate::live::compare(&build, &cluster, platform, &config.live_ignore);
     let findings: Vec<Finding> = drift

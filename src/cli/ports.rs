@@ -198,17 +198,10 @@ fn allocate(args: &PortsArgs, service: &str, port: &str) -> u8 {
             Err(code) => return code,
         };
     let p = &compiled.platform;
-    // Every port the registry records is taken — this project's own entries too, until the
-    // spec is written: a concurrent allocation of the same project may hold one the spec on
-    // disk does not show yet. Only this very port's entry is its own to reuse.
     let held = shared
         .as_ref()
         .map_or_else(Default::default, |(_, _, reg)| {
-            reg.allocations
-                .iter()
-                .filter(|a| !(a.project == p.name.value && a.service == service && a.port == port))
-                .map(|a| a.node_port)
-                .collect()
+            reg.held_for(&p.name.value, service, port)
         });
     match allocate_node_port(&source.text, p, service, port, &held) {
         Ok(Allocation::Done { text, node_port }) => {

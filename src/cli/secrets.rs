@@ -13,7 +13,6 @@ use std::path::PathBuf;
 use super::input::{compile_spec, load_config, print_finding};
 use super::{EXIT_INPUT, EXIT_OK};
 use crate::diagnostic::Finding;
-use crate::target::Target;
 
 #[derive(Debug, clap::Args)]
 pub struct SecretsArgs {
@@ -105,17 +104,11 @@ pub fn run(args: &SecretsArgs) -> u8 {
             return EXIT_INPUT;
         }
     }
-    let targets = Target::all(p);
-    let wanted = args.env.as_deref().unwrap_or("base");
-    let Some(t) = targets.iter().find(|t| t.name() == wanted) else {
-        let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
-        eprintln!(
-            "error: no environment `{wanted}`; the spec declares: {}",
-            names.join(", ")
-        );
-        return EXIT_INPUT;
+    let t = match super::input::target(p, Some(args.env.as_deref().unwrap_or("base"))) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
-    match crate::emit::secrets::filled(t, &values) {
+    match crate::emit::secrets::filled(&t, &values) {
         Ok(yaml) => {
             let _ = std::io::stdout().write_all(yaml.as_bytes());
             EXIT_OK

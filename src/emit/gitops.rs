@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::Files;
 use super::yaml::{YamlError, YamlFile};
-use crate::model::{GitOps, GitOpsTool, Platform};
+use crate::model::{GitOps, GitOpsTool, Platform, is_api_server_url};
 use crate::target::Target;
 
 /// Where Argo CD's and Flux's own objects live.
@@ -43,7 +43,7 @@ fn by_server(p: &Platform) -> bool {
     p.environments
         .iter()
         .filter_map(|e| e.cluster.as_ref())
-        .all(|c| c.value.starts_with("https://") || c.value.starts_with("http://"))
+        .all(|c| is_api_server_url(&c.value))
 }
 
 fn application_set(p: &Platform, g: &GitOps) -> Value {

@@ -66,6 +66,16 @@ pub fn emit_judged(c: &Compiled, judge: bool) -> Result<Files, YamlError> {
     Ok(files)
 }
 
+/// One environment's files (`k8s/<env>/…`), in apply order: their names sort as `build`
+/// numbers them (00-namespace, 01-secrets, 10-<service>, …).
+pub fn environment_files<'a>(files: &'a Files, env: &str) -> impl Iterator<Item = &'a str> {
+    let prefix = format!("k8s/{env}/");
+    files
+        .range(prefix.clone()..)
+        .take_while(move |(p, _)| p.starts_with(&prefix))
+        .map(|(_, text)| text.as_str())
+}
+
 /// The result of an emitter thread; a thread that panicked is an error about `what`.
 pub(crate) fn joined<T>(
     handle: std::thread::ScopedJoinHandle<'_, Result<T, YamlError>>,

@@ -96,26 +96,14 @@ pub fn residual(input: &Value, built: &Value, skipped: &mut Vec<String>) -> Opti
         let Some(mut d) = diff(k, v, bv) else {
             continue;
         };
-        // A Service's selector is mutable: a patch may narrow it to the pods' own labels
-        // (emit/patch.rs checks that it only adds labels the pods carry).
-        let service = input["kind"] == "Service";
         if let Value::Object(dm) = &mut d {
+            // A Service's selector is mutable: a patch may narrow it to the pods' own labels
+            // (emit/patch.rs checks that it only adds labels the pods carry).
+            let narrowing =
+                input["kind"] == "Service" && only_adds(dm.get("selector"), &bv["selector"]);
             for (top, field) in FIXED {
-                let narrowing = service
-                    && *field == "selector"
-                    && dm
-                        .get("selector")
-                        .and_then(Value::as_object)
-                        .is_some_and(|sel| {
-                            sel.iter().all(|(sk, sv)| {
-                                b.get(k)
-                                    .and_then(|bs| bs.get("selector"))
-                                    .and_then(|bs| bs.get(sk))
-                                    .is_none()
-                                    && !sv.is_null()
-                            })
-                        });
-                if k == top && !narrowing && dm.remove(*field).is_some() {
+                let carried = *field == "selector" && narrowing;
+                if k == top && !carried && dm.remove(*field).is_some() {
                     skipped.push(format!("{top}.{field}"));
                 }
             }
@@ -144,6 +132,14 @@ pub fn residual(input: &Value, built: &Value, skipped: &mut Vec<String>) -> Opti
         out.insert(k.clone(), d);
     }
     (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// Whether `diff` (what a built map lacks) only adds keys the built map does not have.
+fn only_adds(diff: Option<&Value>, built: &Value) -> bool {
+    diff.and_then(Value::as_object).is_some_and(|d| {
+        d.iter()
+            .all(|(k, v)| built.get(k).is_none() && !v.is_null())
+    })
 }
 
 /// What `built` lacks of `input` at key `key`, shaped as a patch; None when nothing.

@@ -10,8 +10,13 @@ use crate::diagnostic::Fix;
 use crate::model::Platform;
 
 /// A fix as an edit: (title, new text of the whole document). The caller turns the new text
-/// into the one minimal edit.
-pub fn apply(fix: &Fix, text: &str, spec: Option<&Path>) -> Option<(String, String)> {
+/// into the one minimal edit. `model` is the model of `text` when it parses.
+pub fn apply(
+    fix: &Fix,
+    text: &str,
+    spec: Option<&Path>,
+    model: Option<&Platform>,
+) -> Option<(String, String)> {
     match fix {
         Fix::Replace { span, was, with } => {
             let r = span.offset()..span.offset() + span.len();
@@ -27,11 +32,8 @@ pub fn apply(fix: &Fix, text: &str, spec: Option<&Path>) -> Option<(String, Stri
             new.insert_str(end, " reason=\"TODO: why this is needed\"");
             Some(("Add reason=\"…\"".to_string(), new))
         }
-        Fix::AddDependsOn { service, on } => {
-            let p = crate::spec::parse(text).platform?;
-            add_depends_on(&p, text, service, on)
-                .map(|new| (format!("Add `depends-on {on}` to `{service}`"), new))
-        }
+        Fix::AddDependsOn { service, on } => add_depends_on(model?, text, service, on)
+            .map(|new| (format!("Add `depends-on {on}` to `{service}`"), new)),
         Fix::AllocateNodePort { service, port } => {
             allocate(text, spec, service, port).map(|(n, new)| {
                 (
@@ -84,21 +86,15 @@ fn add_depends_on(p: &Platform, text: &str, service: &str, on: &str) -> Option<S
 }
 
 /// `ports allocate` in the editor: drop the colliding `node-port=` and give the port the
-/// lowest one nothing uses — this spec, its environments, nor (when the spec names one) the
-/// shared registry's other projects.
+/// lowest one nothing uses — this spec, its environments, nor (when the spec names one) any
+/// entry of the shared registry but this port's own, as `ports allocate` decides.
 fn allocate(text: &str, spec: Option<&Path>, service: &str, port: &str) -> Option<(u16, String)> {
     let (_, released) = crate::edit::release_node_port(text, service, port).ok()?;
     let p = crate::spec::parse(&released).platform?;
     let held = spec
         .and_then(|s| crate::registry::path_of(&p, s))
         .and_then(|path| crate::registry::load(&path).ok())
-        .map(|reg| {
-            reg.allocations
-                .iter()
-                .filter(|a| a.project != p.name.value)
-                .map(|a| a.node_port)
-                .collect()
-        })
+        .map(|reg| reg.held_for(&p.name.value, service, port))
         .unwrap_or_default();
     match crate::edit::allocate_node_port(&released, &p, service, port, &held).ok()? {
         crate::edit::Allocation::Done { text, node_port } => Some((node_port, text)),
@@ -110,6 +106,10 @@ fn allocate(text: &str, spec: Option<&Path>, service: &str, port: &str) -> Optio
 mod tests {
     use super::*;
 
+    fn model() -> Option<Platform> {
+        crate::spec::parse(SPEC).platform
+    }
+
     const SPEC: &str = "platform \"p\" {\n    namespace \"n\"\n    node-ports 30000 30010\n}\nservice \"a\" {\n    image \"a:1\"\n    port http 80 node-port=30000\n    allow \"root\" // legacy\n}\nservice \"b\" {\n    image \"b:1\"\n    port http 80 node-port=30000\n}\n";
 
     #[test]
@@ -118,7 +118,7 @@ mod tests {
             service: "b".into(),
             on: "a".into(),
         };
-        let (_, new) = apply(&fix, SPEC, None).expect("applies");
+        let (_, new) = apply(&fix, SPEC, None, model().as_ref()).expect("applies");
         assert!(
             new.contains("service \"b\" {\n    depends-on a\n    image \"b:1\""),
             "{new}"
@@ -131,7 +131,7 @@ mod tests {
         let fix = Fix::AddReason {
             node: SourceSpan::new(at.into(), "allow \"root\" // legacy".len()),
         };
-        let (_, new) = apply(&fix, SPEC, None).expect("applies");
+        let (_, new) = apply(&fix, SPEC, None, model().as_ref()).expect("applies");
         assert!(
             new.contains("allow \"root\" reason=\"TODO: why this is needed\" // legacy"),
             "{new}"
@@ -144,7 +144,7 @@ mod tests {
             service: "b".into(),
             port: "http".into(),
         };
-        let (title, new) = apply(&fix, SPEC, None).expect("applies");
+        let (title, new) = apply(&fix, SPEC, None, model().as_ref()).expect("applies");
         assert!(title.contains("30001"), "{title}");
         assert!(
             new.contains("service \"b\" {\n    image \"b:1\"\n    port http 80 node-port=30001"),
@@ -164,6 +164,6 @@ mod tests {
             was: "nope".into(),
             with: "{X}".into(),
         };
-        assert!(apply(&fix, SPEC, None).is_none());
+        assert!(apply(&fix, SPEC, None, model().as_ref()).is_none());
     }
 }

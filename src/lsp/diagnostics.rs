@@ -39,14 +39,9 @@ pub fn spec_findings(text: &str, spec: Option<&Path>, config: &Config) -> Vec<Fi
         None => &no_files,
     };
     let (compiled, mut findings) = crate::resolve::compile_from(text, config, loader);
-    if let (Some(c), Some(spec)) = (&compiled, spec)
-        && let Some(path) = crate::registry::path_of(&c.platform, spec)
-    {
+    if let (Some(c), Some(spec)) = (&compiled, spec) {
         let mut more = crate::diagnostic::Findings::default();
-        match crate::registry::load(&path) {
-            Ok(reg) => crate::registry::check(&c.platform, &reg, &mut more),
-            Err(f) => more.push(f),
-        }
+        crate::registry::check_named(&c.platform, spec, &mut more);
         findings.extend(config.apply(more));
     }
     findings.into_sorted()

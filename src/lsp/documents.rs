@@ -156,6 +156,28 @@ impl Documents {
             .map(|d| d.text.clone())
     }
 
+    /// The document at `key` opened or changed: when it is a `maestroc.toml`, the specs beside
+    /// it need their findings again.
+    pub fn touched(&mut self, key: &str) {
+        let config_dir = self
+            .docs
+            .get(key)
+            .filter(|d| d.kind == Kind::Config)
+            .map(|d| d.dir().map(Path::to_path_buf));
+        if let Some(dir) = config_dir {
+            self.config_changed(dir.as_deref());
+        }
+    }
+
+    /// The document at `key`, its current version's findings computed with the configuration
+    /// that applies to it.
+    pub fn analyzed(&mut self, key: &str) -> Option<&mut Doc> {
+        let config = self.docs.get(key).and_then(|d| self.config_text(d.dir()));
+        let doc = self.docs.get_mut(key)?;
+        doc.analyze(config.as_deref());
+        Some(doc)
+    }
+
     /// A `maestroc.toml` changed: the specs beside it need their findings again.
     pub fn config_changed(&mut self, dir: Option<&Path>) {
         for d in self.docs.values_mut() {

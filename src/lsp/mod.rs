@@ -155,9 +155,10 @@ impl Server {
             DidOpenTextDocument::METHOD => {
                 let p: lsp_types::DidOpenTextDocumentParams = serde_json::from_value(n.params)?;
                 let d = p.text_document;
-                let doc = Doc::new(d.uri.clone(), d.text, d.version, self.encoding);
-                self.opened_or_changed(&doc);
-                self.docs.docs.insert(d.uri.as_str().to_string(), doc);
+                let key = d.uri.as_str().to_string();
+                let doc = Doc::new(d.uri, d.text, d.version, self.encoding);
+                self.docs.docs.insert(key.clone(), doc);
+                self.docs.touched(&key);
             }
             DidChangeTextDocument::METHOD => {
                 let p: lsp_types::DidChangeTextDocumentParams = serde_json::from_value(n.params)?;
@@ -169,10 +170,7 @@ impl Server {
                 if let Some(doc) = self.docs.docs.get_mut(&key) {
                     doc.replace(change.text, p.text_document.version, self.encoding);
                 }
-                if let Some(doc) = self.docs.docs.remove(&key) {
-                    self.opened_or_changed(&doc);
-                    self.docs.docs.insert(key, doc);
-                }
+                self.docs.touched(&key);
             }
             DidSaveTextDocument::METHOD => {
                 // Files the spec names (`patch file=`) may have changed with it.
@@ -196,12 +194,6 @@ impl Server {
         Ok(())
     }
 
-    fn opened_or_changed(&mut self, doc: &Doc) {
-        if doc.kind == Kind::Config {
-            self.docs.config_changed(doc.dir());
-        }
-    }
-
     /// Computes and sends the diagnostics of every document whose findings are stale.
     fn publish(&mut self, connection: &Connection) -> Result<()> {
         let mut stale: Vec<String> = self
@@ -214,15 +206,9 @@ impl Server {
         // In URI order, so a client sees the same sequence every time.
         stale.sort();
         for key in stale {
-            let config = self
-                .docs
-                .docs
-                .get(&key)
-                .and_then(|d| self.docs.config_text(d.dir()));
-            let Some(doc) = self.docs.docs.get_mut(&key) else {
+            let Some(doc) = self.docs.analyzed(&key) else {
                 continue;
             };
-            doc.analyze(config.as_deref());
             let diags = doc
                 .findings()
                 .iter()

@@ -140,13 +140,13 @@ fn completion(server: &mut Server, req: Request) -> Answer {
 
 fn code_actions(server: &mut Server, req: Request) -> Answer {
     let p: lsp_types::CodeActionParams = params(req)?;
-    let config = {
-        let d = doc(server, &p.text_document)?;
-        let dir = d.dir().map(std::path::Path::to_path_buf);
-        server.docs.config_text(dir.as_deref())
-    };
-    let doc = doc(server, &p.text_document)?;
-    doc.analyze(config.as_deref());
+    let uri = p.text_document.uri.as_str();
+    let doc = server
+        .docs
+        .analyzed(uri)
+        .ok_or_else(|| format!("{uri} is not open"))?;
+    let model = doc.model();
+    let model = model.as_ref().map(|m| &m.0);
     let start = doc.lines.offset(&doc.text, p.range.start);
     let end = doc.lines.offset(&doc.text, p.range.end);
     let mut actions = Vec::new();
@@ -154,7 +154,8 @@ fn code_actions(server: &mut Server, req: Request) -> Answer {
         if span.end < start || span.start > end {
             continue;
         }
-        let Some((title, new)) = super::actions::apply(fix, &doc.text, doc.path.as_deref()) else {
+        let Some((title, new)) = super::actions::apply(fix, &doc.text, doc.path.as_deref(), model)
+        else {
             continue;
         };
         let edit = edit_between(&doc.text, &new, &doc.lines);

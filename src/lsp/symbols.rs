@@ -10,7 +10,7 @@ use std::ops::Range;
 use miette::SourceSpan;
 
 use crate::model::{
-    EnvFromSource, EnvValue, EnvVar, HealthCheck, Platform, Service, Spanned, VolumeSource,
+    EnvFromSource, EnvValue, EnvVar, Health, Platform, Service, Spanned, VolumeSource,
     placeholders, service_keys,
 };
 
@@ -118,14 +118,8 @@ impl Index {
         let port_ref = |ix: &mut Index, p: &Spanned<String>| {
             ix.add(Symbol::Port(name.clone(), p.value.clone()), p.span, false);
         };
-        if let Some(h) = &svc.health {
-            match &h.check {
-                HealthCheck::Http { port, .. }
-                | HealthCheck::Grpc { port }
-                | HealthCheck::Tcp { port } => port_ref(self, port),
-                #[allow(unreachable_patterns)]
-                _ => {}
-            }
+        if let Some(port) = svc.health.as_ref().and_then(Health::port) {
+            port_ref(self, port);
         }
         for r in &svc.ops.ingress {
             port_ref(self, &r.port);

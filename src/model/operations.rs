@@ -153,6 +153,12 @@ impl GitOpsTool {
         [("argocd", GitOpsTool::ArgoCd), ("flux", GitOpsTool::Flux)];
 }
 
+/// Whether an environment's `cluster` is an API server URL (Argo CD's `destination.server`)
+/// rather than a name (its `destination.name`, or Flux's kubeconfig Secret).
+pub fn is_api_server_url(cluster: &str) -> bool {
+    cluster.starts_with("https://") || cluster.starts_with("http://")
+}
+
 /// `gitops "argocd"|"flux" repo="…" [revision=] [project=] [path=] [plugin=#true]` on the
 /// platform: `build` writes the controller's objects for every environment to
 /// `output/gitops/` (an Argo CD ApplicationSet; Flux GitRepository and Kustomizations).

@@ -251,7 +251,8 @@ pub struct Patch {
 }
 
 impl Patch {
-    /// The kinds a patch can target: a service's workload and its Service.
+    /// The kinds a patch can target: a service's workload, its Service and its own
+    /// ServiceAccount.
     pub const KINDS: [&'static str; 7] = [
         "Deployment",
         "StatefulSet",

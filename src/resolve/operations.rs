@@ -210,8 +210,7 @@ pub(super) fn check_gitops(p: &Platform, out: &mut Findings) {
         .iter()
         .filter_map(|e| e.cluster.as_ref())
         .collect();
-    let is_url =
-        |c: &Spanned<String>| c.value.starts_with("https://") || c.value.starts_with("http://");
+    let is_url = |c: &Spanned<String>| crate::model::is_api_server_url(&c.value);
     if p.gitops.iter().any(|g| g.tool.value == GitOpsTool::ArgoCd)
         && let (Some(url), Some(name)) = (
             clusters.iter().find(|c| is_url(c)),
