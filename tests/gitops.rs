@@ -34,6 +34,11 @@ fn generate(dir: &Path, env: Option<&str>) -> std::process::Output {
         .arg(script)
         .current_dir(dir)
         .env("PATH", path)
+        // What Argo CD's cmp-server sets beside the Application's plugin env.
+        .env("ARGOCD_APP_NAME", "ml-platform")
+        .env("ARGOCD_APP_NAMESPACE", "mlops")
+        .env("ARGOCD_APP_REVISION", "0123456789abcdef")
+        .env("ARGOCD_APP_SOURCE_PATH", ".")
         .env_remove("ARGOCD_ENV_MAESTROC_ENV");
     if let Some(e) = env {
         cmd.env("ARGOCD_ENV_MAESTROC_ENV", e);
@@ -66,7 +71,30 @@ fn the_plugin_generates_what_render_prints() {
         let render = common::maestroc(dir.path(), &["render", "--env", env]);
         assert!(!out.stdout.is_empty());
         assert_eq!(out.stdout, render.stdout, "{env}");
+        // Argo CD parses stdout as manifests: nothing but YAML documents on it.
+        let docs: Vec<Value> =
+            serde_saphyr::from_str_multiple(&String::from_utf8_lossy(&out.stdout)).unwrap();
+        assert!(docs.iter().all(|d| d["kind"].is_string()), "{env}");
     }
+    // A broken spec: a non-zero exit, nothing on stdout, the finding on stderr.
+    let broken = tempfile::tempdir().unwrap();
+    std::fs::write(
+        broken.path().join("platform.kdl"),
+        "platform \"p\" {\n    namespace \"p\"\n",
+    )
+    .unwrap();
+    let out = generate(broken.path(), Some("base"));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("MC001") && err.contains("platform.kdl"),
+        "{err}"
+    );
     // Two environments and none chosen: Argo CD shows the error, nothing is applied.
     let out = generate(dir.path(), None);
     assert_eq!(out.status.code(), Some(2));
