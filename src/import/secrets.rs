@@ -1,0 +1,167 @@
+//! Credentials: the input's Secrets (and ExternalSecrets) become `secret` declarations — names
+//! and keys, never values; a credential found in a literal env value becomes a key of the
+//! workload's own `<name>-env` secret, its value written to the git-ignored values file beside
+//! the spec that `maestroc secrets --from` reads back.
+
+use std::collections::BTreeMap;
+
+use super::kdl_out::{Block, quote};
+use super::read::Doc;
+use super::{Imported, SECRETS_FILE};
+use crate::diagnostic::Finding;
+
+/// A credential's value as the input said it, and where.
+pub(super) struct Value {
+    pub secret: String,
+    pub key: String,
+    pub value: String,
+    pub file: usize,
+    pub line: usize,
+}
+
+#[derive(Default)]
+pub(super) struct Secrets {
+    /// Secret name → keys in the order first seen.
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// An ExternalSecret's store and path: the spec's `store`.
+    stores: BTreeMap<String, (String, String)>,
+    values: Vec<Value>,
+}
+
+impl Secrets {
+    /// The Secrets and ExternalSecrets of the input, by name and key; values are never read.
+    pub fn of(docs: &[Doc]) -> Self {
+        let mut out = Secrets::default();
+        for d in docs
+            .iter()
+            .filter(|d| matches!(d.kind(), "Secret" | "ExternalSecret"))
+        {
+            let name = d.name();
+            for field in ["data", "stringData"] {
+                for k in d.value[field]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, _)| k)
+                {
+                    out.add_key(name, k);
+                }
+            }
+            // maestroc's value-less Secrets and ExternalSecrets list their keys.
+            if let Some(keys) =
+                d.value["metadata"]["annotations"]["maestroc.dev/required-keys"].as_str()
+            {
+                for k in keys.split(',') {
+                    out.add_key(name, k);
+                }
+            }
+            for item in d.value["spec"]["data"].as_array().into_iter().flatten() {
+                if let Some(k) = item["secretKey"].as_str() {
+                    out.add_key(name, k);
+                }
+            }
+            if let (Some(store), Some(path)) = (
+                d.value["spec"]["secretStoreRef"]["name"].as_str(),
+                d.value["spec"]["data"][0]["remoteRef"]["key"].as_str(),
+            ) {
+                out.stores
+                    .insert(name.to_string(), (store.to_string(), path.to_string()));
+            }
+        }
+        out
+    }
+
+    pub fn add_key(&mut self, name: &str, key: &str) {
+        let keys = self.keys.entry(name.to_string()).or_default();
+        if !key.is_empty() && !keys.iter().any(|k| k == key) {
+            keys.push(key.to_string());
+        }
+    }
+
+    /// Whether the input names any key of this secret (else it is not declared: MC005).
+    pub fn has_keys(&self, name: &str) -> bool {
+        self.keys.get(name).is_some_and(|k| !k.is_empty())
+    }
+
+    /// A credential found in workload `w`'s env: a key of its own `<name>-env` secret, the
+    /// value kept for the values file. Returns the spec's `env` line.
+    pub fn credential(&mut self, w: &Doc, env: &str, value: &str) -> String {
+        let secret = format!("{}-env", w.name());
+        self.add_key(&secret, env);
+        self.values.push(Value {
+            secret: secret.clone(),
+            key: env.to_string(),
+            value: value.to_string(),
+            file: w.file,
+            line: w.line,
+        });
+        format!(
+            "env {} secret={} key={}",
+            quote(env),
+            quote(&secret),
+            quote(env)
+        )
+    }
+
+    /// The `secret` declarations, each a block.
+    pub fn blocks(&self) -> Vec<Block> {
+        // A secret whose keys the input never names is not declared (MC005): whatever uses it
+        // is carried by the residual patch.
+        self.keys
+            .iter()
+            .filter(|(_, k)| !k.is_empty())
+            .map(|(name, keys)| {
+                let mut b = Block::new(format!("secret {}", quote(name)));
+                b.line(format!(
+                    "key {}",
+                    keys.iter().map(|k| quote(k)).collect::<Vec<_>>().join(" ")
+                ));
+                if let Some((store, path)) = self.stores.get(name) {
+                    b.line(format!("store {} path={}", quote(store), quote(path)));
+                }
+                b
+            })
+            .collect()
+    }
+
+    /// The values file (`secret.key=value` lines), added to what import writes, and what the
+    /// summary says of it.
+    pub fn write(&self, inputs: &[(String, String)], imported: &mut Imported) {
+        if self.values.is_empty() {
+            return;
+        }
+        let mut text = String::from(
+            "# Credentials `maestroc import` found in the input, as `secret.key=value` lines for\n\
+             # `maestroc secrets --from`. Keep this file out of Git; put the values in your store.\n",
+        );
+        for v in &self.values {
+            if v.value.contains('\n') {
+                imported.findings.push(
+                    Finding::new(
+                        "MC301",
+                        format!(
+                            "{} of secret `{}` spans lines: its value is not in the values file",
+                            v.key, v.secret
+                        ),
+                    )
+                    .in_file(inputs[v.file].0.clone(), v.line, 1)
+                    .help("put it into the secret store by hand"),
+                );
+                continue;
+            }
+            text.push_str(&format!("{}.{}={}\n", v.secret, v.key, v.value));
+        }
+        imported.files.push((SECRETS_FILE.to_string(), text));
+        let mut f = Finding::new(
+            "MC301",
+            format!(
+                "{} credential(s) in the input became secret keys; their values are in the values file beside the spec",
+                self.values.len()
+            ),
+        )
+        .help("import added it to the .gitignore beside the spec; move the values into your secret store, and use `maestroc secrets --from` for a development cluster");
+        // What import did, not drift in the input.
+        f.severity = crate::diagnostic::Severity::Warning;
+        imported.findings.push(f);
+    }
+}
