@@ -1,7 +1,7 @@
 //! The real `pre-commit` (installed by scripts/setup-tools) runs this repository's hooks on a
 //! throwaway repository: `maestroc-check` passes on a clean platform and fails on a NodePort
 //! collision; `maestroc-fmt` fails on an unformatted spec and rewrites it. (try-repo sees only
-//! files git tracks: stage new files before running this test locally.) Slow the first time (pre-commit builds maestroc with `cargo install`);
+//! files git tracks: stage new files before running this test locally.) Slow the first time (pre-commit builds maestroc with `cargo install`, unoptimised here);
 //! the build directory is kept under target/ so later runs are incremental.
 
 use std::path::Path;
@@ -27,6 +27,10 @@ fn try_repo(dir: &Path, hook: &str) -> Output {
         .current_dir(dir)
         .env("PRE_COMMIT_HOME", root.join("target/pre-commit-home"))
         .env("CARGO_TARGET_DIR", root.join("target/pre-commit-build"))
+        // The hook's `cargo install` builds in release; what this test checks is the hooks'
+        // wiring, not the binary's speed, and an unoptimised build takes a fraction of the
+        // time on CI's two cores.
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         .env("NO_COLOR", "1")
         .output()
         .expect("pre-commit not found: run the tests with `bash scripts/test`")
