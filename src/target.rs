@@ -12,9 +12,10 @@ use crate::model::{
 pub const FALLBACK_RESOURCES: [&str; 4] = ["100m", "128Mi", "500m", "512Mi"];
 
 /// cpu, memory, cpu limit and memory limit: each as given, else the fallback — but never a
-/// request above its limit, which the API server refuses. A limit given alone is also the
-/// request (as the API server defaults it); a request given alone above the fallback limit
-/// is also the limit.
+/// request above its limit, which the API server refuses: a limit given alone below the
+/// fallback request is also the request (as the API server would default it); a request given
+/// alone above the fallback limit is also the limit. (`import` writes a limit given alone as
+/// the request too, so adopting keeps what the scheduler reserves.)
 pub fn with_fallbacks(given: &Resources, span: miette::SourceSpan) -> [Spanned<String>; 4] {
     let [cpu, memory, cpu_limit, memory_limit] = FALLBACK_RESOURCES;
     let above = crate::spec::quantity::exceeds;

@@ -206,3 +206,260 @@ fn a_service_account_patch_needs_the_services_own_account() {
     let (_, findings) = maestroc::resolve::compile(&existing);
     assert!(findings.iter().any(|f| f.code() == "MC014"), "{findings:?}");
 }
+
+// The property (#21's invariant 2) on platforms nobody wrote by hand: generated valid
+// Deployments and StatefulSets (sidecars, odd names, no declared port, probes of each kind,
+// liveness apart from readiness, env from a ConfigMap key and whole, a memory limit alone,
+// memory-backed emptyDirs, ConfigMap `items` and `subPath` mounts) with Services named like
+// and unlike their workloads, second Services, ConfigMaps → import → build ⊇ input as data.
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+/// One generated workload: a name and a set of shape flags.
+#[derive(Debug, Clone)]
+struct Shape {
+    name: usize,
+    flags: u32,
+    probe: u8,
+    service: u8,
+}
+
+const NAMES: &[&str] = &["api", "cart-svc", "web-frontend-v2", "x", "db0"];
+const STATEFUL: u32 = 1;
+const SIDECAR: u32 = 1 << 1;
+const DECLARES_PORT: u32 = 1 << 2;
+const PORT_NAMED: u32 = 1 << 3;
+const LIVENESS_APART: u32 = 1 << 4;
+const ENV_LITERAL: u32 = 1 << 5;
+const ENV_KEY: u32 = 1 << 6;
+const ENV_FROM: u32 = 1 << 7;
+const LIMIT_ONLY: u32 = 1 << 8;
+const MEMORY_VOLUME: u32 = 1 << 9;
+const ITEMS: u32 = 1 << 10;
+const SUB_PATH: u32 = 1 << 11;
+const LABEL: u32 = 1 << 12;
+const ANNOTATION: u32 = 1 << 13;
+const TARGET_BY_NAME: u32 = 1 << 14;
+const SECOND_SERVICE: u32 = 1 << 15;
+const CONTAINER_NAMED_APART: u32 = 1 << 16;
+const INIT_CONTAINER: u32 = 1 << 17;
+const SECURITY: u32 = 1 << 18;
+const SECOND_PORT: u32 = 1 << 19;
+const CPU_LIMIT_ONLY: u32 = 1 << 20;
+
+fn shape() -> impl Strategy<Value = Shape> {
+    (0..NAMES.len(), 0u32..(1 << 21), 0u8..5, 0u8..3).prop_map(|(name, flags, probe, service)| {
+        Shape {
+            name,
+            flags,
+            probe,
+            service,
+        }
+    })
+}
+
+/// The objects of workload `i` of a generated platform.
+fn objects(i: usize, s: &Shape) -> Vec<Value> {
+    let on = |f: u32| s.flags & f != 0;
+    let name = format!("{}-{i}", NAMES[s.name]);
+    let port = 8000 + 10 * i as i64;
+    let selector = json!({"app": name});
+    let mut pod_labels = selector.clone();
+    if on(LABEL) {
+        pod_labels["tier"] = json!("backend");
+    }
+    let config = format!("{name}-config");
+    let mut c = json!({
+        "name": if on(CONTAINER_NAMED_APART) { "main".to_string() } else { name.clone() },
+        "image": format!("registry.example.com/{name}:1.0"),
+    });
+    let port_named = on(DECLARES_PORT) && on(PORT_NAMED);
+    if on(DECLARES_PORT) {
+        c["ports"] = if port_named {
+            json!([{"name": "http", "containerPort": port}])
+        } else {
+            json!([{"containerPort": port}])
+        };
+        if on(SECOND_PORT) {
+            c["ports"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"name": "metrics", "containerPort": port + 1}));
+        }
+    }
+    if on(SECURITY) {
+        c["securityContext"] = json!({
+            "runAsNonRoot": true,
+            "runAsUser": 1000,
+            "allowPrivilegeEscalation": false,
+            "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]},
+        });
+    }
+    let handler = match s.probe {
+        1 => Some(json!({"httpGet": {"path": "/healthz", "port": port}})),
+        2 => Some(json!({"tcpSocket": {"port": port}})),
+        3 => Some(json!({"exec": {"command": ["cat", "/tmp/ready"]}})),
+        4 => Some(json!({"grpc": {"port": port}})),
+        _ => None,
+    };
+    if let Some(h) = handler {
+        let mut ready = h.clone();
+        ready["periodSeconds"] = json!(5);
+        c["readinessProbe"] = ready;
+        if on(LIVENESS_APART) {
+            let mut live = h;
+            live["periodSeconds"] = json!(15);
+            live["failureThreshold"] = json!(5);
+            c["livenessProbe"] = live;
+        }
+    }
+    let mut env = Vec::new();
+    if on(ENV_LITERAL) {
+        env.push(json!({"name": "LOG_LEVEL", "value": "debug"}));
+    }
+    if on(ENV_KEY) {
+        env.push(json!({"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": config, "key": "mode"}}}));
+    }
+    if !env.is_empty() {
+        c["env"] = json!(env);
+    }
+    if on(ENV_FROM) {
+        c["envFrom"] = json!([{"configMapRef": {"name": config}}]);
+    }
+    c["resources"] = if on(CPU_LIMIT_ONLY) {
+        json!({"limits": {"cpu": "250m"}})
+    } else if on(LIMIT_ONLY) {
+        json!({"limits": {"memory": "64Mi"}})
+    } else {
+        json!({"requests": {"cpu": "50m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}})
+    };
+    let (mut volumes, mut mounts) = (Vec::new(), Vec::new());
+    if on(MEMORY_VOLUME) {
+        volumes.push(json!({"name": "cache", "emptyDir": {"medium": "Memory"}}));
+        mounts.push(json!({"name": "cache", "mountPath": "/cache"}));
+    }
+    if on(ITEMS) || on(SUB_PATH) {
+        let mut v = json!({"name": "conf", "configMap": {"name": config}});
+        if on(ITEMS) {
+            v["configMap"]["items"] = json!([{"key": "mode", "path": "mode.txt"}]);
+        }
+        volumes.push(v);
+        mounts.push(if on(SUB_PATH) {
+            json!({"name": "conf", "mountPath": "/etc/app/mode.txt", "subPath": "mode.txt"})
+        } else {
+            json!({"name": "conf", "mountPath": "/etc/app"})
+        });
+    }
+    if !mounts.is_empty() {
+        c["volumeMounts"] = json!(mounts);
+    }
+    let mut containers = vec![c];
+    if on(SIDECAR) {
+        containers.push(json!({
+            "name": "proxy",
+            "image": "registry.example.com/proxy:2.1",
+            "args": ["--listen", "9901"],
+            "ports": [{"name": "admin", "containerPort": 9901}],
+        }));
+    }
+    let mut pod = json!({"containers": containers});
+    if on(INIT_CONTAINER) {
+        pod["initContainers"] = json!([{
+            "name": "migrate",
+            "image": format!("registry.example.com/{name}-migrate:1.0"),
+            "command": ["sh", "-c", "echo migrating ${DB_HOST}"],
+            "volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}],
+        }]);
+        volumes.push(json!({"name": "scratch", "emptyDir": {}}));
+    }
+    if !volumes.is_empty() {
+        pod["volumes"] = json!(volumes);
+    }
+    let service_name = match s.service {
+        1 => Some(name.clone()),
+        2 => Some(format!("{name}-svc")),
+        _ => None,
+    };
+    let kind = if on(STATEFUL) {
+        "StatefulSet"
+    } else {
+        "Deployment"
+    };
+    let mut workload = json!({
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {"name": name, "namespace": "shop"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": selector},
+            "template": {"metadata": {"labels": pod_labels}, "spec": pod},
+        },
+    });
+    if on(ANNOTATION) {
+        workload["spec"]["template"]["metadata"]["annotations"] = json!({"team": "payments"});
+    }
+    if on(STATEFUL) {
+        workload["spec"]["serviceName"] = json!(service_name.clone().unwrap_or(name.clone()));
+    }
+    let mut out = vec![workload];
+    if on(ENV_KEY) || on(ENV_FROM) || on(ITEMS) || on(SUB_PATH) {
+        out.push(json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": config, "namespace": "shop"},
+            "data": {"mode": "fast", "LOG_FORMAT": "json"},
+        }));
+    }
+    if let Some(svc) = service_name {
+        let target = if port_named && on(TARGET_BY_NAME) {
+            json!("http")
+        } else {
+            json!(port)
+        };
+        out.push(json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": svc, "namespace": "shop"},
+            "spec": {"selector": selector, "ports": [{"name": "http", "port": 80, "targetPort": target}]},
+        }));
+        if on(SECOND_SERVICE) {
+            out.push(json!({
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": format!("{name}-external"), "namespace": "shop"},
+                "spec": {"type": "LoadBalancer", "selector": selector, "ports": [{"name": "https", "port": 443, "targetPort": port}]},
+            }));
+        }
+    }
+    out
+}
+
+proptest! {
+    // Each case runs the binary twice and the Python comparison once (~0.5 s): 24 in the test
+    // run; PROPTEST_CASES=500 to search further.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(24),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+    #[test]
+    fn generated_platforms_import_losslessly(shapes in prop::collection::vec(shape(), 1..=3)) {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("input.yaml");
+        let docs: Vec<String> = shapes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| objects(i, s))
+            .map(|o| serde_json::to_string_pretty(&o).unwrap())
+            .collect();
+        std::fs::write(&input, docs.join("\n---\n")).unwrap();
+        let out = dir.path().join("spec");
+        std::fs::create_dir(&out).unwrap();
+        import_and_build_from(&input, &out);
+        let r = lossless(&out.join("output"), &input);
+        prop_assert_eq!(r["objects"].as_u64(), Some(docs.len() as u64), "{}", r);
+        prop_assert_eq!(&r["missing"], &json!([]), "{}", r);
+        prop_assert_eq!((r["lost"].as_u64(), r["changed"].as_u64()), (Some(0), Some(0)), "{}", r);
+    }
+}

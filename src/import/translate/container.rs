@@ -10,26 +10,26 @@ use crate::diagnostic::Finding;
 use crate::import::index::Input;
 use crate::import::kdl_out::{Block, quote};
 
+/// Requests and limits as the input says them. A limit given alone is also the request, as
+/// the API server defaults it — said explicitly, since maestroc would otherwise fill in its
+/// own fallback request and change what the scheduler reserves.
 pub(super) fn resources(b: &mut Block, w: &Workload) {
     let r = &w.container["resources"];
-    let mut res = Vec::new();
-    for (field, key) in [
-        ("requests", "cpu"),
-        ("requests", "memory"),
-        ("limits", "cpu"),
-        ("limits", "memory"),
-    ] {
-        if let Some(v) = r[field][key]
+    let quantity = |field: &str, key: &str| {
+        r[field][key]
             .as_str()
             .map(str::to_string)
             .or_else(|| r[field][key].as_i64().map(|n| n.to_string()))
-        {
-            let prop = if field == "limits" {
-                format!("{key}-limit")
-            } else {
-                key.to_string()
-            };
-            res.push(format!("{prop}={}", quote(&v)));
+    };
+    let mut res = Vec::new();
+    for key in ["cpu", "memory"] {
+        if let Some(v) = quantity("requests", key).or_else(|| quantity("limits", key)) {
+            res.push(format!("{key}={}", quote(&v)));
+        }
+    }
+    for key in ["cpu", "memory"] {
+        if let Some(v) = quantity("limits", key) {
+            res.push(format!("{key}-limit={}", quote(&v)));
         }
     }
     if !res.is_empty() {
