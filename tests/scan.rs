@@ -288,3 +288,59 @@ fn comment_lines_are_not_code() {
         fs::remove_file(d.join(file)).unwrap();
     }
 }
+
+/// A Service named unlike its workload (bookinfo's `details` selecting `details-v1`) is in the
+/// spec as an `extra` object: a hand-written manifest of that Service is compared with it by
+/// kind and name, port by port.
+#[test]
+fn an_object_the_spec_ships_as_extra_is_compared_with_its_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("platform.kdl"),
+        "platform \"bookinfo\" {\n    namespace \"bookinfo\"\n}\n\nservice \"details-v1\" {\n    image \"registry.example.com/details:1.0\"\n    port http 9080\n    extra \"imported/details.yaml\"\n}\n",
+    )
+    .unwrap();
+    fs::create_dir_all(d.join("imported")).unwrap();
+    let service = |port: u16| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: details\nspec:\n  selector:\n    app: details\n  ports:\n  - name: http\n    port: {port}\n    targetPort: 9080\n"
+        )
+    };
+    fs::write(d.join("imported/details.yaml"), service(9080)).unwrap();
+    fs::create_dir_all(d.join("kube")).unwrap();
+    fs::write(d.join("kube/bookinfo.yaml"), service(9080)).unwrap();
+    assert!(maestroc(d, &["build"]).status.success());
+    let scan = |d: &Path| findings(&maestroc(d, &["check", "--scan", "--format", "json"]));
+    let clean = scan(d);
+    assert!(
+        !clean.iter().any(|(c, ..)| c == "MC206"),
+        "the same Service is no drift: {clean:?}"
+    );
+    fs::write(d.join("kube/bookinfo.yaml"), service(9081)).unwrap();
+    let o = maestroc(d, &["check", "--scan", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "MC206")
+        .unwrap_or_else(|| panic!("no MC206: {report}"));
+    assert_eq!(
+        (
+            f["file"].as_str(),
+            f["line"].as_u64(),
+            f["severity"].as_str()
+        ),
+        (Some("kube/bookinfo.yaml"), Some(10), Some("error")),
+        "{f}"
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("Service `details` has port: 9081, but the spec says 9080"),
+        "{f}"
+    );
+    assert!(!o.status.success());
+}

@@ -1,6 +1,7 @@
 //! Hand-written Kubernetes YAML in the repository (not maestroc's output): container ports,
 //! Service ports, target ports and NodePorts of objects named like a spec service must agree
-//! with the spec (MC206).
+//! with the spec (MC206); so must those of an object the spec ships as `extra`, compared with
+//! it by kind and name.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,6 +17,8 @@ use crate::model::Service;
 pub struct ManifestDrift<'a> {
     svc: &'a Service,
     kind: String,
+    /// The object's name as the message gives it: the service's, or an `extra` object's own.
+    object: String,
     field: &'static str,
     value: i64,
     /// What the spec says instead: a port list, or why there is none to compare with.
@@ -46,7 +49,7 @@ impl ManifestDrift<'_> {
     }
 
     pub fn into_finding(self, file: &str, text: &Arc<String>) -> Finding {
-        let (kind, name) = (&self.kind, &self.svc.name.value);
+        let (kind, name) = (&self.kind, &self.object);
         let message = match &self.expected {
             Expected::Ports(p) if p.is_empty() => format!(
                 "{kind} `{name}` has {}: {}, but the spec declares no port for it",
@@ -304,15 +307,31 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
             Some(kz) => format!("{}{name}{}", kz.prefix, kz.suffix),
             None => name.to_string(),
         };
-        let svc = match &chart {
-            Some(chart) if helm::is_computed(&name) => helm::service_of_chart(p, rel, chart),
-            _ => p
+        // The service named like the object; else an object of that kind and name the spec
+        // ships as `extra` (a Service named unlike its workload, a second Service).
+        let (svc, shipped) = match &chart {
+            Some(chart) if helm::is_computed(&name) => {
+                (helm::service_of_chart(p, rel, chart), None)
+            }
+            _ => match p
                 .services
                 .iter()
-                .find(|s| s.name.value == name && !s.is_external()),
+                .find(|s| s.name.value == name && !s.is_external())
+            {
+                Some(s) => (Some(s), None),
+                None => match shipped_object(p, &kind, &name) {
+                    Some((s, o)) => (Some(s), Some(o)),
+                    None => (None, None),
+                },
+            },
         };
         let Some(svc) = svc else {
             continue;
+        };
+        let object = if shipped.is_some() {
+            name.clone()
+        } else {
+            svc.name.value.clone()
         };
         // A computed namespace (`{{ .Release.Namespace }}`) is wherever the chart is installed.
         let ns = kustomized
@@ -320,7 +339,10 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
             .and_then(|kz| kz.namespace.as_deref())
             .or_else(|| doc["metadata"]["namespace"].as_str())
             .filter(|n| !helm::is_computed(n));
-        if ns.is_some_and(|ns| ns != svc.namespace(p)) {
+        let expected_ns = shipped
+            .and_then(|o| o["metadata"]["namespace"].as_str())
+            .unwrap_or_else(|| svc.namespace(p));
+        if ns.is_some_and(|ns| ns != expected_ns) {
             continue;
         }
         let claims = ns.is_some();
@@ -355,6 +377,7 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
             out.push(ManifestDrift {
                 svc,
                 kind: kind.clone(),
+                object: object.clone(),
                 field,
                 value,
                 expected,
@@ -401,6 +424,12 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                     .ok_or_else(|| n.to_string()),
             )
         };
+        if let Some(shipped) = shipped {
+            for (field, n, expected) in shipped_drift(&kind, &doc, shipped) {
+                push(field, n, Expected::Ports(expected));
+            }
+            continue;
+        }
         match kind.as_str() {
             "Deployment"
             | "StatefulSet"
@@ -542,6 +571,95 @@ pub fn check<'a>(k: &Knowledge<'a>, rel: &Path, text: &str) -> Vec<ManifestDrift
                 }
             }
             _ => {}
+        }
+    }
+    out
+}
+
+/// The object of this kind and name a spec service ships as `extra`, with that service.
+fn shipped_object<'a>(
+    p: &'a crate::model::Platform,
+    kind: &str,
+    name: &str,
+) -> Option<(&'a Service, &'a Value)> {
+    p.services.iter().find_map(|s| {
+        s.extras
+            .iter()
+            .flat_map(|e| &e.objects)
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .map(|o| (s, o))
+    })
+}
+
+/// The ports of a manifest's object that the spec's `extra` object of the same kind and name
+/// says differently: (field, the manifest's number, what the spec says). A named Service port
+/// is compared with the spec's port of that name, an unnamed one with all of them; a
+/// container port with every container port of the shipped pod.
+fn shipped_drift(kind: &str, doc: &Value, shipped: &Value) -> Vec<(&'static str, i64, String)> {
+    let list = |v: &Value| -> Vec<Value> { v.as_array().cloned().unwrap_or_default() };
+    let say = |ns: &[i64]| {
+        if ns.is_empty() {
+            "none".to_string()
+        } else {
+            ns.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let mut out = Vec::new();
+    if kind == "Service" {
+        let (mine, theirs) = (list(&doc["spec"]["ports"]), list(&shipped["spec"]["ports"]));
+        // A Service port's target is its `port` when it names none.
+        let field_of = |p: &Value, field: &str| match field {
+            "targetPort" if p["targetPort"].is_null() => as_i64(&p["port"]),
+            _ => as_i64(&p[field]),
+        };
+        for port in &mine {
+            let counterpart: Vec<&Value> = match port["name"].as_str() {
+                Some(n) => theirs.iter().filter(|t| t["name"] == n).collect(),
+                None => theirs.iter().collect(),
+            };
+            for field in ["port", "targetPort", "nodePort"] {
+                let Some(n) = field_of(port, field) else {
+                    continue;
+                };
+                // A named targetPort says nothing about numbers; an unset nodePort on the
+                // spec's side is the cluster's choice.
+                if field == "targetPort" && port["targetPort"].is_string() {
+                    continue;
+                }
+                let expected: Vec<i64> = counterpart
+                    .iter()
+                    .filter_map(|t| field_of(t, field))
+                    .collect();
+                if field == "nodePort" && expected.is_empty() {
+                    continue;
+                }
+                if !expected.contains(&n) {
+                    out.push((field, n, say(&expected)));
+                }
+            }
+        }
+        return out;
+    }
+    let pod = |d: &Value| -> Value {
+        match d["kind"].as_str() {
+            Some("Pod") => d["spec"].clone(),
+            Some("CronJob") => d["spec"]["jobTemplate"]["spec"]["template"]["spec"].clone(),
+            _ => d["spec"]["template"]["spec"].clone(),
+        }
+    };
+    let ports = |d: &Value| -> Vec<i64> {
+        let pod = pod(d);
+        ["initContainers", "containers"]
+            .iter()
+            .flat_map(|k| list(&pod[*k]))
+            .flat_map(|c| list(&c["ports"]))
+            .filter_map(|p| as_i64(&p["containerPort"]))
+            .collect()
+    };
+    let theirs = ports(shipped);
+    for n in ports(doc) {
+        if !theirs.contains(&n) {
+            out.push(("containerPort", n, say(&theirs)));
         }
     }
     out

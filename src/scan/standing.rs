@@ -71,7 +71,7 @@ pub fn of(rel: &Path) -> Standing {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let dirs: Vec<String> = rel
+    let mut dirs: Vec<String> = rel
         .parent()
         .into_iter()
         .flat_map(Path::components)
@@ -80,6 +80,14 @@ pub fn of(rel: &Path) -> Standing {
             _ => None,
         })
         .collect();
+    // Below a JVM source root (`src/main/java`, `src/test/kotlin`) directories are package
+    // names, not the repository's layout: `anthos/samples/bankofanthos` is code that runs.
+    if let Some(root) = dirs.windows(2).position(|w| {
+        matches!(w[0].as_str(), "main" | "test")
+            && matches!(w[1].as_str(), "java" | "kotlin" | "scala" | "groovy")
+    }) {
+        dirs.truncate(root + 1);
+    }
     let in_dir = |set: &[&str]| dirs.iter().any(|d| set.contains(&d.as_str()));
     if DOC_EXTENSIONS.contains(&ext.as_str()) || name.starts_with("readme") || in_dir(DOC_DIRS) {
         return Standing::Docs;
@@ -177,6 +185,15 @@ mod tests {
             ("flagd-ui/config/dev.exs", Standing::Test),
             ("flagd-ui/config/runtime.exs", Standing::Deployed),
             ("tests/test_app.py", Standing::Test),
+            // A Java package named `samples` or `examples` is code that runs.
+            (
+                "src/ledger/src/main/java/anthos/samples/bank/Controller.java",
+                Standing::Deployed,
+            ),
+            (
+                "svc/src/test/java/com/examples/ClientTest.java",
+                Standing::Test,
+            ),
         ];
         for (path, want) in cases {
             assert_eq!(of(Path::new(path)), want, "{path}");
