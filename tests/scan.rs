@@ -344,3 +344,38 @@ fn an_object_the_spec_ships_as_extra_is_compared_with_its_manifest() {
     );
     assert!(!o.status.success());
 }
+
+/// An nginx `listen` directive in a service's source is its own bind: a port of another spec
+/// service there (aks-store's store-front listening on store-admin's 8081) is drift, not a
+/// client's address.
+#[test]
+fn an_nginx_listen_on_another_services_port_is_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("platform.kdl"),
+        "platform \"store\" {\n    namespace \"store\"\n}\n\nservice \"store-front\" {\n    source \"src/store-front\"\n    image \"registry.example.com/store-front:1.0\"\n    port http 8080\n}\n\nservice \"store-admin\" {\n    image \"registry.example.com/store-admin:1.0\"\n    port http 8081\n}\n",
+    )
+    .unwrap();
+    fs::create_dir_all(d.join("src/store-front")).unwrap();
+    let conf = |port: u16| {
+        format!("server {{\n    listen       {port};\n    server_name  localhost;\n}}\n")
+    };
+    fs::write(d.join("src/store-front/nginx.conf"), conf(8080)).unwrap();
+    assert!(maestroc(d, &["build"]).status.success());
+    let scan = |d: &Path| findings(&maestroc(d, &["check", "--scan", "--format", "json"]));
+    assert!(
+        !scan(d).iter().any(|(_, f, _)| f.ends_with("nginx.conf")),
+        "listening on its own port is no finding"
+    );
+    fs::write(d.join("src/store-front/nginx.conf"), conf(8081)).unwrap();
+    let now = scan(d);
+    assert!(
+        now.contains(&(
+            "MC201".to_string(),
+            "src/store-front/nginx.conf".to_string(),
+            2
+        )),
+        "{now:?}"
+    );
+}

@@ -370,7 +370,10 @@ fn check_file(
             }
             Fact::Bind { port, span } => {
                 let Some(o) = port_owner else { continue };
-                if k.is_port_of_another(o, port) {
+                // Another service's port in a bind call may be a client's (a test server, a
+                // proxy's upstream); an nginx `listen` directive is always the server's own.
+                let directive = text[span.clone()].starts_with("listen");
+                if !directive && k.is_port_of_another(o, port) {
                     continue;
                 }
                 let me = k.service(o);
