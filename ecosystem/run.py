@@ -238,6 +238,17 @@ def one(repo: dict, cache: Path, mirrors: Path, bin_: str, tools: dict) -> dict:
     scan_spec = tree / "platform.kdl"
     scan_out = work / "scan-out"
     scan_spec.write_text(with_sources(built_spec, sources, tree))
+    # How the charts are installed (release, values), as a user says it in maestroc.toml: the
+    # scanner renders them with helm.
+    charts = repo.get("charts") or []
+    if charts:
+        (tree / "maestroc.toml").write_text("".join(
+            "[[scan.chart]]\n"
+            f"path = {json.dumps(c['path'])}\n"
+            f"release = {json.dumps(c.get('release', 'eco'))}\n"
+            f"values = {json.dumps(c.get('values') or [])}\n"
+            f"set = {json.dumps(c.get('set') or [])}\n\n"
+            for c in charts))
     # The files import wrote beside the spec (`extra` objects, the credentials' values) go
     # with it.
     for f in (work / "import").iterdir():

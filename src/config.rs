@@ -13,6 +13,11 @@
 //! include = ["services", "deploy"]   # default: the spec's directory
 //! exclude = ["vendor/**", "*.min.js"]
 //! optional-env = ["OTEL_COLLECTOR_ADDR"]   # read, intentionally not provided
+//!
+//! [[scan.chart]]       # how a chart is installed, for `helm template` (when helm is on PATH)
+//! path = "charts/shop"
+//! release = "shop"
+//! values = ["charts/shop/values-prod.yaml"]
 //! ```
 //!
 //! MC2xx–MC4xx rules (except MC304) and every rule that is a warning by default can be
@@ -70,6 +75,25 @@ struct ScanSection {
     /// optional integrations): never MC203.
     #[serde(default, rename = "optional-env")]
     optional_env: Vec<String>,
+    /// `[[scan.chart]]`: how a chart of the repository is installed (release, values), for
+    /// rendering it with `helm template`.
+    #[serde(default)]
+    chart: Vec<ChartConfig>,
+}
+
+/// `[[scan.chart]] path = "charts/shop", release = "shop", values = ["values-prod.yaml"]`:
+/// paths relative to the spec's directory.
+#[derive(Debug, Default, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ChartConfig {
+    pub path: String,
+    #[serde(default)]
+    pub release: Option<String>,
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// `--set` assignments, `key=value`.
+    #[serde(default)]
+    pub set: Vec<String>,
 }
 
 /// `[scan]`: what `check` scans without `--scan`.
@@ -81,6 +105,8 @@ pub struct ScanConfig {
     pub exclude: Vec<String>,
     /// `optional-env`: variables whose absence from a manifest is intended.
     pub optional_env: Vec<String>,
+    /// `[[scan.chart]]`: how the repository's charts are installed.
+    pub charts: Vec<ChartConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -125,7 +151,7 @@ impl Config {
             if let Some(r) = e.span() {
                 f = f.at(span(r), "here");
             }
-            vec![f.help("maestroc.toml takes [rules] (CODE = \"off|info|warning|error\"), [output] dir = \"…\", [scan] include = [\"…\"], exclude = [\"…\"], optional-env = [\"…\"] and [[live.ignore]] kind = \"…\", path = \"…\"")]
+            vec![f.help("maestroc.toml takes [rules] (CODE = \"off|info|warning|error\"), [output] dir = \"…\", [scan] include = [\"…\"], exclude = [\"…\"], optional-env = [\"…\"], [[scan.chart]] path = \"…\", release = \"…\", values = [\"…\"] and [[live.ignore]] kind = \"…\", path = \"…\"")]
         })?;
         let mut errors = Vec::new();
         let mut levels = Vec::new();
@@ -208,6 +234,7 @@ impl Config {
                 include: s.include,
                 exclude: s.exclude.into_iter().map(|p| p.into_inner()).collect(),
                 optional_env: s.optional_env,
+                charts: s.chart,
             }),
             live_ignore: file.live.map(|l| l.ignore).unwrap_or_default(),
         })

@@ -170,7 +170,8 @@ pub fn scan_tree(data: &[u8]) {
             lines.insert(rel.to_string_lossy().into_owned(), n);
         }
     }
-    let (findings, _) = crate::scan::scan(platform, &root, std::slice::from_ref(&root), &[], &[]);
+    let (findings, _) =
+        crate::scan::scan(platform, &root, std::slice::from_ref(&root), &[], &[], &[]);
     let _ = std::fs::remove_dir_all(&root);
     for f in findings {
         if let Some(l) = &f.location {

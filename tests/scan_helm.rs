@@ -85,3 +85,95 @@ fn a_kustomizations_name_prefix_names_the_service() {
         .collect();
     assert_eq!(hits, ["\"MC206\" \"error\" 13"], "{found:#?}");
 }
+
+/// A copy of tests/fixtures/helm-rendered, built, and a scan of it with `edit` applied.
+fn rendered_scan(edit: Option<(&str, &str, &str)>, path: Option<&str>) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/helm-rendered"),
+        d,
+    );
+    assert!(maestroc(d, &["build"]).status.success());
+    if let Some((file, from, to)) = edit {
+        let text = std::fs::read_to_string(d.join(file)).unwrap();
+        assert!(text.contains(from), "{file}: {from}");
+        std::fs::write(d.join(file), text.replacen(from, to, 1)).unwrap();
+    }
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_maestroc"));
+    cmd.args(["check", "--scan", "--format", "json"])
+        .current_dir(d);
+    if let Some(path) = path {
+        cmd.env("PATH", path);
+    }
+    let o = cmd.output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "MC206")
+        .map(|f| {
+            format!(
+                "{} {}:{} {}",
+                f["severity"].as_str().unwrap(),
+                f["file"].as_str().unwrap_or(""),
+                f["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// With helm on PATH (scripts/setup-tools installs it), a chart is judged by what it renders
+/// as maestroc.toml's `[[scan.chart]]` says it is installed: objects whose names a `range`
+/// computes are compared, and each finding is shown where its number is written.
+#[test]
+fn a_rendered_charts_objects_are_compared_where_their_numbers_are_written() {
+    assert_eq!(rendered_scan(None, None), Vec::<String>::new());
+    // A literal in the range: both rendered Deployments contradict the spec at that line.
+    let literal = rendered_scan(
+        Some((
+            "charts/temporal/templates/server-deployment.yaml",
+            "containerPort: 9090",
+            "containerPort: 9091",
+        )),
+        None,
+    );
+    assert_eq!(literal.len(), 2, "{literal:#?}");
+    assert!(
+        literal.iter().all(|f| f.starts_with(
+            "error charts/temporal/templates/server-deployment.yaml:24 Deployment `temporal-"
+        )),
+        "{literal:#?}"
+    );
+    // A number from the chart's values: shown at its key in values.yaml.
+    let from_values = rendered_scan(
+        Some(("charts/temporal/values.yaml", "port: 8080", "port: 8081")),
+        None,
+    );
+    assert_eq!(from_values.len(), 1, "{from_values:#?}");
+    assert!(
+        from_values[0].starts_with(
+            "error charts/temporal/values.yaml:7 Service `temporal-web` has port: 8081"
+        ) && from_values[0].contains("`web.port`"),
+        "{from_values:#?}"
+    );
+}
+
+/// Without helm the templates are read as written: names a `range` computes are no evidence,
+/// so the same drift is not reported (the README says so).
+#[test]
+fn without_helm_a_computed_name_is_no_evidence() {
+    let no_helm = tempfile::tempdir().unwrap();
+    let found = rendered_scan(
+        Some((
+            "charts/temporal/templates/server-deployment.yaml",
+            "containerPort: 9090",
+            "containerPort: 9091",
+        )),
+        Some(no_helm.path().to_str().unwrap()),
+    );
+    assert_eq!(found, Vec::<String>::new());
+}

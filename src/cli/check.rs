@@ -173,6 +173,10 @@ pub fn run(args: &CheckArgs) -> u8 {
                 )
                 .collect::<Vec<_>>(),
                 &globs,
+                config
+                    .scan
+                    .as_ref()
+                    .map_or(&[][..], |s| s.charts.as_slice()),
             );
             let optional: Vec<String> = config
                 .scan

@@ -48,6 +48,8 @@ pub struct FromValues {
     pub text: Arc<String>,
     pub span: Range<usize>,
     pub path: String,
+    /// The number the values file gives.
+    pub number: u64,
 }
 
 /// `port: {{ .Values.service.port }}` (also `containerPort`, `targetPort`, `nodePort`, with an
@@ -114,13 +116,14 @@ pub fn port_values(
         for (i, b) in bytes[at.clone()].iter_mut().enumerate() {
             *b = number.as_bytes().get(i).copied().unwrap_or(b' ');
         }
-        if let Some((_, file, text, span)) = from_values {
+        if let Some((number, file, text, span)) = from_values {
             out.push(FromValues {
                 at,
                 file,
                 text,
                 span,
                 path,
+                number,
             });
         }
     }

@@ -48,6 +48,28 @@ impl ManifestDrift<'_> {
         self.claims
     }
 
+    /// The field that contradicts the spec (`containerPort`, `port`, …) and its number.
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    pub fn value(&self) -> i64 {
+        self.value
+    }
+
+    /// The same drift shown at `span` of another text (a rendered chart's template), or at
+    /// the values key its number comes from.
+    pub fn moved_to(
+        mut self,
+        span: std::ops::Range<usize>,
+        from_values: Option<helm::FromValues>,
+    ) -> Self {
+        self.span = span;
+        self.conditional = false;
+        self.from_values = from_values.map(|v| (v.file, v.text, v.span, v.path));
+        self
+    }
+
     pub fn into_finding(self, file: &str, text: &Arc<String>) -> Finding {
         let (kind, name) = (&self.kind, &self.object);
         let message = match &self.expected {

@@ -12,6 +12,7 @@ mod extract;
 mod helm;
 mod knowledge;
 mod manifest;
+mod rendered;
 mod standing;
 mod walk;
 
@@ -52,6 +53,7 @@ pub fn scan(
     roots: &[PathBuf],
     exclude: &[PathBuf],
     globs: &[String],
+    charts: &[crate::config::ChartConfig],
 ) -> (Vec<Finding>, Stats) {
     let mut findings = Vec::new();
     let mut stats = Stats::default();
@@ -59,15 +61,35 @@ pub fn scan(
         let k = Knowledge::new(platform, spec_dir, root);
         let address_re = addresses_of(platform);
         let collected: Collector<(Vec<Finding>, Option<Skip>)> = Collector::default();
+        let found_charts: Collector<PathBuf> = Collector::default();
         walk::walk(root, exclude, globs, |entry| {
             let result = match entry {
                 Entry::Text { rel, text } => {
+                    if rel.file_name().is_some_and(|n| n == "Chart.yaml") {
+                        found_charts.push_all([rel.clone()]);
+                    }
                     (check_file(&k, address_re.as_ref(), &rel, text), None)
                 }
                 Entry::Skipped { rel, why, detail } => (skipped(&rel, why, &detail), Some(why)),
             };
             collected.push_all([result]);
         });
+        // A chart helm renders is judged by what it renders: its templates' findings read
+        // without rendering give way to those.
+        let rendered = rendered::render(
+            &k,
+            &found_charts.into_inner(),
+            &configured(spec_dir, root, charts),
+        );
+        let under_rendered = |f: &Finding| {
+            f.rule.code == "MC206"
+                && f.location.as_ref().is_some_and(|l| {
+                    rendered
+                        .charts
+                        .iter()
+                        .any(|c| Path::new(&l.file).starts_with(c))
+                })
+        };
         for (f, skip) in collected.into_inner() {
             match skip {
                 None => stats.scanned += 1,
@@ -76,8 +98,9 @@ pub fn scan(
                 Some(Skip::NotUtf8) => stats.not_utf8 += 1,
                 Some(Skip::Unreadable) => stats.unreadable += 1,
             }
-            findings.extend(f);
+            findings.extend(f.into_iter().filter(|f| !under_rendered(f)));
         }
+        findings.extend(rendered.findings);
     }
     findings.sort_by(|a, b| {
         let key = |f: &Finding| {
@@ -88,6 +111,33 @@ pub fn scan(
         key(a).cmp(&key(b)).then(a.rule.code.cmp(b.rule.code))
     });
     (findings, stats)
+}
+
+/// The configured charts whose directories lie inside `root`, with their paths relative to it
+/// (values files absolute: helm reads them).
+fn configured(
+    spec_dir: &Path,
+    root: &Path,
+    charts: &[crate::config::ChartConfig],
+) -> Vec<crate::config::ChartConfig> {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    charts
+        .iter()
+        .filter_map(|c| {
+            let dir = spec_dir.join(&c.path).canonicalize().ok()?;
+            let rel = dir.strip_prefix(&root).ok()?;
+            Some(crate::config::ChartConfig {
+                path: rel.to_string_lossy().into_owned(),
+                release: c.release.clone(),
+                values: c
+                    .values
+                    .iter()
+                    .map(|v| spec_dir.join(v).to_string_lossy().into_owned())
+                    .collect(),
+                set: c.set.clone(),
+            })
+        })
+        .collect()
 }
 
 /// What the scanner finds in one file's text at `rel` (relative to `spec_dir`), without
