@@ -402,6 +402,16 @@ pub fn binds(text: &str, out: &mut Vec<Fact>) {
 /// Addresses of known hosts. A bare `name:port` (no scheme, no namespace) counts only when it
 /// cannot be an image reference (`redis:7`, `nats:2.10`): the port has three digits or more,
 /// is not followed by `.` or `-`, and the line does not look like an image or FROM line.
+/// A manifest's env value that is nothing but the address (`value: frontend:80`): an image
+/// reference rarely stands there, so a two-digit port is an address's too (a one-digit one
+/// keeps the shape of an image tag, `redis:7`).
+fn is_whole_env_value(line: &str, address: &str) -> bool {
+    line.trim_start()
+        .trim_start_matches("- ")
+        .strip_prefix("value:")
+        .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == address)
+}
+
 pub fn addresses(text: &str, re: &Regex, out: &mut Vec<Fact>) {
     for c in re.captures_iter(text) {
         let (Some(all), Some(host)) = (c.get(0), c.get(2)) else {
@@ -426,7 +436,7 @@ pub fn addresses(text: &str, re: &Regex, out: &mut Vec<Fact>) {
             let Some(p) = port_text else { continue };
             let line = &text[line_at(text, start)];
             let lower = line.to_ascii_lowercase();
-            if p.len() < 3
+            if (p.len() < 3 && !(p.len() == 2 && is_whole_env_value(line, all.as_str())))
                 || after.starts_with(['.', '-'])
                 || lower.contains("image")
                 || lower.trim_start().starts_with("from ")
@@ -740,5 +750,12 @@ mod tests {
         assert!(get("docker.io/library/redis:7.4").is_empty());
         assert!(get("import redis\nmy-redis:6379\n").is_empty());
         assert!(get("redis:6379abc").is_empty());
+        // A manifest's env value that is only the address: a two-digit port counts there.
+        assert_eq!(get("          value: redis:81").len(), 1);
+        assert_eq!(get("- value: \"nats:42\"").len(), 1);
+        assert!(get("  tag: redis:7").is_empty());
+        assert!(get("  value: redis:7 and more").is_empty());
+        // One digit stays an image tag's shape, even as a whole value (`IMAGE=redis:7`).
+        assert!(get("  value: redis:7").is_empty());
     }
 }
