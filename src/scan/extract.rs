@@ -238,7 +238,42 @@ pub fn env_reads(text: &str, out: &mut Vec<Fact>) {
     }
 }
 
+/// JavaScript's destructuring of the environment:
+/// `const { CART_ADDR, PORT = "8080", API_URL: api = "" } = process.env`.
+static DESTRUCTURED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:const|let|var)\s*\{([^{}]*)\}\s*=\s*process\.env\b"));
+static MEMBER: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r#"^\s*{NAME}\s*(?::\s*[A-Za-z_$][A-Za-z0-9_$]*\s*)?(?:=\s*{LIT})?\s*$"#
+    ))
+});
+
+/// Each member of a destructuring of `process.env`, a read with its default.
+fn destructured_reads(text: &str, out: &mut Vec<Fact>) {
+    for c in DESTRUCTURED.captures_iter(text) {
+        let Some(members) = c.get(1) else { continue };
+        let mut at = members.start();
+        for member in members.as_str().split(',') {
+            if let Some(m) = MEMBER.captures(member)
+                && let Some(name) = m.get(1)
+            {
+                out.push(Fact::EnvRead {
+                    name: name.as_str().to_string(),
+                    fallback: m
+                        .get(2)
+                        .map(|d| (unquote(d.as_str()), at + d.start()..at + d.end())),
+                    span: at + name.start()..at + name.end(),
+                });
+            }
+            at += member.len() + 1;
+        }
+    }
+}
+
 fn env_reads_all(text: &str, out: &mut Vec<Fact>) {
+    if text.contains("process.env") {
+        destructured_reads(text, out);
+    }
     for r in ENV_READS.iter() {
         for c in r.captures_iter(text) {
             let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
@@ -547,6 +582,11 @@ mod tests {
                 Some("http://api:8000"),
             ),
             (r#"process.env.API_URL || 'x'"#, "API_URL", Some("x")),
+            (
+                r#"const { CART_ADDR = "cart:7070" } = process.env;"#,
+                "CART_ADDR",
+                Some("cart:7070"),
+            ),
             (r#"System.getenv("DB_HOST")"#, "DB_HOST", None),
             (
                 r#"System.getenv().getOrDefault("PORT", "9555")"#,
@@ -757,5 +797,33 @@ mod tests {
         assert!(get("  value: redis:7 and more").is_empty());
         // One digit stays an image tag's shape, even as a whole value (`IMAGE=redis:7`).
         assert!(get("  value: redis:7").is_empty());
+    }
+
+    #[test]
+    fn every_member_of_a_destructured_environment_is_a_read() {
+        let text = "const {\n  PORT = '8080',\n  CATALOG_ADDR,\n  ORDER_URL: orderUrl = \"http://order:3000\",\n} = process.env;\n";
+        let got: Vec<(String, Option<String>, String)> = facts(text, env_reads)
+            .into_iter()
+            .filter_map(|f| match f {
+                Fact::EnvRead {
+                    name,
+                    fallback,
+                    span,
+                } => Some((name, fallback.map(|(v, _)| v), text[span].to_string())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("PORT".into(), Some("8080".into()), "PORT".into()),
+                ("CATALOG_ADDR".into(), None, "CATALOG_ADDR".into()),
+                (
+                    "ORDER_URL".into(),
+                    Some("http://order:3000".into()),
+                    "ORDER_URL".into()
+                ),
+            ]
+        );
     }
 }
