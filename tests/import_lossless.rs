@@ -247,9 +247,10 @@ const INIT_CONTAINER: u32 = 1 << 17;
 const SECURITY: u32 = 1 << 18;
 const SECOND_PORT: u32 = 1 << 19;
 const CPU_LIMIT_ONLY: u32 = 1 << 20;
+const ENV_OWN_PORT: u32 = 1 << 21;
 
 fn shape() -> impl Strategy<Value = Shape> {
-    (0..NAMES.len(), 0u32..(1 << 21), 0u8..5, 0u8..3).prop_map(|(name, flags, probe, service)| {
+    (0..NAMES.len(), 0u32..(1 << 22), 0u8..5, 0u8..3).prop_map(|(name, flags, probe, service)| {
         Shape {
             name,
             flags,
@@ -317,6 +318,9 @@ fn objects(i: usize, s: &Shape) -> Vec<Value> {
     let mut env = Vec::new();
     if on(ENV_LITERAL) {
         env.push(json!({"name": "LOG_LEVEL", "value": "debug"}));
+    }
+    if on(ENV_OWN_PORT) {
+        env.push(json!({"name": "PORT", "value": port.to_string()}));
     }
     if on(ENV_KEY) {
         env.push(json!({"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": config, "key": "mode"}}}));
@@ -462,4 +466,54 @@ proptest! {
         prop_assert_eq!(&r["missing"], &json!([]), "{}", r);
         prop_assert_eq!((r["lost"].as_u64(), r["changed"].as_u64()), (Some(0), Some(0)), "{}", r);
     }
+}
+
+/// A variable named for a port that holds the container's own port number becomes a reference
+/// to the port's `service-ports` key: the port is said once, and the variable follows it.
+#[test]
+fn a_variable_holding_the_containers_own_port_refers_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.yaml");
+    let docs = [
+        objects(
+            0,
+            &Shape {
+                name: 0,
+                flags: DECLARES_PORT | PORT_NAMED | ENV_OWN_PORT,
+                probe: 0,
+                service: 1,
+            },
+        ),
+        objects(
+            1,
+            &Shape {
+                name: 1,
+                flags: DECLARES_PORT | PORT_NAMED | SECOND_PORT | ENV_OWN_PORT,
+                probe: 0,
+                service: 0,
+            },
+        ),
+    ]
+    .concat();
+    let text: Vec<String> = docs
+        .iter()
+        .map(|d| serde_json::to_string(d).unwrap())
+        .collect();
+    std::fs::write(&input, text.join("\n---\n")).unwrap();
+    let out = dir.path().join("spec");
+    std::fs::create_dir(&out).unwrap();
+    import_and_build_from(&input, &out);
+    let spec = std::fs::read_to_string(out.join("platform.kdl")).unwrap();
+    assert!(spec.contains("env \"PORT\" ref=\"API_0_PORT\""), "{spec}");
+    // Two ports: the key names the port.
+    assert!(
+        spec.contains("env \"PORT\" ref=\"CART_SVC_1_HTTP_PORT\""),
+        "{spec}"
+    );
+    let r = lossless(&out.join("output"), &input);
+    assert_eq!(
+        (r["lost"].as_u64(), r["changed"].as_u64()),
+        (Some(0), Some(0)),
+        "{r}"
+    );
 }

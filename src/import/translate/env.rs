@@ -2,7 +2,7 @@
 //! `depends-on`; credentials become keys of the workload's own secret), Secret and
 //! `service-ports` references, downward-API fields; a credential in a ConfigMap read whole.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Seen, Workload};
 use crate::diagnostic::Finding;
@@ -10,10 +10,12 @@ use crate::import::index::{Input, config_stem};
 use crate::import::kdl_out::{Block, quote, word};
 use crate::import::secrets::Secrets;
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn env(
     b: &mut Block,
     input: &Input,
     w: &Workload,
+    names_by_number: &BTreeMap<i64, String>,
     secrets: &mut Secrets,
     seen: &mut Seen,
     findings: &mut Vec<Finding>,
@@ -25,7 +27,11 @@ pub(super) fn env(
             continue;
         };
         if let Some(v) = e["value"].as_str() {
-            if let Some(line) = literal(input, w, en, v, secrets, &mut depends, seen, findings) {
+            if let Some(key) = own_port_key(input, w, names_by_number, en, v) {
+                b.line(format!("env {} ref={}", quote(en), quote(&key)));
+            } else if let Some(line) =
+                literal(input, w, en, v, secrets, &mut depends, seen, findings)
+            {
                 b.line(line);
             }
         } else if let Some(r) = Some(&e["valueFrom"]["secretKeyRef"]).filter(|r| r.is_object()) {
@@ -74,6 +80,32 @@ pub(super) fn env(
                 .join(" ")
         ));
     }
+}
+
+/// The `service-ports` key of the container's own port when a variable named for a port holds
+/// its number (`PORT=9555` beside `containerPort: 9555`): written as a reference, the port is
+/// said once and the variable follows it.
+fn own_port_key(
+    input: &Input,
+    w: &Workload,
+    names_by_number: &BTreeMap<i64, String>,
+    en: &str,
+    v: &str,
+) -> Option<String> {
+    if !en.to_ascii_uppercase().contains("PORT") || input.injected(en) {
+        return None;
+    }
+    let name = names_by_number.get(&v.trim().parse::<i64>().ok()?)?;
+    let prefix = input
+        .prefixes
+        .get(w.name)
+        .cloned()
+        .unwrap_or_else(|| config_stem(w.name));
+    Some(if names_by_number.len() == 1 {
+        format!("{prefix}_PORT")
+    } else {
+        format!("{prefix}_{}_PORT", config_stem(name))
+    })
 }
 
 /// The line for a literal `env NAME value`, or None when the residual patch is to carry it.

@@ -100,7 +100,7 @@ pub(super) fn service(
         b.line(line);
     }
     meta::labels(&mut b, input, &wl, by_annotation);
-    env::env(&mut b, input, &wl, secrets, seen, findings);
+    env::env(&mut b, input, &wl, &names, secrets, seen, findings);
     container::resources(&mut b, &wl);
     container::health(&mut b, input, &wl, &names, findings);
     volumes::volumes(&mut b, input, &wl, secrets);
