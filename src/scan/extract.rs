@@ -137,6 +137,9 @@ static BIND: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // `^[ \t]*`, not `^\s*`: `\s` would start the match at the previous line's newline.
         re(r"(?m)^[ \t]*EXPOSE\s+([0-9]{1,5})\b"),
         re(r"--port[= ]([0-9]{1,5})\b"),
+        // The exec form of a Dockerfile's ENTRYPOINT/CMD, a compose `command:` list, a
+        // manifest's args: `"--port", "8081"`.
+        re(r#"--port["']\s*,\s*["']([0-9]{2,5})["']"#),
         // gunicorn/uvicorn: -b :8081, --bind 0.0.0.0:8081, --bind=[::]:8081
         re(
             r#"(?:-b|--bind)(?:=|\s+|["']\s*,\s*)["']?(?:[0-9.]*|\[[0-9a-f:]*\]|[a-z0-9.-]*):([0-9]{2,5})\b"#,
@@ -733,6 +736,7 @@ mod tests {
             "    listen 0.0.0.0:8080 default_server;",
             r#"fs.Int("port", 8080, "HTTP port to bind service to")"#,
             r#"flag.IntVar(&cfg.Port, "port", 8080, "listen port")"#,
+            r#"CMD ["python", "server.py", "--port", "8080"]"#,
             r#"pflag.IntP("port", "p", 8080, "port")"#,
             r#"parser.add_argument("--port", type=int, default=8080)"#,
             r#"@click.option("--port", default=8080, help="port")"#,
