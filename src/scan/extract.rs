@@ -273,10 +273,89 @@ fn destructured_reads(text: &str, out: &mut Vec<Fact>) {
     }
 }
 
+/// A function whose body reads the environment under its parameter's name is a wrapper, in
+/// any language: `def env(name, default=None): return os.environ.get(name, default)`,
+/// `func getenv(key, fallback string) string { if v, ok := os.LookupEnv(key); ok { … } }`.
+/// First the reads whose argument is a name, not a literal (few files have any); then, just
+/// before each, the definition of a function with that parameter.
+static PARAM_READ: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:os\.environ\.get\(|os\.getenv\(|os\.environ\[|os\.Getenv\(|os\.LookupEnv\(|process\.env\[|System\.getenv\(|GetEnvironmentVariable\(|ENV\.fetch\(|ENV\[|getenv\(|\$_ENV\[)\s*\$?([A-Za-z_][A-Za-z0-9_]*)\s*[),\]]"#,
+    )
+});
+
+/// Function definitions, (name, first parameter), in the languages the scanner reads.
+static DEFINITIONS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        // Python, Ruby
+        re(r"(?m)^[ \t]*def\s+([A-Za-z_][A-Za-z0-9_?]*)\s*\(?\s*([A-Za-z_][A-Za-z0-9_]*)"),
+        // Go, JavaScript/TypeScript, PHP
+        re(
+            r"\b(?:func|function)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*\(\s*(?:string\s+)?\$?([A-Za-z_$][A-Za-z0-9_$]*)",
+        ),
+        re(
+            r"\b(?:const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*=\s*\(\s*([A-Za-z_$][A-Za-z0-9_$]*)",
+        ),
+        // Java, C#
+        re(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*(?:final\s+)?[Ss]tring\s+([A-Za-z_][A-Za-z0-9_]*)"),
+    ]
+});
+
+/// How far before a read its function's definition is looked for: a wrapper is short.
+const WRAPPER_BODY: usize = 600;
+
+/// Calls with a literal name of every wrapper this text defines: reads of that variable,
+/// with the call's second literal argument as the default.
+fn wrapper_reads(text: &str, out: &mut Vec<Fact>) {
+    let mut names: Vec<String> = Vec::new();
+    for read in PARAM_READ.captures_iter(text) {
+        let (Some(at), Some(param)) = (read.get(0), read.get(1)) else {
+            continue;
+        };
+        let from = (at.start().saturating_sub(WRAPPER_BODY)..=at.start())
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(at.start());
+        let window = &text[from..at.start()];
+        // The nearest definition before the read, when its parameter is the name read.
+        let nearest = DEFINITIONS
+            .iter()
+            .flat_map(|d| d.captures_iter(window))
+            .filter_map(|c| Some((c.get(0)?.start(), c.get(1)?, c.get(2)?)))
+            .max_by_key(|(start, ..)| *start);
+        if let Some((_, f, p)) = nearest
+            && p.as_str() == param.as_str()
+            && !names.iter().any(|n| n == f.as_str())
+        {
+            names.push(f.as_str().to_string());
+        }
+    }
+    for f in names {
+        let Ok(call) = Regex::new(&format!(
+            r#"(?:^|[^A-Za-z0-9_$.]){}\(\s*["']{NAME}["']\s*(?:,\s*{LIT}\s*)?[,)]"#,
+            regex::escape(&f)
+        )) else {
+            continue;
+        };
+        for c in call.captures_iter(text) {
+            let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            // The call, from the function's name (the match may start one byte before it).
+            let start = all.start() + all.as_str().find(f.as_str()).unwrap_or(0);
+            out.push(Fact::EnvRead {
+                name: name.as_str().to_string(),
+                fallback: c.get(2).map(|d| (unquote(d.as_str()), d.range())),
+                span: start..all.end(),
+            });
+        }
+    }
+}
+
 fn env_reads_all(text: &str, out: &mut Vec<Fact>) {
     if text.contains("process.env") {
         destructured_reads(text, out);
     }
+    wrapper_reads(text, out);
     for r in ENV_READS.iter() {
         for c in r.captures_iter(text) {
             let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
@@ -829,5 +908,39 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_function_reading_the_environment_under_its_parameter_is_a_wrapper() {
+        let reads = |text: &str| -> Vec<(String, Option<String>)> {
+            facts(text, env_reads)
+                .into_iter()
+                .filter_map(|f| match f {
+                    Fact::EnvRead { name, fallback, .. } => Some((name, fallback.map(|(v, _)| v))),
+                    _ => None,
+                })
+                .collect()
+        };
+        let python = "def setting(name, default=None):\n    return os.environ.get(name, default)\n\nCART = setting(\"CART_ADDR\", \"cart:7070\")\n";
+        assert!(
+            reads(python).contains(&("CART_ADDR".into(), Some("cart:7070".into()))),
+            "{:?}",
+            reads(python)
+        );
+        let go = "func envOrDefault(key, fallback string) string {\n\tif v, ok := os.LookupEnv(key); ok {\n\t\treturn v\n\t}\n\treturn fallback\n}\n\nvar addr = envOrDefault(\"CATALOG_ADDR\", \"catalog:3550\")\n";
+        assert!(
+            reads(go).contains(&("CATALOG_ADDR".into(), Some("catalog:3550".into()))),
+            "{:?}",
+            reads(go)
+        );
+        let js = "const env = (key, dflt) => process.env[key] ?? dflt;\nconst port = env('PORT', '8080');\n";
+        assert!(
+            reads(js).contains(&("PORT".into(), Some("8080".into()))),
+            "{:?}",
+            reads(js)
+        );
+        // A function of a parameter that reads something else is no wrapper.
+        let other = "def label(name):\n    return name.upper()\n\nX = label(\"CART_ADDR\")\n";
+        assert!(reads(other).is_empty(), "{:?}", reads(other));
     }
 }
