@@ -20,11 +20,7 @@ fn fleet_repo() -> tempfile::TempDir {
 }
 
 fn findings(o: &Output) -> Vec<(String, String, u64)> {
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
-    report["findings"]
-        .as_array()
-        .unwrap()
+    common::report_findings(o)
         .iter()
         .map(|f| {
             (
@@ -319,13 +315,11 @@ fn an_object_the_spec_ships_as_extra_is_compared_with_its_manifest() {
     );
     fs::write(d.join("kube/bookinfo.yaml"), service(9081)).unwrap();
     let o = maestroc(d, &["check", "--scan", "--format", "json"]);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let f = report["findings"]
-        .as_array()
-        .unwrap()
+    let all = common::report_findings(&o);
+    let f = all
         .iter()
         .find(|f| f["code"] == "MC206")
-        .unwrap_or_else(|| panic!("no MC206: {report}"));
+        .unwrap_or_else(|| panic!("no MC206: {all:?}"));
     assert_eq!(
         (
             f["file"].as_str(),

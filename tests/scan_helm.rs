@@ -106,12 +106,7 @@ fn rendered_scan(edit: Option<(&str, &str, &str)>, path: Option<&str>) -> Vec<St
     if let Some(path) = path {
         cmd.env("PATH", path);
     }
-    let o = cmd.output().unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
-    report["findings"]
-        .as_array()
-        .unwrap()
+    common::report_findings(&cmd.output().unwrap())
         .iter()
         .filter(|f| f["code"] == "MC206")
         .map(|f| {

@@ -55,17 +55,21 @@ pub fn validate_with_schema(schema: &str, docs: &[&serde_json::Value]) -> Output
 #[allow(dead_code)]
 pub type Found = (String, String, String, u64, u64);
 
+/// The findings of a `--format json` report on stdout.
+#[allow(dead_code)]
+pub fn report_findings(o: &Output) -> Vec<serde_json::Value> {
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    report["findings"].as_array().cloned().unwrap_or_default()
+}
+
 /// Builds the repository in `dir`, then runs `check --scan --format json`: the exit code and
 /// every finding.
 #[allow(dead_code)]
 pub fn scan_findings(dir: &Path) -> (i32, Vec<Found>) {
     assert!(maestroc(dir, &["build"]).status.success());
     let o = maestroc(dir, &["check", "--scan", "--format", "json"]);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
-    let list = report["findings"]
-        .as_array()
-        .unwrap()
+    let list = report_findings(&o)
         .iter()
         .map(|f| {
             (
