@@ -97,11 +97,27 @@ fn judge_chart(
     dir: &Path,
     config: Option<&ChartConfig>,
 ) -> Option<Vec<Finding>> {
-    let chart_yaml = std::fs::read_to_string(k.root.join(dir).join("Chart.yaml")).ok()?;
+    let chart_yaml = crate::read::bounded(
+        &k.root.join(dir).join("Chart.yaml"),
+        Some(&k.root),
+        super::walk::MAX_FILE_BYTES,
+    )
+    .ok()?;
     let name = chart_yaml
         .lines()
         .find_map(|l| l.strip_prefix("name:"))
         .map(|n| n.trim().trim_matches(['"', '\'']).to_string())?;
+    // Unconfigured, a chart is worth rendering only when a spec service's name holds its
+    // name: a repository of many charts is not rendered chart by chart for nothing.
+    if config.is_none()
+        && !k
+            .platform
+            .services
+            .iter()
+            .any(|s| s.name.value.contains(name.as_str()))
+    {
+        return None;
+    }
     let namespace = platform_namespace(k.platform);
     let mut best: Option<(usize, String)> = None;
     let (candidates, values, set) = match config {
