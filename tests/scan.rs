@@ -373,3 +373,39 @@ fn an_nginx_listen_on_another_services_port_is_drift() {
         "{now:?}"
     );
 }
+
+/// A variable whose name ties it to a spec service is evidence, and the finding says how:
+/// `SHOP_UI_ENDPOINTS_CATALOG` (Spring's relaxed binding of `shop.ui.endpoints.catalog`) names
+/// `catalog`; a variable that names nothing in the spec stays information.
+#[test]
+fn a_variable_named_for_a_service_is_evidence_and_the_finding_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("platform.kdl"),
+        "platform \"shop\" {\n    namespace \"shop\"\n}\n\nservice \"ui\" {\n    source \"ui\"\n    image \"registry.example.com/ui:1.0\"\n    port http 8080\n}\n\nservice \"catalog\" {\n    image \"registry.example.com/catalog:1.0\"\n    port http 8081\n}\n",
+    )
+    .unwrap();
+    fs::create_dir_all(d.join("ui")).unwrap();
+    fs::write(
+        d.join("ui/app.py"),
+        "import os\n\ncatalog = os.getenv(\"SHOP_UI_ENDPOINTS_CATALOG\")\nmetrics = os.getenv(\"SHOP_UI_ENDPOINTS_TRACING\")\n",
+    )
+    .unwrap();
+    assert!(maestroc(d, &["build"]).status.success());
+    let all = common::report_findings(&maestroc(d, &["check", "--scan", "--format", "json"]));
+    let at = |line: u64| {
+        all.iter()
+            .find(|f| f["file"] == "ui/app.py" && f["line"] == line)
+            .unwrap_or_else(|| panic!("nothing at line {line}: {all:?}"))
+    };
+    assert_eq!(at(3)["severity"], "error", "{all:?}");
+    assert!(
+        at(3)["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(its name names the spec service `catalog`)"),
+        "{all:?}"
+    );
+    assert_eq!(at(4)["severity"], "info", "{all:?}");
+}

@@ -191,12 +191,16 @@ fn is_wiring_name(name: &str) -> bool {
         "_URL",
         "_URI",
         "_ENDPOINT",
+        "_ENDPOINTS",
     ];
     // Kubernetes' own service links (`REDIS_SERVICE_HOST`) are injected by the kubelet.
     !name.ends_with("_SERVICE_HOST")
         && !name.ends_with("_SERVICE_PORT")
         && !name.starts_with("KUBERNETES_")
-        && SUFFIXES.iter().any(|s| name.ends_with(s))
+        && (SUFFIXES.iter().any(|s| name.ends_with(s))
+            // Spring's relaxed binding of `shop.ui.endpoints.catalog`.
+            || name.contains("_ENDPOINTS_")
+            || name.contains("_ENDPOINT_"))
 }
 
 /// Which service an address names, given what followed the service name.
@@ -971,12 +975,20 @@ fn env_read(
     // variable the spec maps for some service, a name that spells a spec service, or a read
     // that fails without it. Anything else (a tracing collector, the service's own bind
     // address) is at most information.
-    let named = key.is_some() || k.mapped_anywhere(name) || names_a_service(k, name);
+    let by_name = names_a_service(k, name);
+    let named = key.is_some() || k.mapped_anywhere(name) || by_name.is_some();
     let tied = required || named;
+    // Why the variable is the spec's business, when only its name says so.
+    let why = match by_name {
+        Some((svc, how)) if key.is_none() && !k.mapped_anywhere(name) => {
+            format!(" ({how} the spec service `{}`)", svc.name.value)
+        }
+        _ => String::new(),
+    };
     let mut f = Finding::new(
         "MC203",
         format!(
-            "`{}` reads {name}, which its manifest does not provide",
+            "`{}` reads {name}, which its manifest does not provide{why}",
             me.name.value
         ),
     )
@@ -1062,40 +1074,54 @@ fn env_read(
 
 /// `CART_SERVICE_ADDR`, `CARTSERVICE_HOST`, `LEDGER_DB_URL` spell a spec service's name once
 /// the wiring suffix and underscores are dropped.
-fn names_a_service(k: &Knowledge<'_>, name: &str) -> bool {
+/// The spec service a variable's name ties it to, and how: `CART_ADDR` (its name),
+/// `CARTSERVICE_URL` (`cart` + `service`), `REDIS_HOST` (a service running the `redis` image),
+/// `SHOP_UI_ENDPOINTS_CATALOG` (named after an `_ENDPOINTS_` infix).
+fn names_a_service<'a>(k: &Knowledge<'a>, name: &str) -> Option<(&'a Service, &'static str)> {
     let squash = |s: &str| -> String {
         s.chars()
             .filter(|c| c.is_ascii_alphanumeric())
             .collect::<String>()
             .to_ascii_lowercase()
     };
-    let stem = [
-        "_ADDRESS",
-        "_ADDR",
-        "_HOST",
-        "_URL",
-        "_URI",
-        "_ENDPOINT",
-        "_PORT",
-    ]
-    .iter()
-    .find_map(|s| name.strip_suffix(s))
-    .unwrap_or(name);
+    let infix = ["_ENDPOINTS_", "_ENDPOINT_"]
+        .iter()
+        .find_map(|i| name.split_once(i).map(|(_, after)| after));
+    let stem = infix.unwrap_or_else(|| {
+        [
+            "_ADDRESS",
+            "_ADDR",
+            "_HOST",
+            "_URL",
+            "_URI",
+            "_ENDPOINTS",
+            "_ENDPOINT",
+            "_PORT",
+        ]
+        .iter()
+        .find_map(|s| name.strip_suffix(s))
+        .unwrap_or(name)
+    });
     let stem = squash(stem);
-    !stem.is_empty()
-        && k.platform.services.iter().any(|s| {
-            let n = squash(&s.name.value);
-            // `REDIS_ADDR` for a service running the `redis` image, whatever it is called.
-            let image = s.image.as_ref().map(|i| {
-                let repo = i.value.split(['@']).next().unwrap_or("");
-                let last = repo.rsplit('/').next().unwrap_or(repo);
-                squash(last.split(':').next().unwrap_or(last))
-            });
-            n == stem
-                || format!("{n}service") == stem
-                || n == format!("{stem}service")
-                || image.is_some_and(|i| i == stem)
-        })
+    if stem.is_empty() {
+        return None;
+    }
+    k.platform.services.iter().find_map(|s| {
+        let n = squash(&s.name.value);
+        // `REDIS_ADDR` for a service running the `redis` image, whatever it is called.
+        let image = s.image.as_ref().map(|i| {
+            let repo = i.value.split(['@']).next().unwrap_or("");
+            let last = repo.rsplit('/').next().unwrap_or(repo);
+            squash(last.split(':').next().unwrap_or(last))
+        });
+        if n == stem || format!("{n}service") == stem || n == format!("{stem}service") {
+            Some((s, "its name names"))
+        } else if image.is_some_and(|i| i == stem) {
+            Some((s, "its name names the image of"))
+        } else {
+            None
+        }
+    })
 }
 
 #[cfg(test)]
