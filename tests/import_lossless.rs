@@ -517,3 +517,67 @@ fn a_variable_holding_the_containers_own_port_refers_to_it() {
         "{r}"
     );
 }
+
+/// A legacy ReplicationController and the Service selecting its pods (guestbook's shape) ride
+/// along as `extra` with the platform's workload — carried whole, its pods judged like any
+/// other — and the Service is no "selects no workload" drift.
+#[test]
+fn a_replication_controller_is_carried_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.yaml");
+    let mut docs = objects(
+        0,
+        &Shape {
+            name: 0,
+            flags: DECLARES_PORT | PORT_NAMED,
+            probe: 0,
+            service: 1,
+        },
+    );
+    docs.push(json!({
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": {"name": "guestbook", "namespace": "shop", "labels": {"app": "guestbook"}},
+        "spec": {
+            "replicas": 3,
+            "selector": {"app": "guestbook"},
+            "template": {
+                "metadata": {"labels": {"app": "guestbook"}},
+                "spec": {"containers": [{
+                    "name": "guestbook",
+                    "image": "registry.example.com/guestbook:v3",
+                    "ports": [{"name": "http-server", "containerPort": 3000}],
+                    "securityContext": {"runAsNonRoot": true, "runAsUser": 1000, "allowPrivilegeEscalation": false,
+                        "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}},
+                }]},
+            },
+        },
+    }));
+    docs.push(json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "guestbook", "namespace": "shop"},
+        "spec": {"selector": {"app": "guestbook"}, "ports": [{"port": 3000, "targetPort": "http-server"}]},
+    }));
+    let text: Vec<String> = docs
+        .iter()
+        .map(|d| serde_json::to_string(d).unwrap())
+        .collect();
+    std::fs::write(&input, text.join("\n---\n")).unwrap();
+    let out = dir.path().join("spec");
+    std::fs::create_dir(&out).unwrap();
+    let o = maestroc(
+        &out,
+        &["import", input.to_str().unwrap(), "--spec", "platform.kdl"],
+    );
+    let said = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+    assert!(!said.contains("selects no workload"), "{said}");
+    assert!(maestroc(&out, &["build"]).status.success());
+    let r = lossless(&out.join("output"), &input);
+    assert_eq!(r["missing"], json!([]), "{r}");
+    assert_eq!(
+        (r["lost"].as_u64(), r["changed"].as_u64()),
+        (Some(0), Some(0)),
+        "{r}"
+    );
+}

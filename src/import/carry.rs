@@ -295,6 +295,26 @@ fn extras(
 ) -> BTreeMap<usize, Vec<Value>> {
     let mut out: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
     if owners.is_empty() {
+        // Extras ride with a service: with none, nothing can be carried — said, not dropped.
+        if let Some(first) = input
+            .docs
+            .iter()
+            .find(|d| !matches!(d.kind(), "Secret" | "Namespace"))
+        {
+            findings.push(
+                input
+                    .at_code(
+                        "MC004",
+                        first,
+                        format!(
+                            "the input has no Deployment, StatefulSet, DaemonSet, Job or CronJob: its {} object(s) are not carried",
+                            input.docs.len()
+                        ),
+                        "nothing to carry them with",
+                    )
+                    .help("add the workload the objects belong to, or write a `service` by hand and list them as its `extra`"),
+            );
+        }
         return out;
     }
     for d in input.docs {

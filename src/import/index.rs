@@ -190,8 +190,30 @@ impl<'a> Input<'a> {
     /// collisions.
     pub fn check(&self) -> Vec<Finding> {
         let mut findings = Vec::new();
+        // Pods of any controller count, also those import carries as they are (a legacy
+        // ReplicationController's, a bare Pod's).
+        let pods_of = |d: &Doc| -> Option<BTreeMap<String, String>> {
+            match d.kind() {
+                "Pod" => Some(string_map(&d.value["metadata"]["labels"])),
+                "ReplicationController" | "ReplicaSet" => Some(string_map(
+                    &d.value["spec"]["template"]["metadata"]["labels"],
+                )),
+                _ => None,
+            }
+        };
+        let other_pods: Vec<(&str, BTreeMap<String, String>)> = self
+            .docs
+            .iter()
+            .filter_map(|d| Some((d.namespace(), pods_of(d)?)))
+            .collect();
         for svc in &self.services {
-            if !svc.selector.is_empty() && !self.workloads.iter().any(|w| self.selects(svc, w)) {
+            let selects_other = other_pods.iter().any(|(ns, labels)| {
+                *ns == svc.namespace && svc.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+            });
+            if !svc.selector.is_empty()
+                && !selects_other
+                && !self.workloads.iter().any(|w| self.selects(svc, w))
+            {
                 findings.push(self.at(
                     svc.doc,
                     format!("Service `{}` selects no workload", svc.name),

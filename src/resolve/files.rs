@@ -7,7 +7,7 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, PersistentVolumeClaim, Service as K8sService, ServiceAccount,
+    ConfigMap, PersistentVolumeClaim, ReplicationController, Service as K8sService, ServiceAccount,
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -120,6 +120,11 @@ pub(super) fn load(p: &mut Platform, loader: Loader<'_>, out: &mut Findings) {
                     ("v1", "ServiceAccount") => Some(check_typed::<ServiceAccount>(&obj)),
                     ("v1", "PersistentVolumeClaim") => {
                         Some(check_typed::<PersistentVolumeClaim>(&obj))
+                    }
+                    // The legacy controller older manifests still use (guestbook's); its pods
+                    // are judged like every other workload's (`verify::admission`).
+                    ("v1", "ReplicationController") => {
+                        Some(check_typed::<ReplicationController>(&obj))
                     }
                     ("apps/v1", "Deployment") => Some(check_typed::<Deployment>(&obj)),
                     ("apps/v1", "StatefulSet") => Some(check_typed::<StatefulSet>(&obj)),
