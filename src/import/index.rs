@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::read::Doc;
 use crate::diagnostic::Finding;
+use crate::model::config_key_stem;
 
 /// A Service of the input and what it selects.
 pub(super) struct Svc<'a> {
@@ -51,10 +52,6 @@ pub(super) struct Input<'a> {
     /// Keys maestroc injects into every workload (each service's `service-ports` keys).
     injected_keys: BTreeSet<String>,
     pub address_re: regex::Regex,
-}
-
-pub(super) fn config_stem(name: &str) -> String {
-    name.to_ascii_uppercase().replace('-', "_")
 }
 
 /// A map of strings as the input says it (non-strings as empty).
@@ -102,7 +99,7 @@ impl<'a> Input<'a> {
         let injected_keys = workloads
             .iter()
             .flat_map(|w| {
-                let stem = config_stem(w.name());
+                let stem = config_key_stem(w.name());
                 [format!("{stem}_PORT"), format!("{stem}_ADDRESS")]
             })
             .collect();
@@ -192,19 +189,14 @@ impl<'a> Input<'a> {
         let mut findings = Vec::new();
         // Pods of any controller count, also those import carries as they are (a legacy
         // ReplicationController's, a bare Pod's).
-        let pods_of = |d: &Doc| -> Option<BTreeMap<String, String>> {
-            match d.kind() {
-                "Pod" => Some(string_map(&d.value["metadata"]["labels"])),
-                "ReplicationController" | "ReplicaSet" => Some(string_map(
-                    &d.value["spec"]["template"]["metadata"]["labels"],
-                )),
-                _ => None,
-            }
-        };
         let other_pods: Vec<(&str, BTreeMap<String, String>)> = self
             .docs
             .iter()
-            .filter_map(|d| Some((d.namespace(), pods_of(d)?)))
+            .filter(|d| matches!(d.kind(), "Pod" | "ReplicationController" | "ReplicaSet"))
+            .filter_map(|d| {
+                let template = crate::verify::admission::template_value(&d.value)?;
+                Some((d.namespace(), string_map(&template["metadata"]["labels"])))
+            })
             .collect();
         for svc in &self.services {
             let selects_other = other_pods.iter().any(|(ns, labels)| {
@@ -294,7 +286,7 @@ impl<'a> Input<'a> {
                     })
                     .map(str::to_string);
                 let name = w.name().to_string();
-                let prefix = own.unwrap_or_else(|| config_stem(&name));
+                let prefix = own.unwrap_or_else(|| config_key_stem(&name));
                 (name, prefix)
             })
             .collect()

@@ -24,17 +24,23 @@ pub fn key_prefix(svc: &Service) -> String {
         .map_or_else(|| config_key_stem(&svc.name.value), |p| p.value.clone())
 }
 
+/// The `service-ports` key of a port: `<PREFIX>_PORT` when it is the service's only port,
+/// else `<PREFIX>_<PORTNAME>_PORT`.
+pub fn port_key(prefix: &str, port_name: &str, single: bool) -> String {
+    if single {
+        format!("{prefix}_PORT")
+    } else {
+        format!("{prefix}_{}_PORT", config_key_stem(port_name))
+    }
+}
+
 /// The `<SVC>_…PORT` and `<SVC>_ADDRESS` keys of one service, in declaration order.
 pub fn service_keys(platform: &Platform, svc: &Service) -> Vec<ConfigKey> {
     let prefix = key_prefix(svc);
     let mut keys = Vec::with_capacity(svc.ports.len() + 1);
     let single = svc.ports.len() == 1;
     for port in &svc.ports {
-        let key = if single {
-            format!("{prefix}_PORT")
-        } else {
-            format!("{prefix}_{}_PORT", config_key_stem(&port.name.value))
-        };
+        let key = port_key(&prefix, &port.name.value, single);
         keys.push(ConfigKey {
             key,
             value: port.number.value.to_string(),

@@ -9,7 +9,7 @@ mod operations;
 mod pod;
 mod span;
 
-pub use keys::{ConfigKey, expand_placeholders, key_prefix, placeholders, service_keys};
+pub use keys::{ConfigKey, expand_placeholders, key_prefix, placeholders, port_key, service_keys};
 pub use names::{
     config_key_stem, is_config_map_key, is_dns1035_label, is_dns1123_label, is_dns1123_subdomain,
     is_env_var_name, is_iana_port_name, is_label_value, is_qualified_name,

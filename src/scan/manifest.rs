@@ -662,15 +662,11 @@ fn shipped_drift(kind: &str, doc: &Value, shipped: &Value) -> Vec<(&'static str,
         }
         return out;
     }
-    let pod = |d: &Value| -> Value {
-        match d["kind"].as_str() {
-            Some("Pod") => d["spec"].clone(),
-            Some("CronJob") => d["spec"]["jobTemplate"]["spec"]["template"]["spec"].clone(),
-            _ => d["spec"]["template"]["spec"].clone(),
-        }
-    };
     let ports = |d: &Value| -> Vec<i64> {
-        let pod = pod(d);
+        let Some(template) = crate::verify::admission::template_value(d) else {
+            return Vec::new();
+        };
+        let pod = &template["spec"];
         ["initContainers", "containers"]
             .iter()
             .flat_map(|k| list(&pod[*k]))

@@ -118,7 +118,7 @@ fn judge_chart(
     {
         return None;
     }
-    let namespace = platform_namespace(k.platform);
+    let namespace = k.platform.namespace.value.clone();
     let mut best: Option<(usize, String)> = None;
     let (candidates, values, set) = match config {
         Some(c) => (
@@ -173,10 +173,6 @@ fn judge_chart(
         }
     }
     Some(findings)
-}
-
-fn platform_namespace(p: &Platform) -> String {
-    p.namespace.value.clone()
 }
 
 /// Whether a rendered object is one the spec builds: a workload or Service named like a spec

@@ -113,22 +113,28 @@ pub fn judge_template(t: &PodTemplateSpec) -> Vec<Violation> {
 
 /// The pod template of a workload object of any kind, as JSON (an `extra` object).
 pub fn template_of(obj: &serde_json::Value) -> Option<PodTemplateSpec> {
-    let v = match obj.get("kind")?.as_str()? {
+    if obj.get("kind")?.as_str()? == "Pod" {
+        let t = serde_json::json!({"metadata": obj.get("metadata"), "spec": obj.get("spec")});
+        return serde_json::from_value(t).ok();
+    }
+    serde_json::from_value(template_value(obj)?.clone()).ok()
+}
+
+/// The pod template an object of any workload kind holds, as data; a Pod, whose `metadata`
+/// and `spec` are a template's, stands for itself.
+pub fn template_value(obj: &serde_json::Value) -> Option<&serde_json::Value> {
+    match obj.get("kind")?.as_str()? {
         "Deployment"
         | "StatefulSet"
         | "DaemonSet"
         | "ReplicaSet"
         | "ReplicationController"
-        | "Job" => obj.pointer("/spec/template")?,
-        "CronJob" => obj.pointer("/spec/jobTemplate/spec/template")?,
-        "PodTemplate" => obj.get("template")?,
-        "Pod" => {
-            let t = serde_json::json!({"metadata": obj.get("metadata"), "spec": obj.get("spec")});
-            return serde_json::from_value(t).ok();
-        }
-        _ => return None,
-    };
-    serde_json::from_value(v.clone()).ok()
+        | "Job" => obj.pointer("/spec/template"),
+        "CronJob" => obj.pointer("/spec/jobTemplate/spec/template"),
+        "PodTemplate" => obj.get("template"),
+        "Pod" => Some(obj),
+        _ => None,
+    }
 }
 
 /// The namespace labels and the findings of one environment.

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Seen, Workload};
 use crate::diagnostic::Finding;
-use crate::import::index::{Input, config_stem};
+use crate::import::index::Input;
 use crate::import::kdl_out::{Block, quote, word};
 use crate::import::secrets::Secrets;
+use crate::model::config_key_stem;
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn env(
@@ -100,12 +101,12 @@ fn own_port_key(
         .prefixes
         .get(w.name)
         .cloned()
-        .unwrap_or_else(|| config_stem(w.name));
-    Some(if names_by_number.len() == 1 {
-        format!("{prefix}_PORT")
-    } else {
-        format!("{prefix}_{}_PORT", config_stem(name))
-    })
+        .unwrap_or_else(|| config_key_stem(w.name));
+    Some(crate::model::port_key(
+        &prefix,
+        name,
+        names_by_number.len() == 1,
+    ))
 }
 
 /// The line for a literal `env NAME value`, or None when the residual patch is to carry it.
@@ -167,7 +168,7 @@ fn literal(
         if !depends.contains(target) {
             depends.push(target.clone());
         }
-        let key = format!("{}_ADDRESS", config_stem(target));
+        let key = format!("{}_ADDRESS", config_key_stem(target));
         value = value.replace(&format!("{}:{port}", h.as_str()), &format!("{{{key}}}"));
     }
     let key_only =

@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::Workload;
-use crate::import::index::{Input, config_stem, string_map};
+use crate::import::index::{Input, string_map};
 use crate::import::kdl_out::{Block, quote, word};
 use crate::import::operations;
+use crate::model::config_key_stem;
 
 /// The lines before the ports; returns the `autoscale` line, said after them (replicas are
 /// left unsaid when an autoscaler sets them).
@@ -101,7 +102,7 @@ pub(super) fn labels(b: &mut Block, input: &Input, w: &Workload, by_annotation: 
     if let Some(prefix) = input
         .prefixes
         .get(w.name)
-        .filter(|p| **p != config_stem(w.name))
+        .filter(|p| **p != config_key_stem(w.name))
     {
         b.line(format!("config-prefix {}", word(prefix)));
     }
