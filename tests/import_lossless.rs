@@ -439,6 +439,21 @@ fn objects(i: usize, s: &Shape) -> Vec<Value> {
     out
 }
 
+/// `docs` as one YAML stream of JSON documents (`in.yaml`) in a fresh directory, and the empty
+/// `spec/` beside it that import writes into.
+fn written(docs: &[Value]) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.yaml");
+    let text: Vec<String> = docs
+        .iter()
+        .map(|d| serde_json::to_string_pretty(d).unwrap())
+        .collect();
+    std::fs::write(&input, text.join("\n---\n")).unwrap();
+    let out = dir.path().join("spec");
+    std::fs::create_dir(&out).unwrap();
+    (dir, input, out)
+}
+
 proptest! {
     // Each case runs the binary twice and the Python comparison once (~0.5 s): 24 in the test
     // run; PROPTEST_CASES=500 to search further.
@@ -449,17 +464,12 @@ proptest! {
     })]
     #[test]
     fn generated_platforms_import_losslessly(shapes in prop::collection::vec(shape(), 1..=3)) {
-        let dir = tempfile::tempdir().unwrap();
-        let input = dir.path().join("input.yaml");
-        let docs: Vec<String> = shapes
+        let docs: Vec<Value> = shapes
             .iter()
             .enumerate()
             .flat_map(|(i, s)| objects(i, s))
-            .map(|o| serde_json::to_string_pretty(&o).unwrap())
             .collect();
-        std::fs::write(&input, docs.join("\n---\n")).unwrap();
-        let out = dir.path().join("spec");
-        std::fs::create_dir(&out).unwrap();
+        let (_dir, input, out) = written(&docs);
         import_and_build_from(&input, &out);
         let r = lossless(&out.join("output"), &input);
         prop_assert_eq!(r["objects"].as_u64(), Some(docs.len() as u64), "{}", r);
@@ -472,8 +482,6 @@ proptest! {
 /// to the port's `service-ports` key: the port is said once, and the variable follows it.
 #[test]
 fn a_variable_holding_the_containers_own_port_refers_to_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.yaml");
     let docs = [
         objects(
             0,
@@ -495,13 +503,7 @@ fn a_variable_holding_the_containers_own_port_refers_to_it() {
         ),
     ]
     .concat();
-    let text: Vec<String> = docs
-        .iter()
-        .map(|d| serde_json::to_string(d).unwrap())
-        .collect();
-    std::fs::write(&input, text.join("\n---\n")).unwrap();
-    let out = dir.path().join("spec");
-    std::fs::create_dir(&out).unwrap();
+    let (_dir, input, out) = written(&docs);
     import_and_build_from(&input, &out);
     let spec = std::fs::read_to_string(out.join("platform.kdl")).unwrap();
     assert!(spec.contains("env \"PORT\" ref=\"API_0_PORT\""), "{spec}");
@@ -523,8 +525,6 @@ fn a_variable_holding_the_containers_own_port_refers_to_it() {
 /// other — and the Service is no "selects no workload" drift.
 #[test]
 fn a_replication_controller_is_carried_as_it_is() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.yaml");
     let mut docs = objects(
         0,
         &Shape {
@@ -559,13 +559,7 @@ fn a_replication_controller_is_carried_as_it_is() {
         "metadata": {"name": "guestbook", "namespace": "shop"},
         "spec": {"selector": {"app": "guestbook"}, "ports": [{"port": 3000, "targetPort": "http-server"}]},
     }));
-    let text: Vec<String> = docs
-        .iter()
-        .map(|d| serde_json::to_string(d).unwrap())
-        .collect();
-    std::fs::write(&input, text.join("\n---\n")).unwrap();
-    let out = dir.path().join("spec");
-    std::fs::create_dir(&out).unwrap();
+    let (_dir, input, out) = written(&docs);
     let o = maestroc(
         &out,
         &["import", input.to_str().unwrap(), "--spec", "platform.kdl"],

@@ -32,6 +32,23 @@ fn findings(o: &Output) -> Vec<(String, String, u64)> {
         .collect()
 }
 
+/// A repository of `files` (path, text) in a fresh directory, built.
+fn built_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    assert!(maestroc(dir.path(), &["build"]).status.success());
+    dir
+}
+
+/// `check --scan` of `d`: (code, file, line) of each finding.
+fn scan(d: &Path) -> Vec<(String, String, u64)> {
+    findings(&maestroc(d, &["check", "--scan", "--format", "json"]))
+}
+
 #[test]
 fn every_planted_drift_is_found_and_nothing_else() {
     let repo = fleet_repo();
@@ -290,24 +307,20 @@ fn comment_lines_are_not_code() {
 /// kind and name, port by port.
 #[test]
 fn an_object_the_spec_ships_as_extra_is_compared_with_its_manifest() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    fs::write(
-        d.join("platform.kdl"),
-        "platform \"bookinfo\" {\n    namespace \"bookinfo\"\n}\n\nservice \"details-v1\" {\n    image \"registry.example.com/details:1.0\"\n    port http 9080\n    extra \"imported/details.yaml\"\n}\n",
-    )
-    .unwrap();
-    fs::create_dir_all(d.join("imported")).unwrap();
     let service = |port: u16| {
         format!(
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: details\nspec:\n  selector:\n    app: details\n  ports:\n  - name: http\n    port: {port}\n    targetPort: 9080\n"
         )
     };
-    fs::write(d.join("imported/details.yaml"), service(9080)).unwrap();
-    fs::create_dir_all(d.join("kube")).unwrap();
-    fs::write(d.join("kube/bookinfo.yaml"), service(9080)).unwrap();
-    assert!(maestroc(d, &["build"]).status.success());
-    let scan = |d: &Path| findings(&maestroc(d, &["check", "--scan", "--format", "json"]));
+    let dir = built_repo(&[
+        (
+            "platform.kdl",
+            "platform \"bookinfo\" {\n    namespace \"bookinfo\"\n}\n\nservice \"details-v1\" {\n    image \"registry.example.com/details:1.0\"\n    port http 9080\n    extra \"imported/details.yaml\"\n}\n",
+        ),
+        ("imported/details.yaml", &service(9080)),
+        ("kube/bookinfo.yaml", &service(9080)),
+    ]);
+    let d = dir.path();
     let clean = scan(d);
     assert!(
         !clean.iter().any(|(c, ..)| c == "MC206"),
@@ -344,20 +357,17 @@ fn an_object_the_spec_ships_as_extra_is_compared_with_its_manifest() {
 /// client's address.
 #[test]
 fn an_nginx_listen_on_another_services_port_is_drift() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    fs::write(
-        d.join("platform.kdl"),
-        "platform \"store\" {\n    namespace \"store\"\n}\n\nservice \"store-front\" {\n    source \"src/store-front\"\n    image \"registry.example.com/store-front:1.0\"\n    port http 8080\n}\n\nservice \"store-admin\" {\n    image \"registry.example.com/store-admin:1.0\"\n    port http 8081\n}\n",
-    )
-    .unwrap();
-    fs::create_dir_all(d.join("src/store-front")).unwrap();
     let conf = |port: u16| {
         format!("server {{\n    listen       {port};\n    server_name  localhost;\n}}\n")
     };
-    fs::write(d.join("src/store-front/nginx.conf"), conf(8080)).unwrap();
-    assert!(maestroc(d, &["build"]).status.success());
-    let scan = |d: &Path| findings(&maestroc(d, &["check", "--scan", "--format", "json"]));
+    let dir = built_repo(&[
+        (
+            "platform.kdl",
+            "platform \"store\" {\n    namespace \"store\"\n}\n\nservice \"store-front\" {\n    source \"src/store-front\"\n    image \"registry.example.com/store-front:1.0\"\n    port http 8080\n}\n\nservice \"store-admin\" {\n    image \"registry.example.com/store-admin:1.0\"\n    port http 8081\n}\n",
+        ),
+        ("src/store-front/nginx.conf", &conf(8080)),
+    ]);
+    let d = dir.path();
     assert!(
         !scan(d).iter().any(|(_, f, _)| f.ends_with("nginx.conf")),
         "listening on its own port is no finding"
@@ -379,20 +389,17 @@ fn an_nginx_listen_on_another_services_port_is_drift() {
 /// `catalog`; a variable that names nothing in the spec stays information.
 #[test]
 fn a_variable_named_for_a_service_is_evidence_and_the_finding_says_why() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = built_repo(&[
+        (
+            "platform.kdl",
+            "platform \"shop\" {\n    namespace \"shop\"\n}\n\nservice \"ui\" {\n    source \"ui\"\n    image \"registry.example.com/ui:1.0\"\n    port http 8080\n}\n\nservice \"catalog\" {\n    image \"registry.example.com/catalog:1.0\"\n    port http 8081\n}\n",
+        ),
+        (
+            "ui/app.py",
+            "import os\n\ncatalog = os.getenv(\"SHOP_UI_ENDPOINTS_CATALOG\")\nmetrics = os.getenv(\"SHOP_UI_ENDPOINTS_TRACING\")\n",
+        ),
+    ]);
     let d = dir.path();
-    fs::write(
-        d.join("platform.kdl"),
-        "platform \"shop\" {\n    namespace \"shop\"\n}\n\nservice \"ui\" {\n    source \"ui\"\n    image \"registry.example.com/ui:1.0\"\n    port http 8080\n}\n\nservice \"catalog\" {\n    image \"registry.example.com/catalog:1.0\"\n    port http 8081\n}\n",
-    )
-    .unwrap();
-    fs::create_dir_all(d.join("ui")).unwrap();
-    fs::write(
-        d.join("ui/app.py"),
-        "import os\n\ncatalog = os.getenv(\"SHOP_UI_ENDPOINTS_CATALOG\")\nmetrics = os.getenv(\"SHOP_UI_ENDPOINTS_TRACING\")\n",
-    )
-    .unwrap();
-    assert!(maestroc(d, &["build"]).status.success());
     let all = common::report_findings(&maestroc(d, &["check", "--scan", "--format", "json"]));
     let at = |line: u64| {
         all.iter()
