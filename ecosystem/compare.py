@@ -47,7 +47,7 @@ def quantity(v):
 
 
 def _set(d, key, value):
-    if isinstance(d, dict) and key not in d:
+    if isinstance(d, dict) and d.get(key) is None:
         d[key] = value
 
 
@@ -138,23 +138,31 @@ def default(obj):
         _set(spec, "revisionHistoryLimit", 10)
         if kind == "Deployment":
             _set(spec, "progressDeadlineSeconds", 600)
-            _set(spec, "strategy", {"type": "RollingUpdate"})
+            _set(spec, "strategy", {})
+            _set(spec["strategy"], "type", "RollingUpdate")
             if spec["strategy"].get("type") == "RollingUpdate":
                 ru = spec["strategy"].setdefault("rollingUpdate", {})
                 _set(ru, "maxSurge", "25%")
                 _set(ru, "maxUnavailable", "25%")
         if kind == "StatefulSet":
             _set(spec, "podManagementPolicy", "OrderedReady")
-            _set(spec, "updateStrategy", {"type": "RollingUpdate"})
+            _set(spec, "updateStrategy", {})
+            _set(spec["updateStrategy"], "type", "RollingUpdate")
             if spec["updateStrategy"].get("type") == "RollingUpdate":
-                _set(spec["updateStrategy"], "rollingUpdate", {"partition": 0})
+                _set(spec["updateStrategy"], "rollingUpdate", {})
+                _set(spec["updateStrategy"]["rollingUpdate"], "partition", 0)
             for t in spec.get("volumeClaimTemplates") or []:
                 ts = t.get("spec") or {}
                 _set(ts, "volumeMode", "Filesystem")
                 t.setdefault("apiVersion", "v1")
                 t.setdefault("kind", "PersistentVolumeClaim")
         if kind == "DaemonSet":
-            _set(spec, "updateStrategy", {"type": "RollingUpdate"})
+            _set(spec, "updateStrategy", {})
+            _set(spec["updateStrategy"], "type", "RollingUpdate")
+            if spec["updateStrategy"].get("type") == "RollingUpdate":
+                _set(spec["updateStrategy"], "rollingUpdate", {})
+                _set(spec["updateStrategy"]["rollingUpdate"], "maxSurge", 0)
+                _set(spec["updateStrategy"]["rollingUpdate"], "maxUnavailable", 1)
         _pod((spec.get("template") or {}).get("spec"))
     elif kind in ("Job",):
         _set(spec, "backoffLimit", 6)

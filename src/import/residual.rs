@@ -84,7 +84,13 @@ const FIXED: &[(&str, &str)] = &[
 /// The patch that makes `built` say everything `input` says, or None when it already does.
 /// `skipped` collects the paths of differences a patch may not carry.
 pub fn residual(input: &Value, built: &Value, skipped: &mut Vec<String>) -> Option<Value> {
-    let (Value::Object(i), Value::Object(b)) = (input, built) else {
+    // Compared after Kubernetes' defaulting, both sides: a Job's unset `backoffLimit` is 6
+    // where maestroc writes 3, a Service port's unset `targetPort` is its `port`.
+    let (said, built_said) = (input, built);
+    let (mut input, mut built) = (input.clone(), built.clone());
+    crate::server_defaults::defaults(&mut input);
+    crate::server_defaults::defaults(&mut built);
+    let (Value::Object(i), Value::Object(b)) = (&input, &built) else {
         return None;
     };
     let mut out = Map::new();
@@ -96,6 +102,7 @@ pub fn residual(input: &Value, built: &Value, skipped: &mut Vec<String>) -> Opti
         let Some(mut d) = diff(k, v, bv) else {
             continue;
         };
+        drop_implicit(&mut d, &said[k], &built_said[k]);
         if let Value::Object(dm) = &mut d {
             // A Service's selector is mutable: a patch may narrow it to the pods' own labels
             // (emit/patch.rs checks that it only adds labels the pods carry).
@@ -132,6 +139,42 @@ pub fn residual(input: &Value, built: &Value, skipped: &mut Vec<String>) -> Opti
         out.insert(k.clone(), d);
     }
     (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// Drops from a difference the defaults that neither the input nor the build writes: the
+/// comparison filled them into both, the API server fills them in again (a probe's
+/// `scheme: HTTP` under an input `httpGet` the build lacks). A default the build says
+/// otherwise stays, written out (`backoffLimit: 6` where maestroc writes 3).
+fn drop_implicit(d: &mut Value, input: &Value, built: &Value) {
+    let says = |v: Option<&Value>| v.is_some_and(|v| !v.is_null());
+    match d {
+        Value::Object(m) => {
+            m.retain(|k, v| v.is_null() || says(input.get(k)) || says(built.get(k)));
+            for (k, v) in m.iter_mut() {
+                drop_implicit(
+                    v,
+                    input.get(k).unwrap_or(&Value::Null),
+                    built.get(k).unwrap_or(&Value::Null),
+                );
+            }
+        }
+        Value::Array(items) => {
+            let Some(key) = crate::emit::patch::merge_key(items) else {
+                return;
+            };
+            let find = |list: &Value, item: &Value| {
+                list.as_array()
+                    .and_then(|l| l.iter().find(|x| x[key] == item[key]))
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            };
+            for item in items.iter_mut() {
+                let (i, b) = (find(input, item), find(built, item));
+                drop_implicit(item, &i, &b);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Whether `diff` (what a built map lacks) only adds keys the built map does not have.
@@ -338,6 +381,35 @@ mod tests {
         assert_eq!(skipped, ["spec.selector"]);
         let mut none = Vec::new();
         assert_eq!(residual(&input, &input, &mut none), None);
+    }
+
+    /// Compared after Kubernetes' defaulting: what the input leaves to the API server is the
+    /// server's default, written out where the build says otherwise — and only there.
+    #[test]
+    fn an_implicit_default_the_build_changes_is_written_out() {
+        let job = json!({"kind": "Job", "metadata": {"name": "j"},
+            "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "j", "image": "i:1"}]}}}});
+        let built_job = json!({"kind": "Job", "metadata": {"name": "j"},
+            "spec": {"backoffLimit": 3, "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "j", "image": "i:1"}]}}}});
+        let mut skipped = Vec::new();
+        assert_eq!(
+            residual(&job, &built_job, &mut skipped),
+            Some(json!({"spec": {"backoffLimit": 6}}))
+        );
+        let svc = json!({"kind": "Service", "metadata": {"name": "s"},
+            "spec": {"ports": [{"name": "http", "port": 80}]}});
+        let built = json!({"kind": "Service", "metadata": {"name": "s"},
+            "spec": {"ports": [{"name": "http", "port": 80, "targetPort": "http"}]}});
+        assert_eq!(
+            residual(&svc, &built, &mut skipped),
+            Some(json!({"spec": {"ports": [{"name": "http", "targetPort": 80}]}}))
+        );
+        // An explicit null is unset, as the API server reads it.
+        let mut nulled = job.clone();
+        nulled["spec"]["backoffLimit"] = Value::Null;
+        let mut six = built_job.clone();
+        six["spec"]["backoffLimit"] = json!(6);
+        assert_eq!(residual(&nulled, &six, &mut skipped), None);
     }
 
     #[test]

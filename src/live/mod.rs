@@ -1,14 +1,13 @@
 //! `diff --live`: the running cluster against what the spec builds, as data.
 //!
 //! The cluster's objects (a `kubectl get -o yaml` stream) and the environment's build are
-//! paired by API group, kind, namespace and name; each pair is normalised (`normalise`: what
+//! paired by API group, kind, namespace and name; each pair is normalised (`crate::server_defaults`: what
 //! the server adds taken out, its defaults filled into both) and compared leaf by leaf
 //! (`compare`); ignore rules from `maestroc.toml` drop what someone else owns; `attribute`
 //! ties each difference to the spec line that sets it. Pure: YAML in, findings out.
 
 pub mod attribute;
 pub mod compare;
-pub mod normalise;
 
 use serde_json::Value;
 
@@ -154,10 +153,10 @@ pub fn compare(
         };
         let mut expected = want.clone();
         let mut actual = got.clone();
-        normalise::server_fields(&mut actual);
-        normalise::allocated(&mut actual, &expected);
-        normalise::defaults(&mut expected);
-        normalise::defaults(&mut actual);
+        crate::server_defaults::server_fields(&mut actual);
+        crate::server_defaults::allocated(&mut actual, &expected);
+        crate::server_defaults::defaults(&mut expected);
+        crate::server_defaults::defaults(&mut actual);
         // apiVersion may differ only by version, which the pairing already allowed.
         for o in [&mut expected, &mut actual] {
             if let Some(m) = o.as_object_mut() {

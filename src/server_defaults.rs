@@ -1,6 +1,8 @@
-//! What the API server adds to an object, taken out before the cluster's copy is compared
-//! with the build — the normalisation list of `diff --live`, one function per concern, each
-//! pinned by a test in `tests/live.rs`:
+//! What the API server adds to an object — Kubernetes' semantics, shared by every comparison
+//! of objects as data: `diff --live` takes it out of the cluster's copy before comparing it
+//! with the build, and `import`'s residual fills the defaults into the input and the rebuilt
+//! object so a default written out or left implicit is no difference. One function per
+//! concern, each pinned by a test in `tests/live.rs`:
 //!
 //! 1. **Life, not intent** (`server_fields`): `status`; `metadata.managedFields`,
 //!    `resourceVersion`, `uid`, `generation`, `creationTimestamp`, `selfLink`,
@@ -35,10 +37,14 @@
 
 use serde_json::{Map, Value, json};
 
-/// Sets `key` when the object does not say it.
+/// Sets `key` when the object does not say it; an explicit `null` says nothing (the API
+/// server treats `terminationGracePeriodSeconds: null`, as a chart renders it, as unset).
 fn set(m: &mut Value, key: &str, v: Value) {
     if let Some(o) = m.as_object_mut() {
-        o.entry(key.to_string()).or_insert(v);
+        let slot = o.entry(key.to_string()).or_insert(Value::Null);
+        if slot.is_null() {
+            *slot = v;
+        }
     }
 }
 
@@ -250,7 +256,8 @@ fn workload(kind: &str, spec: &mut Value) {
     match kind {
         "Deployment" => {
             set(spec, "progressDeadlineSeconds", json!(600));
-            set(spec, "strategy", json!({"type": "RollingUpdate"}));
+            set(spec, "strategy", json!({}));
+            set(&mut spec["strategy"], "type", json!("RollingUpdate"));
             if spec["strategy"]["type"] == "RollingUpdate" {
                 let s = &mut spec["strategy"];
                 set(s, "rollingUpdate", json!({}));
@@ -260,12 +267,14 @@ fn workload(kind: &str, spec: &mut Value) {
         }
         "StatefulSet" => {
             set(spec, "podManagementPolicy", json!("OrderedReady"));
-            set(spec, "updateStrategy", json!({"type": "RollingUpdate"}));
+            set(spec, "updateStrategy", json!({}));
+            set(&mut spec["updateStrategy"], "type", json!("RollingUpdate"));
             if spec["updateStrategy"]["type"] == "RollingUpdate" {
+                set(&mut spec["updateStrategy"], "rollingUpdate", json!({}));
                 set(
-                    &mut spec["updateStrategy"],
-                    "rollingUpdate",
-                    json!({"partition": 0}),
+                    &mut spec["updateStrategy"]["rollingUpdate"],
+                    "partition",
+                    json!(0),
                 );
             }
             set(
@@ -289,13 +298,13 @@ fn workload(kind: &str, spec: &mut Value) {
             }
         }
         _ => {
-            set(spec, "updateStrategy", json!({"type": "RollingUpdate"}));
+            set(spec, "updateStrategy", json!({}));
+            set(&mut spec["updateStrategy"], "type", json!("RollingUpdate"));
             if spec["updateStrategy"]["type"] == "RollingUpdate" {
-                set(
-                    &mut spec["updateStrategy"],
-                    "rollingUpdate",
-                    json!({"maxSurge": 0, "maxUnavailable": 1}),
-                );
+                let s = &mut spec["updateStrategy"];
+                set(s, "rollingUpdate", json!({}));
+                set(&mut s["rollingUpdate"], "maxSurge", json!(0));
+                set(&mut s["rollingUpdate"], "maxUnavailable", json!(1));
             }
         }
     }
