@@ -338,6 +338,7 @@ impl<'a> Target<'a> {
         self.env(svc).iter().any(
             |v| matches!(&v.value, crate::model::EnvValue::Secret { secret: s, .. } if s.value == secret),
         ) || svc.mounts_secret(secret)
+            || self.patches(svc).iter().any(|p| p.names_secret(secret))
     }
 
     pub fn storage_class(&self) -> Option<&'a str> {

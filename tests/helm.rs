@@ -153,6 +153,39 @@ fn widened_vocabulary_chart_renders_the_plain_yaml() {
     equivalent(include_str!("fixtures/clean/near-misses.kdl"), &["dev"]);
 }
 
+/// A secret's own labels (one overriding maestroc's) and annotations, on the value-less
+/// Secret and on the ExternalSecret alike; the secret reached only through a patch.
+#[test]
+fn labelled_secrets_chart_renders_the_plain_yaml() {
+    let spec = r#"platform "p" { namespace "p" }
+secret "web-tls" {
+    key "tls.crt"
+    label "helm.sh/chart" "web-1.0.0"
+    label "app.kubernetes.io/managed-by" "Helm"
+    annotation "helm.sh/resource-policy" "keep"
+}
+secret "web-db" {
+    key "password"
+    store "vault" path="web/db"
+    label "tier" "data"
+    annotation "team" "payments"
+}
+service "web" {
+    image "registry.example.com/web:1.0"
+    port "http" 8080
+    resources cpu="100m" memory="64Mi"
+    health tcp="http"
+    env "DB_PASSWORD" secret="web-db" key="password"
+    patch "Deployment" {
+        spec { template { spec {
+            volumes { - name="certs" { projected { sources { - { secret name="web-tls" } } } } }
+        } } }
+    }
+}
+"#;
+    equivalent(spec, &["base"]);
+}
+
 /// Without environments, values.yaml alone renders k8s/base; YAML-1.1 words stay strings.
 #[test]
 fn base_chart_renders_the_plain_yaml() {

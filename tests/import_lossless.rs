@@ -248,9 +248,13 @@ const SECURITY: u32 = 1 << 18;
 const SECOND_PORT: u32 = 1 << 19;
 const CPU_LIMIT_ONLY: u32 = 1 << 20;
 const ENV_OWN_PORT: u32 = 1 << 21;
+/// A chart's Secret (labels, a hook annotation) reached only through a projected volume.
+const PROJECTED_SECRET: u32 = 1 << 22;
+/// A rolling update that names its parameters but not its type.
+const STRATEGY_UNTYPED: u32 = 1 << 23;
 
 fn shape() -> impl Strategy<Value = Shape> {
-    (0..NAMES.len(), 0u32..(1 << 22), 0u8..5, 0u8..3).prop_map(|(name, flags, probe, service)| {
+    (0..NAMES.len(), 0u32..(1 << 24), 0u8..5, 0u8..3).prop_map(|(name, flags, probe, service)| {
         Shape {
             name,
             flags,
@@ -355,6 +359,13 @@ fn objects(i: usize, s: &Shape) -> Vec<Value> {
             json!({"name": "conf", "mountPath": "/etc/app"})
         });
     }
+    let tls = format!("{name}-tls");
+    if on(PROJECTED_SECRET) {
+        volumes.push(json!({"name": "certs", "projected": {"sources": [
+            {"secret": {"name": tls, "items": [{"key": "tls.crt", "path": "tls.crt"}]}}
+        ]}}));
+        mounts.push(json!({"name": "certs", "mountPath": "/certs", "readOnly": true}));
+    }
     if !mounts.is_empty() {
         c["volumeMounts"] = json!(mounts);
     }
@@ -403,6 +414,9 @@ fn objects(i: usize, s: &Shape) -> Vec<Value> {
     if on(ANNOTATION) {
         workload["spec"]["template"]["metadata"]["annotations"] = json!({"team": "payments"});
     }
+    if on(STRATEGY_UNTYPED) && !on(STATEFUL) {
+        workload["spec"]["strategy"] = json!({"rollingUpdate": {"maxUnavailable": 0}});
+    }
     if on(STATEFUL) {
         workload["spec"]["serviceName"] = json!(service_name.clone().unwrap_or(name.clone()));
     }
@@ -413,6 +427,16 @@ fn objects(i: usize, s: &Shape) -> Vec<Value> {
             "kind": "ConfigMap",
             "metadata": {"name": config, "namespace": "shop"},
             "data": {"mode": "fast", "LOG_FORMAT": "json"},
+        }));
+    }
+    if on(PROJECTED_SECRET) {
+        out.push(json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": tls, "namespace": "shop",
+                "labels": {"helm.sh/chart": "shop-1.2.0", "app.kubernetes.io/managed-by": "Helm"},
+                "annotations": {"helm.sh/hook": "pre-install"}},
+            "data": {"tls.crt": "Y2VydA=="},
         }));
     }
     if let Some(svc) = service_name {

@@ -106,3 +106,43 @@ fn a_missing_or_unknown_value_is_refused_without_echoing_values() {
     assert!(err.contains("mlflow-db.POSTGRES_PASWORD"), "{err}");
     assert!(!err.contains("Hunter2"), "{err}");
 }
+
+/// A secret reached only through a `patch` (a projected volume) is materialised like one the
+/// spec mounts natively, and is no unused secret; its `label`s and `annotation`s are on it.
+#[test]
+fn a_secret_used_by_a_patch_is_materialised_with_its_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("platform.kdl"),
+        r#"platform "p" { namespace "p" }
+secret "web-tls" {
+    key "tls.crt"
+    label "helm.sh/chart" "web-1.0.0"
+    annotation "helm.sh/hook" "pre-install"
+}
+service "web" {
+    image "registry.example.com/web:1.0"
+    port "http" 8080
+    resources cpu="100m" memory="64Mi"
+    patch "Deployment" {
+        spec { template { spec {
+            volumes { - name="certs" { projected { sources { - { secret name="web-tls" } } } } }
+        } } }
+    }
+}
+"#,
+    )
+    .unwrap();
+    let o = maestroc(dir.path(), &["check", "--format", "json"]);
+    let report = String::from_utf8_lossy(&o.stdout);
+    assert!(!report.contains("MC303"), "{report}");
+    assert!(maestroc(dir.path(), &["build"]).status.success());
+    let secrets: String = output_files(dir.path())
+        .into_iter()
+        .filter(|(_, t)| t.contains("kind: Secret"))
+        .map(|(_, t)| t)
+        .collect();
+    assert!(secrets.contains("name: web-tls"), "{secrets}");
+    assert!(secrets.contains("helm.sh/chart: web-1.0.0"), "{secrets}");
+    assert!(secrets.contains("helm.sh/hook: pre-install"), "{secrets}");
+}

@@ -20,6 +20,7 @@ use crate::resolve::Compiled;
 use crate::target::Target;
 pub use config::ports_data;
 pub use helm::{JSON_HEADER, TEMPLATE_HEADER};
+pub use meta::CHECKOV_SKIP;
 pub use yaml::{HEADER, MARKDOWN_HEADER, YamlError};
 
 /// Relative path (with `/`) → file contents. Sorted, so iteration order is deterministic.

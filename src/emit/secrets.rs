@@ -93,6 +93,23 @@ pub fn secrets(t: &Target<'_>) -> Result<YamlFile, YamlError> {
     Ok(file)
 }
 
+/// The metadata of a secret's object in `ns`: maestroc's labels, then the spec's own `label`s
+/// and `annotation`s, which win.
+fn secret_meta(t: &Target<'_>, s: &Secret, ns: &str) -> ObjectMeta {
+    let mut m = meta(t.platform, &s.name.value, Some(ns), None);
+    for (k, v) in &s.labels {
+        m.labels
+            .get_or_insert_default()
+            .insert(k.value.clone(), v.value.clone());
+    }
+    for (k, v) in &s.annotations {
+        m.annotations
+            .get_or_insert_default()
+            .insert(k.value.clone(), v.value.clone());
+    }
+    m
+}
+
 fn push_secret(t: &Target<'_>, s: &Secret, ns: &str, file: &mut YamlFile) -> Result<(), YamlError> {
     let name = &s.name.value;
     match (&s.store, t.external_secrets()) {
@@ -101,7 +118,7 @@ fn push_secret(t: &Target<'_>, s: &Secret, ns: &str, file: &mut YamlFile) -> Res
             &ExternalSecret {
                 api_version: "external-secrets.io/v1",
                 kind: "ExternalSecret",
-                metadata: meta(t.platform, name, Some(ns), None),
+                metadata: secret_meta(t, s, ns),
                 spec: ExternalSecretSpec {
                     refresh_interval: "1h",
                     secret_store_ref: StoreRef {
@@ -127,7 +144,7 @@ fn push_secret(t: &Target<'_>, s: &Secret, ns: &str, file: &mut YamlFile) -> Res
             },
         ),
         _ => {
-            let mut metadata = meta(t.platform, name, Some(ns), None);
+            let mut metadata = secret_meta(t, s, ns);
             metadata.annotations.get_or_insert_default().insert(
                 REQUIRED_KEYS_ANNOTATION.to_string(),
                 s.keys
@@ -175,7 +192,7 @@ pub fn filled(
         }
         for ns in namespaces {
             let obj = K8sSecret {
-                metadata: meta(t.platform, &secret.name.value, Some(ns), None),
+                metadata: secret_meta(t, secret, ns),
                 type_: Some("Opaque".to_string()),
                 string_data: Some(data.clone()),
                 ..Default::default()

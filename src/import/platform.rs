@@ -34,19 +34,24 @@ pub(super) fn head(input: &Input, seen: &Seen, secrets: &Secrets) -> String {
         out.push('\n');
         out.push_str(&d.render(0));
     }
-    for b in secrets.blocks() {
+    for b in secrets.blocks(platform_name(input)) {
         out.push('\n');
         out.push_str(&b.render(0));
     }
     out
 }
 
-fn platform(input: &Input, seen: &Seen) -> Block {
-    let part_of = input
+/// The platform's name: the workloads' `part-of` label, else the namespace.
+fn platform_name<'a>(input: &'a Input<'_>) -> &'a str {
+    input
         .workloads
         .iter()
         .find_map(|w| w.value["metadata"]["labels"]["app.kubernetes.io/part-of"].as_str())
-        .unwrap_or(&input.platform_ns);
+        .unwrap_or(&input.platform_ns)
+}
+
+fn platform(input: &Input, seen: &Seen) -> Block {
+    let part_of = platform_name(input);
     let mut p = Block::new(format!("platform {}", quote(part_of)));
     p.line(format!("namespace {}", quote(&input.platform_ns)));
     // maestroc's own output says how it addressed services and whether egress was closed.

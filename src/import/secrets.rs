@@ -19,12 +19,17 @@ pub(super) struct Value {
     pub line: usize,
 }
 
+/// An object's labels or annotations, in the input's order.
+type Pairs = Vec<(String, String)>;
+
 #[derive(Default)]
 pub(super) struct Secrets {
     /// Secret name → keys in the order first seen.
     pub keys: BTreeMap<String, Vec<String>>,
     /// An ExternalSecret's store and path: the spec's `store`.
     stores: BTreeMap<String, (String, String)>,
+    /// The input object's labels and annotations, by secret name.
+    meta: BTreeMap<String, (Pairs, Pairs)>,
     values: Vec<Value>,
 }
 
@@ -37,6 +42,16 @@ impl Secrets {
             .filter(|d| matches!(d.kind(), "Secret" | "ExternalSecret"))
         {
             let name = d.name();
+            let pairs = |field: &str| -> Pairs {
+                d.value["metadata"][field]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            };
+            out.meta
+                .insert(name.to_string(), (pairs("labels"), pairs("annotations")));
             for field in ["data", "stringData"] {
                 for k in d.value[field]
                     .as_object()
@@ -103,8 +118,16 @@ impl Secrets {
         )
     }
 
-    /// The `secret` declarations, each a block.
-    pub fn blocks(&self) -> Vec<Block> {
+    /// The `secret` declarations, each a block; `platform` is the name the spec gives the
+    /// platform (maestroc's own `part-of` label, not written back).
+    pub fn blocks(&self, platform: &str) -> Vec<Block> {
+        let own = |k: &str, v: &str| {
+            (k == "app.kubernetes.io/managed-by" && v == "maestroc")
+                || (k == "app.kubernetes.io/part-of" && v == platform)
+                || k == crate::emit::secrets::REQUIRED_KEYS_ANNOTATION
+                || k.starts_with(crate::emit::CHECKOV_SKIP)
+                || k == "kubectl.kubernetes.io/last-applied-configuration"
+        };
         // A secret whose keys the input never names is not declared (MC005): whatever uses it
         // is carried by the residual patch.
         self.keys
@@ -118,6 +141,12 @@ impl Secrets {
                 ));
                 if let Some((store, path)) = self.stores.get(name) {
                     b.line(format!("store {} path={}", quote(store), quote(path)));
+                }
+                let (labels, annotations) = self.meta.get(name).cloned().unwrap_or_default();
+                for (node, pairs) in [("label", labels), ("annotation", annotations)] {
+                    for (k, v) in pairs.iter().filter(|(k, v)| !own(k, v)) {
+                        b.line(format!("{node} {} {}", quote(k), quote(v)));
+                    }
                 }
                 b
             })

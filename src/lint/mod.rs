@@ -212,7 +212,12 @@ fn unused_secret(p: &Platform, out: &mut Findings) {
             .flat_map(|s| &s.env)
             .chain(p.environments.iter().flat_map(|e| &e.services).flat_map(|o| &o.env))
             .any(|v| matches!(&v.value, EnvValue::Secret { secret: s, .. } if s.value == secret.name.value))
-            || p.services.iter().any(|s| s.mounts_secret(&secret.name.value));
+            || p.services.iter().any(|s| s.mounts_secret(&secret.name.value))
+            || p.services
+                .iter()
+                .flat_map(|s| &s.patches)
+                .chain(p.environments.iter().flat_map(|e| &e.services).flat_map(|o| &o.patches))
+                .any(|patch| patch.names_secret(&secret.name.value));
         if !used {
             out.push(
                 Finding::new(

@@ -190,6 +190,9 @@ pub struct Secret {
     pub name: Spanned<String>,
     pub keys: Vec<Spanned<String>>,
     pub store: Option<SecretStore>,
+    /// `label`/`annotation` on the materialised object (a chart's labels, a hook annotation).
+    pub labels: Vec<(Spanned<String>, Spanned<String>)>,
+    pub annotations: Vec<(Spanned<String>, Spanned<String>)>,
     pub span: SourceSpan,
 }
 

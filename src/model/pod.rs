@@ -263,6 +263,29 @@ impl Patch {
         "ServiceAccount",
     ];
 
+    /// Whether the patch's body references Secret `name` — a volume's `secretName`, an
+    /// `envFrom`/`valueFrom` reference, a projected source, an image pull secret — so the
+    /// secret is materialised for the service as if the spec said it natively.
+    pub fn names_secret(&self, name: &str) -> bool {
+        fn walk(v: &serde_json::Value, name: &str, under: &str) -> bool {
+            match v {
+                serde_json::Value::Object(m) => m.iter().any(|(k, x)| {
+                    (k == "secretName" && x == name)
+                        || (k == "name"
+                            && x == name
+                            && matches!(
+                                under,
+                                "secretRef" | "secretKeyRef" | "secret" | "imagePullSecrets"
+                            ))
+                        || walk(x, name, k)
+                }),
+                serde_json::Value::Array(a) => a.iter().any(|x| walk(x, name, under)),
+                _ => false,
+            }
+        }
+        walk(&self.body, name, "")
+    }
+
     /// The span of the patch node that best matches a path of the patched object (list
     /// indexes ignored: named items merge by name, so positions differ).
     pub fn span_of(&self, path: &str) -> SourceSpan {

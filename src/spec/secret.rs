@@ -1,4 +1,5 @@
-//! `secret "name" { key …; store … }`: names and keys only, never a value.
+//! `secret "name" { key …; store …; label …; annotation … }`: names and keys only, never a
+//! value.
 
 use kdl::KdlNode;
 
@@ -7,7 +8,7 @@ use super::reader::{self, NodeReader, children, no_children};
 use crate::diagnostic::{Finding, Findings};
 use crate::model::*;
 
-pub(super) const SECRET: &[&str] = &["key", "store"];
+pub(super) const SECRET: &[&str] = &["key", "store", "label", "annotation"];
 
 pub(super) fn read_secret(node: &KdlNode, out: &mut Findings) -> Option<Secret> {
     let r = NodeReader::new(node, 1, &[], out);
@@ -15,9 +16,12 @@ pub(super) fn read_secret(node: &KdlNode, out: &mut Findings) -> Option<Secret> 
     check_dns_label(&name, "secret name", out);
     let mut keys: Vec<Spanned<String>> = Vec::new();
     let mut store = None;
+    let (mut labels, mut annotations) = (Vec::new(), Vec::new());
     for child in children(node, SECRET, out) {
         no_children(child, out);
         match reader::name_of(child) {
+            "label" => labels.extend(read_pair(child, true, out)),
+            "annotation" => annotations.extend(read_pair(child, false, out)),
             "key" => {
                 let kr = NodeReader::new(child, usize::MAX, &[], out);
                 if kr.arg_count() == 0 {
@@ -54,6 +58,8 @@ pub(super) fn read_secret(node: &KdlNode, out: &mut Findings) -> Option<Secret> 
         name,
         keys,
         store,
+        labels,
+        annotations,
         span: node.span(),
     })
 }

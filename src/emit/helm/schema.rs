@@ -180,7 +180,9 @@ pub fn schema() -> String {
                             "type": ["object", "null"],
                             "properties": {"name": {"type": "string"}, "path": {"type": "string"}}
                         },
-                        "namespaces": strings()
+                        "namespaces": strings(),
+                        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "annotations": {"type": "object", "additionalProperties": {"type": "string"}}
                     }
                 }
             },

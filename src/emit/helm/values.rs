@@ -219,14 +219,22 @@ fn top(t: &Target<'_>, graph: &crate::graph::DepGraph) -> Value {
             .collect();
         namespaces.sort_unstable();
         namespaces.dedup();
-        secrets.insert(
-            s.name.value.clone(),
-            json!({
-                "keys": s.keys.iter().map(|k| k.value.clone()).collect::<Vec<_>>(),
-                "store": s.store.as_ref().map(|st| json!({"name": st.name.value, "path": st.path.value})),
-                "namespaces": namespaces,
-            }),
-        );
+        let mut entry = json!({
+            "keys": s.keys.iter().map(|k| k.value.clone()).collect::<Vec<_>>(),
+            "store": s.store.as_ref().map(|st| json!({"name": st.name.value, "path": st.path.value})),
+            "namespaces": namespaces,
+        });
+        // The spec's own labels and annotations, only where it says any.
+        for (field, pairs) in [("labels", &s.labels), ("annotations", &s.annotations)] {
+            if !pairs.is_empty() {
+                let m: Map<String, Value> = pairs
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), json!(v.value)))
+                    .collect();
+                entry[field] = Value::Object(m);
+            }
+        }
+        secrets.insert(s.name.value.clone(), entry);
     }
     let defaults: Map<String, Value> = t
         .default_values()
