@@ -186,6 +186,43 @@ service "web" {
     equivalent(spec, &["base"]);
 }
 
+/// Patches of the objects beside the workload — a StatefulSet's headless Service by `name=`,
+/// the NetworkPolicy (with its reason), the Ingress — reach the chart as the patched objects.
+#[test]
+fn patched_companions_chart_renders_the_plain_yaml() {
+    let spec = r#"platform "p" { namespace "p" }
+service "db" {
+    image "registry.example.com/db:1.0"
+    workload "statefulset"
+    port "pg" 5432
+    resources cpu="100m" memory="64Mi"
+    health tcp="pg"
+    patch "NetworkPolicy" reason="the chart's own policy" {
+        metadata { labels { "helm.sh/chart" "db-1.0.0" } }
+        spec { ingress { - { ports { - port=5432 } } } }
+    }
+    patch "Service" name="db-headless" {
+        metadata { labels { "helm.sh/chart" "db-1.0.0" } }
+    }
+}
+service "web" {
+    image "registry.example.com/web:1.0"
+    port "http" 8080
+    resources cpu="100m" memory="64Mi"
+    health http="/" port="http"
+    depends-on "db"
+    ingress port="http" host="web.example.com"
+    patch "Ingress" {
+        metadata { annotations { "nginx.ingress.kubernetes.io/proxy-body-size" "8m" } }
+    }
+}
+environment "prod" {
+    exposure "ingress" class="nginx"
+}
+"#;
+    equivalent(spec, &["prod"]);
+}
+
 /// Without environments, values.yaml alone renders k8s/base; YAML-1.1 words stay strings.
 #[test]
 fn base_chart_renders_the_plain_yaml() {

@@ -252,9 +252,13 @@ const ENV_OWN_PORT: u32 = 1 << 21;
 const PROJECTED_SECRET: u32 = 1 << 22;
 /// A rolling update that names its parameters but not its type.
 const STRATEGY_UNTYPED: u32 = 1 << 23;
+/// The input's own NetworkPolicy, named like the workload (a chart's, open on its port).
+const OWN_POLICY: u32 = 1 << 24;
+/// A StatefulSet's own headless Service named as maestroc names its governing Service.
+const HEADLESS: u32 = 1 << 25;
 
 fn shape() -> impl Strategy<Value = Shape> {
-    (0..NAMES.len(), 0u32..(1 << 24), 0u8..5, 0u8..3).prop_map(|(name, flags, probe, service)| {
+    (0..NAMES.len(), 0u32..(1 << 26), 0u8..5, 0u8..3).prop_map(|(name, flags, probe, service)| {
         Shape {
             name,
             flags,
@@ -427,6 +431,28 @@ fn objects(i: usize, s: &Shape) -> Vec<Value> {
             "kind": "ConfigMap",
             "metadata": {"name": config, "namespace": "shop"},
             "data": {"mode": "fast", "LOG_FORMAT": "json"},
+        }));
+    }
+    if on(OWN_POLICY) {
+        out.push(json!({
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": "shop", "labels": {"helm.sh/chart": "shop-1.2.0"}},
+            "spec": {
+                "podSelector": {"matchLabels": selector},
+                "policyTypes": ["Ingress", "Egress"],
+                "egress": [{}],
+                "ingress": [{"ports": [{"port": port}]}],
+            },
+        }));
+    }
+    if on(HEADLESS) && on(STATEFUL) && s.service == 1 {
+        out.push(json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": format!("{name}-headless"), "namespace": "shop", "labels": {"helm.sh/chart": "shop-1.2.0"}},
+            "spec": {"clusterIP": "None", "publishNotReadyAddresses": true, "selector": selector,
+                "ports": [{"name": "peer", "port": port, "targetPort": port}]},
         }));
     }
     if on(PROJECTED_SECRET) {

@@ -434,3 +434,91 @@ fn the_group_follows_a_user_given_alone() {
     );
     assert_eq!(ids(&spec("", "")), (Some(10001), Some(10001), Some(10001)));
 }
+
+/// The NetworkPolicy guarantee holds through the escape hatch: a `patch "NetworkPolicy"` that
+/// admits what the dependency graph does not is refused (MC503) at the patch, unless the patch
+/// says why; the final policy is what is judged, and what is emitted.
+#[test]
+fn a_patch_that_widens_a_network_policy_needs_a_reason() {
+    let spec = |head: &str| {
+        format!(
+            r#"platform "p" {{ namespace "p" }}
+service "db" {{
+    image "registry.example.com/db:1.0"
+    workload "statefulset"
+    port "pg" 5432
+    health tcp="pg"
+    {head} {{
+        spec {{ ingress {{ - {{ ports {{ - port=5432 }} }} }} }}
+    }}
+    patch "Service" name="db-headless" {{
+        metadata {{ labels {{ "helm.sh/chart" "db-1.0.0" }} }}
+    }}
+}}
+"#
+        )
+    };
+    let (compiled, findings) = maestroc::resolve::compile(&spec(r#"patch "NetworkPolicy""#));
+    assert!(compiled.is_none());
+    let f = findings
+        .iter()
+        .find(|f| f.code() == "MC503")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert!(f.message.contains("adds 1 ingress rule"), "{}", f.message);
+
+    // With a reason it builds, and the emitted objects are the patched ones.
+    let (_, objects) = objects(
+        &spec(r#"patch "NetworkPolicy" reason="the chart's own policy, as imported""#),
+        "base",
+    );
+    let policy = objects
+        .iter()
+        .find(|o| o["kind"] == "NetworkPolicy" && o["metadata"]["name"] == "db")
+        .unwrap();
+    assert_eq!(
+        policy["spec"]["ingress"],
+        serde_json::json!([{"ports": [{"port": 5432}]}])
+    );
+    let headless = objects
+        .iter()
+        .find(|o| o["kind"] == "Service" && o["metadata"]["name"] == "db-headless")
+        .unwrap();
+    assert_eq!(headless["metadata"]["labels"]["helm.sh/chart"], "db-1.0.0");
+    // The primary Service is not the named one.
+    let own = objects
+        .iter()
+        .find(|o| o["kind"] == "Service" && o["metadata"]["name"] == "db")
+        .unwrap();
+    assert!(own["metadata"]["labels"].get("helm.sh/chart").is_none());
+
+    // A name the service does not emit is said, not ignored.
+    let (compiled, findings) = maestroc::resolve::compile(
+        &spec(r#"patch "NetworkPolicy" reason="x""#).replace("db-headless", "db-other"),
+    );
+    assert!(compiled.is_none());
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code() == "MC014" && f.message.contains("Service named `db-other`")),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn widened_policy_is_judged_as_data() {
+    use maestroc::rules::widened_policy;
+    use serde_json::json;
+    let built = json!({"spec": {"policyTypes": ["Ingress", "Egress"],
+        "ingress": [{"from": [{"podSelector": {"matchLabels": {"a": "b"}}}]}], "egress": []}});
+    assert_eq!(widened_policy(&built, &built), None);
+    // Narrowing is no widening: a rule removed.
+    let narrowed =
+        json!({"spec": {"policyTypes": ["Ingress", "Egress"], "ingress": [], "egress": []}});
+    assert_eq!(widened_policy(&built, &narrowed), None);
+    let opened = json!({"spec": {"policyTypes": ["Ingress"],
+        "ingress": [{"from": [{"podSelector": {"matchLabels": {"a": "b"}}}]}, {}]}});
+    assert_eq!(
+        widened_policy(&built, &opened).as_deref(),
+        Some("drops the `Egress` policy type, adds 1 ingress rule(s)")
+    );
+}

@@ -21,7 +21,6 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
 use super::pod::{selector, service_meta};
-use super::workload::needs_headless_companion;
 use crate::model::{Autoscale, Service};
 use crate::target::Target;
 
@@ -139,7 +138,7 @@ pub fn service_monitor(t: &Target<'_>, svc: &Service) -> Option<ServiceMonitor> 
     let meta = service_meta(t.platform, svc, &svc.name.value);
     let selector = LabelSelector {
         match_labels: meta.labels.clone(),
-        match_expressions: needs_headless_companion(svc).then(|| {
+        match_expressions: svc.needs_headless_companion().then(|| {
             vec![LabelSelectorRequirement {
                 key: GOVERNING_LABEL.to_string(),
                 operator: "DoesNotExist".to_string(),

@@ -101,12 +101,7 @@ pub fn apply<T: Serialize + DeserializeOwned>(
     kind: &str,
     obj: T,
 ) -> Result<T, Box<Finding>> {
-    let patches: Vec<&Patch> = all
-        .iter()
-        .copied()
-        .filter(|p| p.kind.value == kind)
-        .collect();
-    if patches.is_empty() {
+    if !all.iter().any(|p| p.kind.value == kind) {
         return Ok(obj);
     }
     let fail = |patch: &Patch, path: &str, msg: String, help: &str| {
@@ -123,6 +118,18 @@ pub fn apply<T: Serialize + DeserializeOwned>(
             format!("{kind} `{}`: {e}", svc.name.value),
         ))
     })?;
+    let name = original
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let patches: Vec<&Patch> = all
+        .iter()
+        .copied()
+        .filter(|p| p.targets(kind, name, &svc.name.value))
+        .collect();
+    if patches.is_empty() {
+        return Ok(obj);
+    }
     let mut value = original.clone();
     let mut last = patches[0];
     for patch in &patches {
@@ -218,6 +225,47 @@ pub fn check_typed<T: Serialize + DeserializeOwned>(value: &Value) -> Result<(),
         )),
         None => Ok(()),
     }
+}
+
+/// MC503, judged on the final object: a patch that makes the service's NetworkPolicy admit
+/// what the dependency graph does not — a rule the built policy lacks, or a policy type it
+/// drops (no `Egress` type, no egress isolation) — needs the patch's `reason=`, or the
+/// guarantee "only dependents reach a service" breaks through the escape hatch unseen.
+pub fn check_widening<T: Serialize>(
+    svc: &Service,
+    all: &[&Patch],
+    built: &T,
+    patched: &T,
+) -> Result<(), Box<Finding>> {
+    let (Ok(before), Ok(after)) = (serde_json::to_value(built), serde_json::to_value(patched))
+    else {
+        return Ok(());
+    };
+    let Some(widened) = crate::rules::widened_policy(&before, &after) else {
+        return Ok(());
+    };
+    let name = before["metadata"]["name"].as_str().unwrap_or_default();
+    let patches: Vec<&&Patch> = all
+        .iter()
+        .filter(|p| p.targets("NetworkPolicy", name, &svc.name.value))
+        .collect();
+    if patches.iter().any(|p| p.reason.is_some()) {
+        return Ok(());
+    }
+    let Some(first) = patches.first() else {
+        return Ok(());
+    };
+    Err(Box::new(
+        Finding::new(
+            "MC503",
+            format!(
+                "patch of `{}` widens its NetworkPolicy: {widened}",
+                svc.name.value
+            ),
+        )
+        .at(first.kind.span, "admits more than `depends-on` says")
+        .help("add the dependency (`depends-on`) or `expose` it, or say why with `reason=\"…\"` on the patch"),
+    ))
 }
 
 #[cfg(test)]

@@ -109,11 +109,24 @@ fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(
     sink: &mut Sink<'_>,
 ) -> Result<T, YamlError> {
     let patches = t.patches(svc);
-    let has = patches.iter().any(|p| p.kind.value == kind);
+    if !patches.iter().any(|p| p.kind.value == kind) {
+        return Ok(obj);
+    }
+    let before = serde_json::to_value(&obj).unwrap_or(serde_json::Value::Null);
+    let name = before["metadata"]["name"].as_str().unwrap_or_default();
+    let has = patches
+        .iter()
+        .any(|p| p.targets(kind, name, &svc.name.value));
     let obj = super::patch::apply(svc, &patches, kind, obj)?;
     if has && let Some(sink) = sink.patched.as_mut() {
+        // The chart's key: the kind for the object named like the service, `Kind/name` else.
+        let key = if name == svc.name.value {
+            kind.to_string()
+        } else {
+            format!("{kind}/{name}")
+        };
         sink.insert(
-            kind.to_string(),
+            key,
             serde_json::to_value(&obj).unwrap_or(serde_json::Value::Null),
         );
     }
@@ -336,7 +349,7 @@ fn service_file_into<'a>(
                     spec: Some(StatefulSetSpec {
                         replicas: fixed_replicas(t, svc),
                         selector: selector(p, svc),
-                        service_name: Some(governing_service(svc)),
+                        service_name: Some(svc.governing_service()),
                         template,
                         volume_claim_templates: (!claims.is_empty()).then_some(claims),
                         ..Default::default()
@@ -408,12 +421,15 @@ fn service_file_into<'a>(
             "Service",
             &patched(t, svc, "Service", service(t, svc), sink)?,
         )?;
-        if needs_headless_companion(svc) {
-            file.push("Service", &headless_service(t, svc))?;
+        if svc.needs_headless_companion() {
+            file.push(
+                "Service",
+                &patched(t, svc, "Service", headless_service(t, svc), sink)?,
+            )?;
         }
     }
     if let Some(ingress) = operations::ingress(t, svc) {
-        file.push("Ingress", &ingress)?;
+        file.push("Ingress", &patched(t, svc, "Ingress", ingress, sink)?)?;
     }
     if let Some(monitor) = operations::service_monitor(t, svc) {
         file.push("ServiceMonitor", &monitor)?;
@@ -441,30 +457,17 @@ fn service_file_into<'a>(
     }
     // Every pod gets a policy: one that listens on nothing is denied all ingress.
     if p.network_policies() {
-        file.push(
-            "NetworkPolicy",
-            &network_policy(t, svc, dependencies, dependents),
-        )?;
+        let policy = network_policy(t, svc, dependencies, dependents);
+        let patches = t.patches(svc);
+        if patches.iter().any(|p| p.kind.value == "NetworkPolicy") {
+            let after = patched(t, svc, "NetworkPolicy", policy.clone(), sink)?;
+            super::patch::check_widening(svc, &patches, &policy, &after)?;
+            file.push("NetworkPolicy", &after)?;
+        } else {
+            file.push("NetworkPolicy", &policy)?;
+        }
     }
     Ok(file)
-}
-
-/// A StatefulSet needs a headless governing Service; its own Service is that one when the spec
-/// makes it headless (an adopted StatefulSet keeps its single Service), else `<name>-headless`.
-pub fn needs_headless_companion(svc: &Service) -> bool {
-    svc.workload.value == WorkloadKind::StatefulSet
-        && svc
-            .service_type
-            .as_ref()
-            .is_none_or(|t| t.value != ServiceType::Headless)
-}
-
-pub fn governing_service(svc: &Service) -> String {
-    if needs_headless_companion(svc) {
-        format!("{}-headless", svc.name.value)
-    } else {
-        svc.name.value.clone()
-    }
 }
 
 /// The replica count written on the workload: none when an autoscaler owns it (a fixed count
@@ -549,7 +552,7 @@ fn service(t: &Target<'_>, svc: &Service) -> K8sService {
 /// The governing Service a StatefulSet needs for stable pod DNS names.
 fn headless_service(t: &Target<'_>, svc: &Service) -> K8sService {
     let p = t.platform;
-    let mut metadata = service_meta(p, svc, &governing_service(svc));
+    let mut metadata = service_meta(p, svc, &svc.governing_service());
     if let Some(labels) = metadata.labels.as_mut() {
         labels.insert(operations::GOVERNING_LABEL.to_string(), "true".to_string());
     }

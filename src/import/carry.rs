@@ -140,9 +140,19 @@ fn add_residuals(
         .unwrap_or(Value::Null);
     let mut added = vec![0usize; draft.blocks.len()];
     for (i, (w, svc)) in owners.iter().enumerate() {
-        // The ServiceAccount named like the workload: maestroc builds its own under that name.
-        let account = input.find("ServiceAccount", w.name());
-        for doc in std::iter::once(*w).chain(*svc).chain(account) {
+        // The objects maestroc builds beside the workload under names of its own choosing —
+        // its ServiceAccount, NetworkPolicy and Ingress named like it, a StatefulSet's
+        // headless Service — which an input object of the same kind and name is.
+        let headless = format!("{}-headless", w.name());
+        let beside = [
+            ("ServiceAccount", w.name()),
+            ("NetworkPolicy", w.name()),
+            ("Ingress", w.name()),
+            ("Service", headless.as_str()),
+        ]
+        .into_iter()
+        .filter_map(|(kind, name)| input.find(kind, name));
+        for doc in std::iter::once(*w).chain(*svc).chain(beside) {
             let (kind, name) = (doc.kind(), doc.name());
             let Some(b) = built.get(&(kind.to_string(), name.to_string())) else {
                 continue;
@@ -155,7 +165,11 @@ fn add_residuals(
             if let Some(mut body) = residual::residual(&object, &b, &mut skipped) {
                 // A credential stays a secret reference: never a value in the spec.
                 residual::strip_credentials(&mut body);
-                draft.blocks[i].block(kdl_out::patch(kind, &body));
+                // The input's own policy, adopted: what it admits beyond the dependency
+                // graph is said, not hidden (MC503 wants the reason).
+                let reason = (kind == "NetworkPolicy").then_some("as imported");
+                let named = (name != w.name()).then_some(name);
+                draft.blocks[i].block(kdl_out::patch_of(kind, named, reason, &body));
                 added[i] += 1;
             }
             if !skipped.is_empty() {

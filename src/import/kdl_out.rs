@@ -130,7 +130,20 @@ fn node(name: &str, v: &Value) -> Item {
 
 /// `patch "Kind" { … }` spelling `body`.
 pub fn patch(kind: &str, body: &Value) -> Block {
-    let mut b = Block::new(format!("patch {}", quote(kind)));
+    patch_of(kind, None, None, body)
+}
+
+/// `patch "Kind" name="…" reason="…" { … }`: the object named unlike the service, and why a
+/// patch that widens a NetworkPolicy is there.
+pub fn patch_of(kind: &str, name: Option<&str>, reason: Option<&str>, body: &Value) -> Block {
+    let mut head = format!("patch {}", quote(kind));
+    if let Some(n) = name {
+        head.push_str(&format!(" name={}", quote(n)));
+    }
+    if let Some(r) = reason {
+        head.push_str(&format!(" reason={}", quote(r)));
+    }
+    let mut b = Block::new(head);
     for (k, v) in body.as_object().into_iter().flatten() {
         b.items.push(node(k, v));
     }

@@ -287,6 +287,26 @@ pub struct Service {
 }
 
 impl Service {
+    /// A StatefulSet needs a headless governing Service; its own Service is that one when the
+    /// spec makes it headless (an adopted StatefulSet keeps its single Service), else
+    /// `<name>-headless`.
+    pub fn needs_headless_companion(&self) -> bool {
+        self.workload.value == WorkloadKind::StatefulSet
+            && self
+                .service_type
+                .as_ref()
+                .is_none_or(|t| t.value != ServiceType::Headless)
+    }
+
+    /// The name of the Service that governs a StatefulSet's pods (the service's own otherwise).
+    pub fn governing_service(&self) -> String {
+        if self.needs_headless_companion() {
+            format!("{}-headless", self.name.value)
+        } else {
+            self.name.value.clone()
+        }
+    }
+
     pub fn is_external(&self) -> bool {
         self.external.is_some()
     }

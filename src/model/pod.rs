@@ -241,6 +241,11 @@ pub struct ExtraContainer {
 #[derive(Debug, Clone)]
 pub struct Patch {
     pub kind: Spanned<String>,
+    /// `name="…"`: which of the service's objects of the kind (its headless Service); without
+    /// it, the one named like the service.
+    pub name: Option<Spanned<String>>,
+    /// `reason="…"`: why the patch widens a NetworkPolicy (MC503), said where a reviewer sees it.
+    pub reason: Option<Spanned<String>>,
     /// `file="patches/x.yaml"`: the body is that YAML file (relative to the spec), read by
     /// `resolve::files` through the loader the CLI gives; `body` is filled from it.
     pub file: Option<Spanned<String>>,
@@ -251,9 +256,9 @@ pub struct Patch {
 }
 
 impl Patch {
-    /// The kinds a patch can target: a service's workload, its Service and its own
-    /// ServiceAccount.
-    pub const KINDS: [&'static str; 7] = [
+    /// The kinds a patch can target: a service's workload, its Services (`name=` the headless
+    /// one), its own ServiceAccount, NetworkPolicy and Ingress.
+    pub const KINDS: [&'static str; 9] = [
         "Deployment",
         "StatefulSet",
         "DaemonSet",
@@ -261,7 +266,18 @@ impl Patch {
         "CronJob",
         "Service",
         "ServiceAccount",
+        "NetworkPolicy",
+        "Ingress",
     ];
+
+    /// Whether the patch targets the service's object of `kind` named `object`.
+    pub fn targets(&self, kind: &str, object: &str, service: &str) -> bool {
+        self.kind.value == kind
+            && self
+                .name
+                .as_ref()
+                .map_or(object == service, |n| n.value == object)
+    }
 
     /// Whether the patch's body references Secret `name` — a volume's `secretName`, an
     /// `envFrom`/`valueFrom` reference, a projected source, an image pull secret — so the

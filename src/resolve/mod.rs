@@ -120,7 +120,7 @@ fn check(p: &Platform, out: &mut Findings) {
             .filter(|o| o.name.value == svc.name.value)
             .flat_map(|o| &o.patches);
         for patch in svc.patches.iter().chain(env_patches) {
-            pod::check_patch_kind(svc, patch, out);
+            pod::check_patch_kind(p, svc, patch, out);
         }
     }
     operations::check(p, &services, out);

@@ -211,9 +211,17 @@ pub(super) fn check_short_addresses(
     }
 }
 
-/// MC014 for a `patch` of a kind the service does not emit: it would apply to nothing, and
-/// the change the author wanted would be silently missing.
-pub(super) fn check_patch_kind(svc: &Service, patch: &crate::model::Patch, out: &mut Findings) {
+/// MC014 for a `patch` of a kind (and `name=`) the service does not emit: it would apply to
+/// nothing, and the change the author wanted would be silently missing.
+pub(super) fn check_patch_kind(
+    p: &crate::model::Platform,
+    svc: &Service,
+    patch: &crate::model::Patch,
+    out: &mut Findings,
+) {
+    if svc.is_external() {
+        return;
+    }
     let workload = match svc.workload.value {
         crate::model::WorkloadKind::Deployment => "Deployment",
         crate::model::WorkloadKind::StatefulSet => "StatefulSet",
@@ -221,31 +229,57 @@ pub(super) fn check_patch_kind(svc: &Service, patch: &crate::model::Patch, out: 
         crate::model::WorkloadKind::Job => "Job",
         crate::model::WorkloadKind::CronJob => "CronJob",
     };
-    let has_service = svc.workload.value.is_long_running() && !svc.ports.is_empty();
-    let kind = patch.kind.value.as_str();
+    let long_running = svc.workload.value.is_long_running();
+    let has_service = long_running && !svc.ports.is_empty();
+    // The objects the service emits, by kind and name.
+    let own = svc.name.value.as_str();
+    let headless = svc.governing_service();
+    let mut emitted: Vec<(&str, &str)> = vec![(workload, own)];
+    if has_service {
+        emitted.push(("Service", own));
+        if headless != own {
+            emitted.push(("Service", headless.as_str()));
+        }
+    }
     // Its own ServiceAccount, unless it runs as an existing one.
-    let has_account = svc.pod.service_account.is_none();
-    if kind == workload
-        || (kind == "Service" && has_service)
-        || (kind == "ServiceAccount" && has_account)
-        || svc.is_external()
-    {
+    if svc.pod.service_account.is_none() {
+        emitted.push(("ServiceAccount", own));
+    }
+    if p.network_policies() {
+        emitted.push(("NetworkPolicy", own));
+    }
+    if long_running && !svc.ops.ingress.is_empty() {
+        emitted.push(("Ingress", own));
+    }
+    let kind = patch.kind.value.as_str();
+    let named = patch.name.as_ref().map_or(own, |n| n.value.as_str());
+    if emitted.contains(&(kind, named)) {
         return;
     }
-    let emitted = if has_service {
-        format!("a {workload} and a Service")
-    } else {
-        format!("a {workload}")
+    let list = emitted
+        .iter()
+        .map(|(k, n)| {
+            if *n == own {
+                (*k).to_string()
+            } else {
+                format!("{k} `{n}`")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (what, span) = match &patch.name {
+        Some(n) => (format!("{kind} named `{}`", n.value), n.span),
+        None => (kind.to_string(), patch.kind.span),
     };
     out.push(
-        Finding::new(
-            "MC014",
-            format!("`{}` emits no {kind} to patch", svc.name.value),
-        )
-        .at(patch.kind.span, format!("it emits {emitted}"))
-        .help(format!(
-            "patch \"{workload}\" instead, or change `workload`"
-        )),
+        Finding::new("MC014", format!("`{own}` emits no {what} to patch"))
+            .at(span, format!("it emits {list}"))
+            .help(if crate::model::Patch::KINDS[..5].contains(&kind) {
+                format!("patch \"{workload}\" instead, or change `workload`")
+            } else {
+                "patch one of the objects it emits (`name=` picks one named unlike the service)"
+                    .to_string()
+            }),
     );
 }
 

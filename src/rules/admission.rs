@@ -41,4 +41,47 @@ volumeMounts { - { name \"cache\"; mountPath \"/c\"; }; }; }; }; }; }; }; }` wit
 Fix: make the patch or the file say a valid object (declare the volume; keep the request at or \
 below the limit).",
     },
+    Rule {
+        code: "MC503",
+        name: "network-policy-widened",
+        severity: Error,
+        summary: "a `patch` makes a service's NetworkPolicy admit traffic the dependency graph does not",
+        explanation: "What it does: compares each service's final NetworkPolicy — after its \
+`patch \"NetworkPolicy\"` — with the one maestroc derived from `depends-on`, `expose` and the \
+platform's `egress`, and flags an ingress or egress rule the derived policy lacks, or a policy \
+type the patch drops (a policy without `Egress` no longer restricts egress), unless the patch \
+says why with `reason=`.\n\
+Why it matters: maestroc promises that only a service's dependents reach it; a patch is an \
+escape hatch, and a widened policy in one is invisible in review.\n\
+Example: `patch \"NetworkPolicy\" { spec { ingress { - { } } } }`, which admits every pod.\n\
+Fix: say the traffic in the spec (`depends-on`, `expose`), or keep the patch and give \
+`reason=\"…\"` — import writes `reason=\"as imported\"` for a policy it adopts.",
+    },
 ];
+
+/// What a patched NetworkPolicy admits that the built one does not, in words; None when it
+/// admits nothing more. Rules are compared whole, as data: a rule the built policy lacks is
+/// new traffic, whatever its peers.
+pub fn widened_policy(built: &serde_json::Value, patched: &serde_json::Value) -> Option<String> {
+    let list = |v: &serde_json::Value, field: &str| -> Vec<serde_json::Value> {
+        v["spec"][field].as_array().cloned().unwrap_or_default()
+    };
+    let mut said = Vec::new();
+    for ty in ["Ingress", "Egress"] {
+        let has = |v: &serde_json::Value| list(v, "policyTypes").iter().any(|t| t == ty);
+        if has(built) && !has(patched) {
+            said.push(format!("drops the `{ty}` policy type"));
+        }
+    }
+    for field in ["ingress", "egress"] {
+        let before = list(built, field);
+        let added = list(patched, field)
+            .into_iter()
+            .filter(|r| !before.contains(r))
+            .count();
+        if added > 0 {
+            said.push(format!("adds {added} {field} rule(s)"));
+        }
+    }
+    (!said.is_empty()).then(|| said.join(", "))
+}

@@ -5,6 +5,7 @@
 //! never reused for a different meaning.
 
 mod admission;
+pub use admission::widened_policy;
 mod drift;
 mod hygiene;
 mod ports;

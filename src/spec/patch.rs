@@ -21,8 +21,10 @@ use crate::diagnostic::{Finding, Findings};
 use crate::model::{Patch, Spanned};
 
 pub(super) fn read_patch(node: &KdlNode, out: &mut Findings) -> Option<Patch> {
-    let r = NodeReader::new(node, 1, &["file"], out);
+    let r = NodeReader::new(node, 1, &["file", "name", "reason"], out);
     let kind = r.string_arg(0, "the kind of object to patch", out)?;
+    let name = r.string_prop("name", out);
+    let reason = r.string_prop("reason", out);
     if !Patch::KINDS.contains(&kind.value.as_str()) {
         out.push(one_of(&kind, "patchable kind", &Patch::KINDS));
         return None;
@@ -39,6 +41,8 @@ pub(super) fn read_patch(node: &KdlNode, out: &mut Findings) -> Option<Patch> {
         // The body is read by `resolve::files`, which has the loader.
         return Some(Patch {
             kind: Spanned::new(kind.value, kind.span),
+            name,
+            reason,
             file: Some(file),
             body: Value::Null,
             spans: Vec::new(),
@@ -62,6 +66,8 @@ pub(super) fn read_patch(node: &KdlNode, out: &mut Findings) -> Option<Patch> {
     }
     Some(Patch {
         kind: Spanned::new(kind.value, kind.span),
+        name,
+        reason,
         file: None,
         body: Value::Object(body),
         spans,

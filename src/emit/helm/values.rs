@@ -89,7 +89,7 @@ fn service_values(
             "nodePort": t.published_node_port(svc, port),
         })).collect::<Vec<_>>(),
         "serviceType": service_type_name(t.service_type(svc)),
-        "governingService": workload::governing_service(svc),
+        "governingService": svc.governing_service(),
         "env": env_list(t, svc, dependencies),
         "resources": to_json(&pod::resources(&t.resources(svc))),
         "envFrom": to_json(&pod::env_from(svc, !t.default_values().is_empty())),
