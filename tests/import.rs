@@ -425,3 +425,54 @@ spec:
     let b = common::maestroc(dir.path(), &["build"]);
     assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
 }
+
+/// A `helm test` hook is no part of what `helm install` creates: import says so at the object
+/// (not at the `# Source:` comment helm writes above it) and does not carry it, so the first
+/// apply of the spec does not start a test pod.
+#[test]
+fn a_helm_test_hook_is_said_and_not_carried() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("in.yaml"),
+        "---
+# Source: app/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, namespace: app}
+spec:
+  selector: {matchLabels: {app: app}}
+  template:
+    metadata: {labels: {app: app}}
+    spec:
+      containers:
+      - {name: app, image: 'registry.example.com/app:1.0', ports: [{containerPort: 8080}]}
+---
+# Source: app/templates/tests/test-connection.yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app-test-connection
+  namespace: app
+  labels: {app: app}
+  annotations: {helm.sh/hook: test}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: wget, image: 'busybox:1.36', command: [wget, 'app:8080']}
+",
+    )
+    .unwrap();
+    let o = maestroc(dir.path(), &["import", "in.yaml"]);
+    let human = String::from_utf8_lossy(&o.stderr);
+    assert!(human.contains("is a `helm test` hook"), "{human}");
+    // At the object's first line, 15, not at the comment above it.
+    assert!(human.contains("in.yaml:15:1"), "{human}");
+    let spec = fs::read_to_string(dir.path().join("platform.kdl")).unwrap();
+    let carried: String = std::fs::read_dir(dir.path().join("imported"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| fs::read_to_string(e.path()).unwrap_or_default())
+        .collect();
+    assert!(!spec.contains("app-test-connection") && !carried.contains("app-test-connection"));
+}

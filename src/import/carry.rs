@@ -341,6 +341,19 @@ fn extras(
         {
             continue;
         }
+        if is_helm_test(&d.value) {
+            let mut f = input
+                .at_code(
+                    "MC004",
+                    d,
+                    format!("{kind} `{name}` is a `helm test` hook: not carried"),
+                    "runs only on `helm test`",
+                )
+                .help("`helm install` never creates it; carried as `extra`, every apply would run it — add it by hand if you want that");
+            f.severity = Severity::Warning;
+            findings.push(f);
+            continue;
+        }
         let selector = d.value["spec"]["selector"]
             .get("matchLabels")
             .unwrap_or(&d.value["spec"]["selector"]);
@@ -380,6 +393,14 @@ fn extras(
         out.entry(owner).or_default().push(obj);
     }
     out
+}
+
+/// Whether an object is a `helm test` hook (`helm.sh/hook: test`, or the older
+/// `test-success`/`test-failure`), which a release's install never creates.
+fn is_helm_test(o: &Value) -> bool {
+    o["metadata"]["annotations"]["helm.sh/hook"]
+        .as_str()
+        .is_some_and(|h| h.split(',').any(|h| h.trim().starts_with("test")))
 }
 
 /// What still stops the spec import wrote is in the input itself (a container without an

@@ -146,11 +146,23 @@ impl<'a> Input<'a> {
         self.at_code("MC206", d, msg, label)
     }
 
+    /// A finding at the object `d` itself: its first line that is not a comment (`helm
+    /// template` opens each document with `# Source: …`) and not the separator.
     pub fn at_code(&self, code: &'static str, d: &Doc, msg: String, label: &str) -> Finding {
+        let text = &self.texts[d.file];
+        let mut start = d.span.start.min(text.len());
+        for line in text[start..].split_inclusive('\n') {
+            let t = line.trim();
+            if !(t.is_empty() || t.starts_with('#') || t == "---") || start >= d.span.end {
+                break;
+            }
+            start += line.len();
+        }
+        let start = start.min(d.span.end.max(d.span.start));
         Finding::new(code, msg).in_text(
             &self.inputs[d.file].0,
-            &self.texts[d.file],
-            d.span.start..d.span.start,
+            text,
+            start..start,
             label.to_string(),
         )
     }
