@@ -465,6 +465,12 @@ spec:
     let o = maestroc(dir.path(), &["import", "in.yaml"]);
     let human = String::from_utf8_lossy(&o.stderr);
     assert!(human.contains("is a `helm test` hook"), "{human}");
+    // The summary counts it: the Deployment's 9 fields said natively, the Pod's 11 not carried.
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        summary.contains("2 objects, 20 fields read: 9 said natively, 0 in patches, 0 in extra files, 11 not carried"),
+        "{summary}"
+    );
     // At the object's first line, 15, not at the comment above it.
     assert!(human.contains("in.yaml:15:1"), "{human}");
     let spec = fs::read_to_string(dir.path().join("platform.kdl")).unwrap();

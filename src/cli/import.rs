@@ -110,13 +110,21 @@ pub fn run(args: &ImportArgs) -> u8 {
         }
     }
     print_findings(&imported.findings, &SourceFile::new("", ""));
+    let c = imported.counts;
     let _ = writeln!(
         std::io::stdout(),
-        "maestroc: {} services from {} file(s) into {}; {} finding(s) on the way in",
+        "maestroc: {} services from {} file(s) into {}; {} finding(s) on the way in\n\
+         {} objects, {} fields read: {} said natively, {} in patches, {} in extra files, {} not carried",
         imported.services,
         inputs.len(),
         args.spec.display(),
-        imported.findings.len()
+        imported.findings.len(),
+        c.objects,
+        c.fields,
+        c.native(),
+        c.patched,
+        c.extra,
+        c.not_carried
     );
     if imported
         .findings

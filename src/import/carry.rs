@@ -21,6 +21,36 @@ pub(super) struct Draft {
     pub blocks: Vec<Block>,
     pub tail: String,
     pub files: BTreeMap<String, String>,
+    pub counts: Counts,
+}
+
+/// Where the input's fields went, counted as leaves of the data (a scalar, or an empty map or
+/// list): the summary's numbers.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Counts {
+    pub objects: usize,
+    pub fields: usize,
+    pub patched: usize,
+    pub extra: usize,
+    pub not_carried: usize,
+}
+
+impl Counts {
+    /// What the vocabulary says natively: every field not in a patch, an extra or left out.
+    pub fn native(&self) -> usize {
+        self.fields
+            .saturating_sub(self.patched + self.extra + self.not_carried)
+    }
+}
+
+/// The leaves of a value: what a field count counts.
+pub(super) fn leaves(v: &Value) -> usize {
+    match v {
+        Value::Object(m) if !m.is_empty() => m.values().map(leaves).sum(),
+        Value::Array(a) if !a.is_empty() => a.iter().map(leaves).sum(),
+        Value::Null => 0,
+        _ => 1,
+    }
 }
 
 /// Each service block's input workload, and its Service when named like it.
@@ -56,6 +86,7 @@ pub(super) fn lossless(
     };
     carry_extras(draft, owners, &built, input, findings);
     let added = add_residuals(draft, owners, &built, input, findings);
+    draft.counts.patched += added.iter().map(|a| a.1).sum::<usize>();
     drop_refused(draft, owners, &added, input, findings);
 }
 
@@ -70,45 +101,56 @@ fn carry_extras(
     input: &Input,
     findings: &mut Vec<Finding>,
 ) {
-    let carried: Vec<(usize, String, String, usize)> = extras(owners, built, input, findings)
-        .into_iter()
-        .map(|(i, objects)| {
-            let name = owners[i].0.value["metadata"]["name"]
-                .as_str()
-                .unwrap_or("service");
-            let text: Vec<String> = objects
-                .iter()
-                .filter_map(|o| serde_saphyr::to_string(o).ok())
-                .collect();
-            (
-                i,
-                format!("imported/{name}.yaml"),
-                text.join("---\n"),
-                objects.len(),
-            )
-        })
-        .collect();
+    let carried: Vec<(usize, String, String, usize, usize)> = extras(
+        owners,
+        built,
+        input,
+        findings,
+        &mut draft.counts.not_carried,
+    )
+    .into_iter()
+    .map(|(i, objects)| {
+        let fields = objects.iter().map(leaves).sum();
+        let name = owners[i].0.value["metadata"]["name"]
+            .as_str()
+            .unwrap_or("service");
+        let text: Vec<String> = objects
+            .iter()
+            .filter_map(|o| serde_saphyr::to_string(o).ok())
+            .collect();
+        (
+            i,
+            format!("imported/{name}.yaml"),
+            text.join("---\n"),
+            objects.len(),
+            fields,
+        )
+    })
+    .collect();
     let mut all = draft.files.clone();
-    for (i, file, text, _) in &carried {
+    for (i, file, text, ..) in &carried {
         all.insert(file.clone(), text.clone());
         draft.blocks[*i].line(format!("extra {}", quote(file)));
     }
     if draft.builds_with(&all, false) {
         draft.files = all;
+        draft.counts.extra += carried.iter().map(|c| c.4).sum::<usize>();
         return;
     }
     for (i, ..) in &carried {
         draft.blocks[*i].drop_last(1);
     }
-    for (i, file, text, count) in carried {
+    for (i, file, text, count, fields) in carried {
         let mut trial = draft.files.clone();
         trial.insert(file.clone(), text);
         draft.blocks[i].line(format!("extra {}", quote(&file)));
         if draft.builds_with(&trial, false) {
             draft.files = trial;
+            draft.counts.extra += fields;
             continue;
         }
         draft.blocks[i].drop_last(1);
+        draft.counts.not_carried += fields;
         let (w, _) = owners[i];
         findings.push(
             input
@@ -126,19 +168,20 @@ fn carry_extras(
     }
 }
 
-/// The residual `patch` of each rebuilt object of each service; returns how many each got.
+/// The residual `patch` of each rebuilt object of each service; returns how many each got,
+/// and how many fields they carry.
 fn add_residuals(
     draft: &mut Draft,
     owners: &Owners,
     built: &BTreeMap<(String, String), Value>,
     input: &Input,
     findings: &mut Vec<Finding>,
-) -> Vec<usize> {
+) -> Vec<(usize, usize)> {
     let ports = built
         .get(&("ConfigMap".to_string(), "service-ports".to_string()))
         .map(|c| c["data"].clone())
         .unwrap_or(Value::Null);
-    let mut added = vec![0usize; draft.blocks.len()];
+    let mut added = vec![(0usize, 0usize); draft.blocks.len()];
     for (i, (w, svc)) in owners.iter().enumerate() {
         // The objects maestroc builds beside the workload under names of its own choosing —
         // its ServiceAccount, NetworkPolicy and Ingress named like it, a StatefulSet's
@@ -169,8 +212,13 @@ fn add_residuals(
                 // graph is said, not hidden (MC503 wants the reason).
                 let reason = (kind == "NetworkPolicy").then_some("as imported");
                 let named = (name != w.name()).then_some(name);
+                added[i].1 += leaves(&body);
                 draft.blocks[i].block(kdl_out::patch_of(kind, named, reason, &body));
-                added[i] += 1;
+                added[i].0 += 1;
+            }
+            for path in &skipped {
+                let at = format!("/{}", path.replace('.', "/"));
+                draft.counts.not_carried += object.pointer(&at).map_or(1, leaves);
             }
             if !skipped.is_empty() {
                 let mut f = input
@@ -196,15 +244,17 @@ fn add_residuals(
 fn drop_refused(
     draft: &mut Draft,
     owners: &Owners,
-    added: &[usize],
+    added: &[(usize, usize)],
     input: &Input,
     findings: &mut Vec<Finding>,
 ) {
     if draft.builds_with(&draft.files, true) {
         return;
     }
-    for (i, n) in added.iter().enumerate().filter(|(_, n)| **n > 0) {
-        draft.blocks[i].drop_last(*n);
+    for (i, &(n, fields)) in added.iter().enumerate().filter(|(_, n)| n.0 > 0) {
+        draft.blocks[i].drop_last(n);
+        draft.counts.patched -= fields;
+        draft.counts.not_carried += fields;
         findings.push(
             input
                 .at_code(
@@ -306,6 +356,7 @@ fn extras(
     built: &BTreeMap<(String, String), Value>,
     input: &Input,
     findings: &mut Vec<Finding>,
+    not_carried: &mut usize,
 ) -> BTreeMap<usize, Vec<Value>> {
     let mut out: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
     if owners.is_empty() {
@@ -329,6 +380,7 @@ fn extras(
                     .help("add the workload the objects belong to, or write a `service` by hand and list them as its `extra`"),
             );
         }
+        *not_carried += input.docs.iter().map(|d| leaves(&d.value)).sum::<usize>();
         return out;
     }
     for d in input.docs {
@@ -352,6 +404,7 @@ fn extras(
                 .help("`helm install` never creates it; carried as `extra`, every apply would run it — add it by hand if you want that");
             f.severity = Severity::Warning;
             findings.push(f);
+            *not_carried += leaves(&d.value);
             continue;
         }
         let selector = d.value["spec"]["selector"]

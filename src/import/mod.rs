@@ -15,7 +15,7 @@
 //! (compile, compare with the input as data, add `extra` files and residual patches: lossless
 //! by construction) → `secrets` (the values file).
 
-mod carry;
+pub mod carry;
 mod index;
 mod kdl_out;
 mod operations;
@@ -33,6 +33,8 @@ pub struct Imported {
     pub spec: String,
     pub findings: Vec<Finding>,
     pub services: usize,
+    /// Where the input's fields went: natively, into patches, into extras, not carried.
+    pub counts: carry::Counts,
     /// Files to write beside the spec, by name relative to it: the credentials found in the
     /// input (`<spec>.secrets`, to keep out of Git) and the objects carried as `extra`.
     pub files: Vec<(String, String)>,
@@ -78,6 +80,14 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         blocks,
         tail: platform::tail(&input, &seen, env),
         files: Default::default(),
+        counts: carry::Counts {
+            objects: docs.len(),
+            fields: docs
+                .iter()
+                .map(|d| carry::leaves(&countable(&d.value)))
+                .sum(),
+            ..Default::default()
+        },
     };
     carry::lossless(&mut draft, &owners, &input, &mut findings);
     carry::unbuildable(&draft, &mut findings);
@@ -85,8 +95,23 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         spec: draft.text(),
         findings,
         services: draft.blocks.len(),
+        counts: draft.counts,
         files: draft.files.into_iter().collect(),
     };
     secrets.write(inputs, &mut imported);
     Ok(imported)
+}
+
+/// An input object as intent: without the API server's bookkeeping (`status`, `uid`, …) and
+/// a credential's value, which are no fields of the platform.
+fn countable(v: &serde_json::Value) -> serde_json::Value {
+    let mut v = v.clone();
+    crate::server_defaults::server_fields(&mut v);
+    if v["kind"] == "Secret"
+        && let Some(m) = v.as_object_mut()
+    {
+        m.remove("data");
+        m.remove("stringData");
+    }
+    v
 }
