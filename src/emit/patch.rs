@@ -94,15 +94,16 @@ const INVARIANTS: [&str; 5] = [
     "/spec/selector",
 ];
 
-/// `obj` with every patch of `kind` applied, or the finding that says why it cannot be.
+/// `obj` with every patch of `kind` that targets it applied, and whether any did; or the
+/// finding that says why it cannot be.
 pub fn apply<T: Serialize + DeserializeOwned>(
     svc: &Service,
     all: &[&Patch],
     kind: &str,
     obj: T,
-) -> Result<T, Box<Finding>> {
+) -> Result<(T, bool), Box<Finding>> {
     if !all.iter().any(|p| p.kind.value == kind) {
-        return Ok(obj);
+        return Ok((obj, false));
     }
     let fail = |patch: &Patch, path: &str, msg: String, help: &str| {
         Box::new(
@@ -128,7 +129,7 @@ pub fn apply<T: Serialize + DeserializeOwned>(
         .filter(|p| p.targets(kind, name, &svc.name.value))
         .collect();
     if patches.is_empty() {
-        return Ok(obj);
+        return Ok((obj, false));
     }
     let mut value = original.clone();
     let mut last = patches[0];
@@ -176,7 +177,7 @@ pub fn apply<T: Serialize + DeserializeOwned>(
             ));
         }
     }
-    Ok(typed)
+    Ok((typed, true))
 }
 
 /// Whether a patch of a Service's selector only adds labels the service's own pods carry: it

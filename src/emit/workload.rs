@@ -108,27 +108,18 @@ fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(
     obj: T,
     sink: &mut Sink<'_>,
 ) -> Result<T, YamlError> {
-    let patches = t.patches(svc);
-    if !patches.iter().any(|p| p.kind.value == kind) {
-        return Ok(obj);
-    }
-    let before = serde_json::to_value(&obj).unwrap_or(serde_json::Value::Null);
-    let name = before["metadata"]["name"].as_str().unwrap_or_default();
-    let has = patches
-        .iter()
-        .any(|p| p.targets(kind, name, &svc.name.value));
-    let obj = super::patch::apply(svc, &patches, kind, obj)?;
-    if has && let Some(sink) = sink.patched.as_mut() {
-        // The chart's key: the kind for the object named like the service, `Kind/name` else.
+    let (obj, applied) = super::patch::apply(svc, &t.patches(svc), kind, obj)?;
+    if applied && let Some(sink) = sink.patched.as_mut() {
+        let value = serde_json::to_value(&obj).unwrap_or(serde_json::Value::Null);
+        // The chart's key: the kind for the object named like the service, `Kind/name` else
+        // (a patch never renames the object).
+        let name = value["metadata"]["name"].as_str().unwrap_or_default();
         let key = if name == svc.name.value {
             kind.to_string()
         } else {
             format!("{kind}/{name}")
         };
-        sink.insert(
-            key,
-            serde_json::to_value(&obj).unwrap_or(serde_json::Value::Null),
-        );
+        sink.insert(key, value);
     }
     Ok(obj)
 }

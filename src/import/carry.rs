@@ -43,6 +43,20 @@ impl Counts {
     }
 }
 
+/// The fields of an input object: the leaves of its intent, without the API server's
+/// bookkeeping (`status`, `uid`, …) and a Secret's values, which are never carried.
+pub(super) fn fields_of(v: &Value) -> usize {
+    let mut v = v.clone();
+    crate::server_defaults::server_fields(&mut v);
+    if v["kind"] == "Secret"
+        && let Some(m) = v.as_object_mut()
+    {
+        m.remove("data");
+        m.remove("stringData");
+    }
+    leaves(&v)
+}
+
 /// The leaves of a value: what a field count counts.
 pub(super) fn leaves(v: &Value) -> usize {
     match v {
@@ -380,7 +394,11 @@ fn extras(
                     .help("add the workload the objects belong to, or write a `service` by hand and list them as its `extra`"),
             );
         }
-        *not_carried += input.docs.iter().map(|d| leaves(&d.value)).sum::<usize>();
+        *not_carried += input
+            .docs
+            .iter()
+            .map(|d| fields_of(&d.value))
+            .sum::<usize>();
         return out;
     }
     for d in input.docs {
@@ -404,7 +422,7 @@ fn extras(
                 .help("`helm install` never creates it; carried as `extra`, every apply would run it — add it by hand if you want that");
             f.severity = Severity::Warning;
             findings.push(f);
-            *not_carried += leaves(&d.value);
+            *not_carried += fields_of(&d.value);
             continue;
         }
         let selector = d.value["spec"]["selector"]

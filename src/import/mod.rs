@@ -82,10 +82,7 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         files: Default::default(),
         counts: carry::Counts {
             objects: docs.len(),
-            fields: docs
-                .iter()
-                .map(|d| carry::leaves(&countable(&d.value)))
-                .sum(),
+            fields: docs.iter().map(|d| carry::fields_of(&d.value)).sum(),
             ..Default::default()
         },
     };
@@ -100,18 +97,4 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
     };
     secrets.write(inputs, &mut imported);
     Ok(imported)
-}
-
-/// An input object as intent: without the API server's bookkeeping (`status`, `uid`, …) and
-/// a credential's value, which are no fields of the platform.
-fn countable(v: &serde_json::Value) -> serde_json::Value {
-    let mut v = v.clone();
-    crate::server_defaults::server_fields(&mut v);
-    if v["kind"] == "Secret"
-        && let Some(m) = v.as_object_mut()
-    {
-        m.remove("data");
-        m.remove("stringData");
-    }
-    v
 }
