@@ -33,6 +33,15 @@ pub enum Fact {
         fallback: Option<(String, Range<usize>)>,
         span: Range<usize>,
     },
+    /// A Spring placeholder of a dotted property (`${catalog.service.port:8080}`), which the
+    /// environment variable `env` sets by relaxed binding (`CATALOG_SERVICE_PORT`) — or any
+    /// other property source: evidence only where the environment is known to set it.
+    PropertyRead {
+        property: String,
+        env: String,
+        fallback: Option<(String, Range<usize>)>,
+        span: Range<usize>,
+    },
 }
 
 fn re(p: &str) -> Regex {
@@ -70,12 +79,20 @@ static ENV_READS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r#"process\.env\[\s*["']{NAME}["']\s*\](?:\s*(?:\?\?|\|\|)\s*{LIT})?"#
         )),
         // Java: System.getenv("X"), System.getenv().getOrDefault("X", "d")
-        re(&format!(r#"System\.getenv\(\s*"{NAME}"\s*\)()"#)),
+        // … with the default Java spells around it: `Optional.ofNullable(System.getenv("X"))
+        // .orElse("d")`, `System.getenv("X") == null ? "d" : System.getenv("X")`.
+        re(&format!(
+            r#"System\.getenv\(\s*"{NAME}"\s*\)(?:\s*\)\s*\.orElse\(\s*{LIT}|\s*==\s*null\s*\?\s*{LIT})?"#
+        )),
         re(&format!(
             r#"System\.getenv\(\s*\)\.getOrDefault\(\s*"{NAME}"\s*,\s*{LIT}\s*\)"#
         )),
         // Spring placeholders: "${X}", "${X:default}" (@Value, application.properties/yaml)
         re(&format!(r#"\$\{{{NAME}(?::([^-}}\n][^}}\n]*))?\}}"#)),
+        // Spring's Environment: env.getProperty("X"), environment.getProperty("X", "d")
+        re(&format!(
+            r#"\b(?:env|environment|getEnvironment\(\))\.getProperty\(\s*"{NAME}"\s*(?:,\s*{LIT}\s*)?\)"#
+        )),
         // C#: Environment.GetEnvironmentVariable("X"), Configuration["X"] (ASP.NET reads env)
         re(&format!(
             r#"Environment\.GetEnvironmentVariable\(\s*"{NAME}"\s*\)()"#
@@ -381,6 +398,32 @@ fn env_reads_all(text: &str, out: &mut Vec<Fact>) {
                 span,
             });
         }
+    }
+}
+
+/// `${catalog.service.port:8080}` (a dotted property, at least one dot): Spring code and
+/// configuration only — elsewhere `${a.b}` is a JavaScript template or a shell error.
+static PROPERTY: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\$\{([a-z][a-zA-Z0-9-]*(?:\.[a-zA-Z0-9-]+)+)(?::([^}\n]*))?\}"));
+
+/// Spring placeholders of dotted properties, with the variable relaxed binding reads for each
+/// (`.` → `_`, `-` dropped, upper case: `catalog.service-port` ← `CATALOG_SERVICEPORT`).
+pub fn property_reads(text: &str, out: &mut Vec<Fact>) {
+    for c in PROPERTY.captures_iter(text) {
+        let (Some(all), Some(property)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
+        let env = property
+            .as_str()
+            .replace('-', "")
+            .replace('.', "_")
+            .to_ascii_uppercase();
+        out.push(Fact::PropertyRead {
+            property: property.as_str().to_string(),
+            env,
+            fallback: c.get(2).map(|d| (unquote(d.as_str()), d.range())),
+            span: all.range(),
+        });
     }
 }
 
@@ -880,6 +923,62 @@ mod tests {
         assert!(get("  value: redis:7 and more").is_empty());
         // One digit stays an image tag's shape, even as a whole value (`IMAGE=redis:7`).
         assert!(get("  value: redis:7").is_empty());
+    }
+
+    #[test]
+    fn java_defaults_and_spring_environment_reads() {
+        let reads = |text: &str| -> Vec<(String, Option<String>)> {
+            facts(text, env_reads)
+                .into_iter()
+                .filter_map(|f| match f {
+                    Fact::EnvRead { name, fallback, .. } => Some((name, fallback.map(|f| f.0))),
+                    _ => None,
+                })
+                .collect()
+        };
+        let some = |n: &str, d: Option<&str>| vec![(n.to_string(), d.map(str::to_string))];
+        assert_eq!(
+            reads(r#"Optional.ofNullable(System.getenv("AD_PORT")).orElse("9555")"#),
+            some("AD_PORT", Some("9555"))
+        );
+        assert_eq!(
+            reads(r#"System.getenv("R_PORT") == null ? "9080" : System.getenv("R_PORT")"#)[0],
+            some("R_PORT", Some("9080"))[0]
+        );
+        assert_eq!(
+            reads(r#"env.getProperty("DB_PASSWORD")"#),
+            some("DB_PASSWORD", None)
+        );
+        // A JVM system property is not the environment.
+        assert!(reads(r#"System.getProperty("USER_HOME")"#).is_empty());
+    }
+
+    #[test]
+    fn dotted_spring_properties_name_their_relaxed_variable() {
+        let text = r#"@Value("${catalog.service-port:8080}") @Value("${a.b}") ${PLAIN:1}"#;
+        let got: Vec<(String, String, Option<String>)> = facts(text, property_reads)
+            .into_iter()
+            .filter_map(|f| match f {
+                Fact::PropertyRead {
+                    property,
+                    env,
+                    fallback,
+                    ..
+                } => Some((property, env, fallback.map(|f| f.0))),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "catalog.service-port".into(),
+                    "CATALOG_SERVICEPORT".into(),
+                    Some("8080".into())
+                ),
+                ("a.b".into(), "A_B".into(), None),
+            ]
+        );
     }
 
     #[test]

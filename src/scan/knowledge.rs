@@ -22,8 +22,15 @@ pub struct Knowledge<'a> {
     pub keys: HashMap<String, KeyInfo>,
     /// Per service: every variable its manifest provides (in any environment).
     pub provided: Vec<HashSet<String>>,
-    /// Per service: ConfigMaps its pod reads whole (`envFrom`) whose keys the spec cannot see.
-    pub opaque: Vec<Vec<String>>,
+    /// Per service: ConfigMaps and Secrets its pod reads whole (`envFrom`) whose keys the spec
+    /// cannot see, as (kind, name).
+    pub opaque: Vec<Vec<(&'static str, String)>>,
+    /// Per service: the literal values its patches give variables (`env: [{name, value}]`).
+    patched_values: Vec<HashMap<String, String>>,
+    /// Per service: the variables the kubelet injects for every Service of its namespace
+    /// (Kubernetes' service links: `RATINGS_SERVICE_PORT=9080`), with their values when the
+    /// spec knows them (a Service's address is the cluster's choice).
+    links: Vec<HashMap<String, Option<String>>>,
     /// Per service: its `source` directory, relative to the scan root, if it lies inside it.
     pub source_dirs: Vec<Option<PathBuf>>,
     /// The directory scanned (a chart's `values.yaml` is read from it beside its templates).
@@ -53,30 +60,45 @@ impl<'a> Knowledge<'a> {
             .chain(platform.environments.iter().flat_map(|e| &e.values))
             .map(|(k, _)| k.value.clone())
             .collect();
-        // The ConfigMaps the spec ships (`extra`), by name: their keys.
-        let shipped: HashMap<String, Vec<String>> = platform
+        // The ConfigMaps and Secrets the spec ships (`extra`) or declares (`secret`), by kind
+        // and name: their keys.
+        let mut shipped: HashMap<(&'static str, String), Vec<String>> = platform
             .services
             .iter()
             .flat_map(|s| &s.extras)
             .flat_map(|e| &e.objects)
-            .filter(|o| o["kind"] == "ConfigMap")
             .filter_map(|o| {
+                let kind = match o["kind"].as_str()? {
+                    "ConfigMap" => "ConfigMap",
+                    "Secret" => "Secret",
+                    _ => return None,
+                };
                 let name = o["metadata"]["name"].as_str()?.to_string();
-                let keys = o["data"]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
+                let keys = ["data", "stringData"]
+                    .iter()
+                    .flat_map(|d| o[*d].as_object().into_iter().flatten())
                     .map(|(k, _)| k.clone());
-                Some((name, keys.collect()))
+                Some(((kind, name), keys.collect()))
             })
             .collect();
-        let pods: Vec<(HashSet<String>, Vec<String>)> =
-            platform.services.iter().map(pod_env).collect();
+        for secret in &platform.secrets {
+            shipped.insert(
+                ("Secret", secret.name.value.clone()),
+                secret.keys.iter().map(|k| k.value.clone()).collect(),
+            );
+        }
+        let pods: Vec<PodEnv> = platform.services.iter().map(pod_env).collect();
+        let links: Vec<HashMap<String, Option<String>>> = platform
+            .services
+            .iter()
+            .map(|svc| service_links(platform, svc))
+            .collect();
         let provided = platform
             .services
             .iter()
             .zip(&pods)
-            .map(|(svc, (patched, whole))| {
+            .zip(&links)
+            .map(|((svc, (patched, whole)), links)| {
                 let mut set: HashSet<String> = service_keys(platform, svc)
                     .into_iter()
                     .map(|k| k.key)
@@ -95,24 +117,29 @@ impl<'a> Knowledge<'a> {
                 set.extend(svc.env.iter().chain(overlays).map(|v| v.name.value.clone()));
                 set.extend(defaults.iter().cloned());
                 // What the built pod provides beyond the vocabulary: variables a `patch`
-                // sets, and every key of a ConfigMap the pod reads whole (`envFrom`, native
-                // or patched) when the spec ships that ConfigMap (`extra`).
-                set.extend(patched.iter().cloned());
+                // sets, and every key of a ConfigMap or Secret the pod reads whole (`envFrom`,
+                // native or patched) when the spec ships or declares it.
+                set.extend(patched.keys().cloned());
+                set.extend(links.keys().cloned());
                 for n in whole {
                     set.extend(shipped.get(n).into_iter().flatten().cloned());
                 }
                 set
             })
             .collect();
-        // ConfigMaps a pod reads whole that the spec does not ship: any variable may come
-        // from them, so a read the spec does not provide is no evidence of a missing one.
-        let opaque = pods
+        // ConfigMaps and Secrets a pod reads whole that the spec does not know: any variable
+        // may come from them, so a read the spec does not provide is no evidence of a missing one.
+        let (patched_values, opaque) = pods
             .into_iter()
-            .map(|(_, mut whole)| {
+            .map(|(patched, mut whole)| {
                 whole.retain(|n| !shipped.contains_key(n));
-                whole
+                let values = patched
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k, v?)))
+                    .collect();
+                (values, whole)
             })
-            .collect();
+            .unzip();
         let root_abs = absolute(root);
         let source_dirs = platform
             .services
@@ -128,13 +155,32 @@ impl<'a> Knowledge<'a> {
             keys,
             provided,
             opaque,
+            patched_values,
+            links,
             source_dirs,
             root: root.to_path_buf(),
         }
     }
 
-    /// The service whose `source` directory holds `rel` (relative to the scan root).
+    /// The service a file describes: a configuration file named exactly like a spec service
+    /// (`shared/account-service.yml`, which a config server serves to `account-service`) is
+    /// that service's wherever it lies; any other file is the service's whose `source`
+    /// directory holds it (relative to the scan root).
     pub fn owner_of(&self, rel: &Path) -> Option<usize> {
+        let config = matches!(
+            rel.extension().and_then(|e| e.to_str()),
+            Some("yml" | "yaml" | "properties")
+        );
+        if config
+            && let Some(stem) = rel.file_stem().and_then(|s| s.to_str())
+            && let Some(i) = self
+                .platform
+                .services
+                .iter()
+                .position(|s| s.name.value == stem && !s.is_external())
+        {
+            return Some(i);
+        }
         self.source_dirs
             .iter()
             .enumerate()
@@ -168,7 +214,27 @@ impl<'a> Knowledge<'a> {
                 EnvValue::Secret { .. } | EnvValue::Field(_) => None,
             };
         }
-        self.keys.get(name).map(|k| k.value.clone())
+        if let Some(v) = self.patched_values[svc].get(name) {
+            return Some(v.clone());
+        }
+        self.keys
+            .get(name)
+            .map(|k| k.value.clone())
+            .or_else(|| self.service_link(svc, name))
+    }
+
+    /// Whether the spec itself (not a service link) gives `svc` the variable's value.
+    pub fn provided_value_in_spec(&self, svc: usize, name: &str) -> bool {
+        self.service(svc).env.iter().any(|v| v.name.value == name)
+            || self.patched_values[svc].contains_key(name)
+            || self.keys.contains_key(name)
+    }
+
+    /// The value of a variable the kubelet injects into `svc`'s pods for a Service of its
+    /// namespace (`CATALOG_SERVICE_PORT` = the first port of Service `catalog`), when the spec
+    /// knows it.
+    pub fn service_link(&self, svc: usize, name: &str) -> Option<String> {
+        self.links[svc].get(name).cloned().flatten()
     }
 
     /// Whether `svc` declares `depends-on` the service `other`.
@@ -178,6 +244,21 @@ impl<'a> Knowledge<'a> {
             .services
             .iter()
             .any(|s| s.env.iter().any(|v| v.name.value == name))
+    }
+
+    /// Whether the spec knows a variable of this name as a credential: some service gets it
+    /// from a Secret (`env X secret=…`), or a declared `secret` has a key of that name (which
+    /// a pod reading the Secret whole gets as a variable).
+    pub fn secret_elsewhere(&self, name: &str) -> bool {
+        self.platform.services.iter().any(|s| {
+            s.env
+                .iter()
+                .any(|v| v.name.value == name && matches!(v.value, EnvValue::Secret { .. }))
+        }) || self
+            .platform
+            .secrets
+            .iter()
+            .any(|s| s.keys.iter().any(|k| k.value == name))
     }
 
     /// Whether `port` is a port of a spec service other than `svc` (and not `svc`'s own):
@@ -206,16 +287,21 @@ impl<'a> Knowledge<'a> {
     }
 }
 
-/// What a service's pod gets beyond the vocabulary: the variables its patches set, and the
-/// ConfigMaps it reads whole (`env-from config-map=`, or `envFrom` in a patch).
-fn pod_env(svc: &Service) -> (HashSet<String>, Vec<String>) {
-    let mut names = HashSet::new();
-    let mut whole: Vec<String> = svc
+/// A pod's variables from patches (name → literal value, if any) and the ConfigMaps and
+/// Secrets it reads whole, as (kind, name).
+type PodEnv = (HashMap<String, Option<String>>, Vec<(&'static str, String)>);
+
+/// What a service's pod gets beyond the vocabulary: the variables its patches set (with their
+/// literal values), and the ConfigMaps and Secrets it reads whole (`env-from`, or `envFrom` in
+/// a patch) as (kind, name).
+fn pod_env(svc: &Service) -> PodEnv {
+    let mut names = HashMap::new();
+    let mut whole: Vec<(&'static str, String)> = svc
         .env_from
         .iter()
-        .filter_map(|e| match &e.source {
-            EnvFromSource::ConfigMap(n) => Some(n.value.clone()),
-            EnvFromSource::Secret(_) => None,
+        .map(|e| match &e.source {
+            EnvFromSource::ConfigMap(n) => ("ConfigMap", n.value.clone()),
+            EnvFromSource::Secret(n) => ("Secret", n.value.clone()),
         })
         .collect();
     for p in &svc.patches {
@@ -224,9 +310,13 @@ fn pod_env(svc: &Service) -> (HashSet<String>, Vec<String>) {
     (names, whole)
 }
 
-/// The variables a patch body sets (`env` items' names) and the ConfigMaps it reads whole
-/// (`envFrom[].configMapRef.name`), wherever they sit in it.
-fn patched_env(v: &serde_json::Value, names: &mut HashSet<String>, config_maps: &mut Vec<String>) {
+/// The variables a patch body sets (`env` items' names) and the ConfigMaps and Secrets it
+/// reads whole (`envFrom[].configMapRef.name`, `secretRef.name`), wherever they sit in it.
+fn patched_env(
+    v: &serde_json::Value,
+    names: &mut HashMap<String, Option<String>>,
+    config_maps: &mut Vec<(&'static str, String)>,
+) {
     match v {
         serde_json::Value::Object(m) => {
             for (k, x) in m {
@@ -236,12 +326,24 @@ fn patched_env(v: &serde_json::Value, names: &mut HashSet<String>, config_maps: 
                             items
                                 .iter()
                                 .filter(|i| !i["value"].is_null() || !i["valueFrom"].is_null())
-                                .filter_map(|i| i["name"].as_str().map(str::to_string)),
+                                .filter_map(|i| {
+                                    let value = match &i["value"] {
+                                        serde_json::Value::String(s) => Some(s.clone()),
+                                        serde_json::Value::Number(n) => Some(n.to_string()),
+                                        _ => None,
+                                    };
+                                    i["name"].as_str().map(|n| (n.to_string(), value))
+                                }),
                         );
                     }
                     ("envFrom", serde_json::Value::Array(items)) => {
                         config_maps.extend(items.iter().filter_map(|i| {
-                            i["configMapRef"]["name"].as_str().map(str::to_string)
+                            let (kind, r) = if i["secretRef"].is_object() {
+                                ("Secret", &i["secretRef"])
+                            } else {
+                                ("ConfigMap", &i["configMapRef"])
+                            };
+                            r["name"].as_str().map(|n| (kind, n.to_string()))
                         }));
                     }
                     _ => patched_env(x, names, config_maps),
@@ -250,6 +352,81 @@ fn patched_env(v: &serde_json::Value, names: &mut HashSet<String>, config_maps: 
         }
         serde_json::Value::Array(a) => a.iter().for_each(|x| patched_env(x, names, config_maps)),
         _ => {}
+    }
+}
+
+/// The variables Kubernetes' service links put into `svc`'s pods: for every Service maestroc
+/// builds in the same namespace, `<NAME>_SERVICE_HOST`, `<NAME>_SERVICE_PORT` (its first
+/// port), `<NAME>_SERVICE_PORT_<PORT>` per named port and `<NAME>_PORT_<n>_TCP_PORT`. None
+/// when a patch turns them off (`enableServiceLinks: false`).
+fn service_links(p: &Platform, svc: &Service) -> HashMap<String, Option<String>> {
+    let mut out = HashMap::new();
+    let off = svc.patches.iter().any(|x| disables_links(&x.body));
+    if off {
+        return out;
+    }
+    let ns = svc.namespace(p);
+    for other in &p.services {
+        if other.is_external() || other.namespace(p) != ns {
+            continue;
+        }
+        // Its own Service, then the Services it ships as `extra` (named unlike it, second).
+        let own = other
+            .ports
+            .iter()
+            .map(|x| (Some(x.name.value.clone()), x.exposed().get().into()));
+        link(&mut out, &other.name.value, own);
+        for o in other.extras.iter().flat_map(|e| &e.objects) {
+            if o["kind"] != "Service"
+                || o["metadata"]["namespace"].as_str().is_some_and(|n| n != ns)
+            {
+                continue;
+            }
+            let Some(name) = o["metadata"]["name"].as_str() else {
+                continue;
+            };
+            let ports = o["spec"]["ports"].as_array().into_iter().flatten();
+            let ports = ports.filter_map(|x| {
+                Some((x["name"].as_str().map(str::to_string), x["port"].as_u64()?))
+            });
+            link(&mut out, name, ports);
+        }
+    }
+    out
+}
+
+/// The service-link variables of one Service with these (name, port) pairs, in order.
+fn link(
+    out: &mut HashMap<String, Option<String>>,
+    service: &str,
+    ports: impl Iterator<Item = (Option<String>, u64)>,
+) {
+    let stem = service.to_ascii_uppercase().replace(['-', '.'], "_");
+    for (i, (name, n)) in ports.enumerate() {
+        let n = n.to_string();
+        if i == 0 {
+            out.insert(format!("{stem}_SERVICE_HOST"), None);
+            out.insert(format!("{stem}_PORT"), None);
+            out.insert(format!("{stem}_SERVICE_PORT"), Some(n.clone()));
+        }
+        if let Some(name) = name {
+            let name = name.to_ascii_uppercase().replace('-', "_");
+            out.insert(format!("{stem}_SERVICE_PORT_{name}"), Some(n.clone()));
+        }
+        out.insert(format!("{stem}_PORT_{n}_TCP_PORT"), Some(n.clone()));
+        out.insert(format!("{stem}_PORT_{n}_TCP_ADDR"), None);
+        out.insert(format!("{stem}_PORT_{n}_TCP"), None);
+    }
+}
+
+/// Whether a patch body says `enableServiceLinks: false` anywhere.
+fn disables_links(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Object(m) => m.iter().any(|(k, x)| {
+            (k == "enableServiceLinks" && *x == serde_json::Value::Bool(false)) || disables_links(x)
+        }),
+        serde_json::Value::Array(a) => a.iter().any(disables_links),
+        _ => false,
     }
 }
 

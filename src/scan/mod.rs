@@ -280,6 +280,9 @@ fn check_file(
             || code.contains(".GetValue"))
     {
         extract::env_reads(code, &mut facts);
+        if code.contains("${") && (lang == Lang::Java || is_spring_config(rel)) {
+            extract::property_reads(code, &mut facts);
+        }
     }
     let manifest = manifest::check(k, rel, &text);
     let quoted_only = matches!(
@@ -444,6 +447,20 @@ fn check_file(
                     k, owner, &file, &text, &name, fallback, span, lang, &mut out,
                 );
             }
+            // Another property source (the application's own YAML) may set a dotted
+            // property: only what the environment is known to give it is compared.
+            Fact::PropertyRead {
+                env,
+                fallback,
+                span,
+                ..
+            } => {
+                if let Some(o) = owner
+                    && k.provided[o].contains(&env)
+                {
+                    env_read(k, owner, &file, &text, &env, fallback, span, lang, &mut out);
+                }
+            }
         }
     }
     for c in secrets {
@@ -457,6 +474,18 @@ fn check_file(
         out.push(if claims { f } else { standing.apply(f) });
     }
     suppress(&file, &text, out)
+}
+
+/// Spring Boot's configuration files: `application*.yml|yaml|properties`, `bootstrap*…`.
+fn is_spring_config(rel: &Path) -> bool {
+    let name = rel
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    (name.starts_with("application") || name.starts_with("bootstrap"))
+        && [".yml", ".yaml", ".properties"]
+            .iter()
+            .any(|e| name.ends_with(e))
 }
 
 /// `docker-compose.yml`, `compose.yaml`, `docker-compose.prod.yml`, …
@@ -827,13 +856,7 @@ fn fails_when_unset(
     let line_range = extract::line_at(text, span.start);
     let line_start = line_range.start;
     let line = &text[line_range];
-    let spring_config = {
-        let name = file.rsplit('/').next().unwrap_or(file);
-        (name.starts_with("application") || name.starts_with("bootstrap"))
-            && [".yml", ".yaml", ".properties"]
-                .iter()
-                .any(|e| name.ends_with(e))
-    };
+    let spring_config = is_spring_config(Path::new(file));
     if read.starts_with("os.environ[") {
         let guarded = line.contains("in os.environ")
             || ["if ", "elif ", "while "]
@@ -920,20 +943,24 @@ fn env_read(
         // the wiring breaks, the service silently listens or dials elsewhere.
         // Only wiring: `USERS=10` in a Dockerfile beside `USERS=5` in the manifest is a
         // setting's default the manifest overrides, as intended.
+        // Kubernetes' service links (`RATINGS_SERVICE_PORT`) are wiring the kubelet provides.
+        let link = k.service_link(o, name);
         if key.is_none()
-            && (name == "PORT" || is_wiring_name(name))
+            && (name == "PORT" || is_wiring_name(name) || link.is_some())
             && let (Some((value, fspan)), Some(provided)) = (&fallback, k.provided_value(o, name))
             && value.parse::<u16>().is_ok()
             && !provided.is_empty()
             && *value != provided
         {
+            let giver = if k.provided_value_in_spec(o, name) {
+                format!("the manifest of `{}` gives", me.name.value)
+            } else {
+                "Kubernetes' service link gives".to_string()
+            };
             out.push(
                 Finding::new(
                     "MC201",
-                    format!(
-                        "the default of {name} is {value}, but the manifest of `{}` gives {provided}",
-                        me.name.value
-                    ),
+                    format!("the default of {name} is {value}, but {giver} {provided}"),
                 )
                 .in_text(file, text, fspan.clone(), value.to_string())
                 .at(me.name.span, "service declared here")
@@ -942,6 +969,8 @@ fn env_read(
             return;
         }
         // Only a default of wiring hides broken wiring: `${USERS:-10}` is a setting's default.
+        // A service link's variable is always set while links are on: a default that agrees
+        // with it hides nothing.
         let wiring = key.is_some() || name == "PORT" || is_wiring_name(name);
         if let Some((value, fspan)) = fallback.filter(|_| wiring) {
             let mut f = Finding::new(
@@ -968,7 +997,10 @@ fn env_read(
         .then(|| fails_when_unset(text, &span, file, lang))
         .flatten();
     let required = unset.is_some();
-    if !is_wiring_name(name) && !required {
+    // A credential the spec gives other services from a Secret is the platform's wiring too:
+    // a service that reads it and does not get it authenticates with nothing.
+    let shared_secret = k.secret_elsewhere(name);
+    if !is_wiring_name(name) && !required && !shared_secret {
         return;
     }
     // An error needs evidence that ties the variable to the spec: a service-ports key, a
@@ -976,12 +1008,15 @@ fn env_read(
     // that fails without it. Anything else (a tracing collector, the service's own bind
     // address) is at most information.
     let by_name = names_a_service(k, name);
-    let named = key.is_some() || k.mapped_anywhere(name) || by_name.is_some();
+    let named = key.is_some() || k.mapped_anywhere(name) || by_name.is_some() || shared_secret;
     let tied = required || named;
     // Why the variable is the spec's business, when only its name says so.
     let why = match by_name {
         Some((svc, how)) if key.is_none() && !k.mapped_anywhere(name) => {
             format!(" ({how} the spec service `{}`)", svc.name.value)
+        }
+        None if shared_secret && key.is_none() && !k.mapped_anywhere(name) => {
+            " (the spec knows it as a Secret key)".to_string()
         }
         _ => String::new(),
     };
@@ -1052,11 +1087,12 @@ fn env_read(
         f.help = Some(format!(
             "{name} names nothing in the spec, so this is information only; it becomes an error when a spec service's address or key is meant (map it with `env {name} ref=…`), and `[scan] optional-env` or `maestroc: ignore[MC203] reason` records that it is optional"
         ));
-    } else if let Some(cm) = k.opaque[o].first() {
-        // The pod reads a ConfigMap whole that the spec does not ship: {name} may be in it.
+    } else if let Some((kind, cm)) = k.opaque[o].first() {
+        // The pod reads a ConfigMap or Secret whole that the spec does not know: {name} may
+        // be in it.
         f.severity = crate::diagnostic::Severity::Info;
         f.message = format!(
-            "`{}` reads {name}, which the spec does not provide — it may come from ConfigMap `{cm}`, which the pod reads whole",
+            "`{}` reads {name}, which the spec does not provide — it may come from {kind} `{cm}`, which the pod reads whole",
             me.name.value
         );
     } else if !named && let Some(most) = unset {
