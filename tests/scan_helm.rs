@@ -157,6 +157,38 @@ fn a_rendered_charts_objects_are_compared_where_their_numbers_are_written() {
     );
 }
 
+/// A number the template computes (`index $.Values.server $name` in a `range`) is traced to
+/// the values key it comes from by rendering again with each candidate key changed: the
+/// chart's `values.yaml`, or the configured values file that overrides it. A key that only
+/// holds the same number (history's 7234 beside frontend's) is not the source.
+#[test]
+fn a_computed_number_is_shown_at_the_values_key_it_comes_from() {
+    let chart_default = rendered_scan(
+        Some(("charts/temporal/values.yaml", "port: 7233", "port: 7234")),
+        None,
+    );
+    assert_eq!(chart_default.len(), 1, "{chart_default:#?}");
+    assert!(
+        chart_default[0].starts_with("error charts/temporal/values.yaml:3 Deployment `temporal-frontend` has containerPort: 7234")
+            && chart_default[0].contains("`server.frontend.port`"),
+        "{chart_default:#?}"
+    );
+    let configured = rendered_scan(
+        Some((
+            "charts/temporal/values-prod.yaml",
+            "  replicas: 2\n",
+            "  replicas: 2\nserver:\n  history:\n    port: 7235\n",
+        )),
+        None,
+    );
+    assert_eq!(configured.len(), 1, "{configured:#?}");
+    assert!(
+        configured[0].starts_with("error charts/temporal/values-prod.yaml:5 Deployment `temporal-history` has containerPort: 7235")
+            && configured[0].contains("`server.history.port`"),
+        "{configured:#?}"
+    );
+}
+
 /// Without helm the templates are read as written: names a `range` computes are no evidence,
 /// so the same drift is not reported (the README says so).
 #[test]

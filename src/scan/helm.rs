@@ -132,9 +132,10 @@ pub fn port_values(
 }
 
 /// The span of the scalar at `keys` in a block-style YAML text (`service:` / `  port: 80`).
-fn locate_key(text: &str, keys: &[&str]) -> Option<Range<usize>> {
-    let mut depth = 0;
-    let mut parent_indent: Option<usize> = None;
+pub fn locate_key(text: &str, keys: &[&str]) -> Option<Range<usize>> {
+    // The block-mapping keys enclosing each line, by indentation: a line `key:` closes every
+    // key at its indentation or deeper. The path matches when the open keys are `keys`.
+    let mut open: Vec<(usize, &str)> = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let start = offset;
@@ -144,28 +145,23 @@ fn locate_key(text: &str, keys: &[&str]) -> Option<Range<usize>> {
         if body.trim().is_empty() || body.starts_with('#') {
             continue;
         }
-        if let Some(p) = parent_indent
-            && indent <= p
-        {
-            return None;
+        while open.last().is_some_and(|(i, _)| *i >= indent) {
+            open.pop();
         }
-        if parent_indent.is_none() && indent != 0 {
-            continue;
-        }
-        let Some(rest) = body
-            .strip_prefix(keys[depth])
-            .and_then(|r| r.strip_prefix(':'))
-        else {
+        let Some((key, rest)) = body.split_once(':') else {
             continue;
         };
-        if depth + 1 == keys.len() {
+        let key = key.trim_end().trim_matches(['"', '\'']);
+        if key.starts_with('-') || key.contains(char::is_whitespace) {
+            continue;
+        }
+        open.push((indent, key));
+        if open.len() == keys.len() && open.iter().map(|(_, k)| *k).eq(keys.iter().copied()) {
             let value = rest.split(" #").next().unwrap_or("").trim_end();
             let lead = value.len() - value.trim_start().len();
-            let at = start + indent + keys[depth].len() + 1 + lead;
+            let at = start + indent + (body.len() - rest.len()) + lead;
             return Some(at..at + value.trim().len());
         }
-        parent_indent = Some(indent);
-        depth += 1;
     }
     None
 }
@@ -299,6 +295,22 @@ pub fn service_of_chart<'a>(p: &'a Platform, rel: &Path, chart: &str) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_with_long_comment_blocks_parse_and_keys_are_found_by_their_path() {
+        // Real charts document their values in comment blocks longer than a YAML parser's
+        // default lookahead budget for comments.
+        let comments = "  # a documented option\n".repeat(200);
+        let text = format!(
+            "server:\n  config:\n    frontend:\n      port: 1\n{comments}  frontend:\n    service:\n      port: 7233 # rpc\n"
+        );
+        let doc: Value = serde_saphyr::from_str_with_options(&text, options()).unwrap();
+        assert_eq!(doc["server"]["frontend"]["service"]["port"], 7233);
+        // The nested `config.frontend` is not `server.frontend`.
+        let span = locate_key(&text, &["server", "frontend", "service", "port"]).unwrap();
+        assert_eq!(&text[span], "7233");
+        assert_eq!(locate_key(&text, &["server", "frontend", "port"]), None);
+    }
 
     #[test]
     fn actions_blank_to_the_same_length_and_the_yaml_parses() {

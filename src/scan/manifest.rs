@@ -57,6 +57,15 @@ impl ManifestDrift<'_> {
         self.value
     }
 
+    /// The kind and name of the object as the message gives them.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    pub fn object(&self) -> &str {
+        &self.object
+    }
+
     /// The same drift shown at `span` of another text (a rendered chart's template), or at
     /// the values key its number comes from.
     pub fn moved_to(

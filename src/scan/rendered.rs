@@ -119,7 +119,7 @@ fn judge_chart(
         return None;
     }
     let namespace = k.platform.namespace.value.clone();
-    let mut best: Option<(usize, String)> = None;
+    let mut best: Option<(usize, String, String)> = None;
     let (candidates, values, set) = match config {
         Some(c) => (
             vec![c.release.clone().unwrap_or(name)],
@@ -143,11 +143,21 @@ fn judge_chart(
             .iter()
             .filter(|(_, d)| names_spec_object(k.platform, d))
             .count();
-        if named > 0 && best.as_ref().is_none_or(|(n, _)| named > *n) {
-            best = Some((named, text));
+        if named > 0 && best.as_ref().is_none_or(|(n, ..)| named > *n) {
+            best = Some((named, text, release));
         }
     }
-    let (_, text) = best?;
+    let (_, text, release) = best?;
+    let rerender = Rerender {
+        helm,
+        chart: k.root.join(dir),
+        dir,
+        release,
+        namespace,
+        values,
+        set,
+        rendered: &text,
+    };
     let mut findings = Vec::new();
     for (source, doc) in documents(&text) {
         // `<chart>/templates/x.yaml`, `<chart>/charts/<sub>/templates/x.yaml`: the first
@@ -168,7 +178,7 @@ fn judge_chart(
         for drift in manifest::check(k, &template_rel, doc) {
             // A variant's object that names the spec's own namespace claims to be the platform.
             let claims = drift.claims_namespace();
-            let f = at_template(k, &template_rel, &file, &template, drift);
+            let f = at_template(k, &rerender, &template_rel, &file, &template, drift);
             findings.push(if claims { f } else { standing.apply(f) });
         }
     }
@@ -195,6 +205,131 @@ fn names_spec_object(p: &Platform, doc: &str) -> bool {
                 .flat_map(|e| &e.objects)
                 .any(|o| o["metadata"]["name"] == name)
     })
+}
+
+/// How the chart that rendered was invoked, to render it again with one value changed.
+struct Rerender<'a> {
+    helm: &'a Path,
+    chart: PathBuf,
+    /// The chart's directory relative to the root (its `values.yaml` is read from there).
+    dir: &'a Path,
+    release: String,
+    namespace: String,
+    values: &'a [String],
+    set: &'a [String],
+    /// What the chart rendered as installed.
+    rendered: &'a str,
+}
+
+/// At most this many values keys are tried for one finding (each is one `helm template`).
+const MAX_CANDIDATES: usize = 6;
+
+impl Rerender<'_> {
+    /// The values key a rendered number comes from, found by experiment when the template
+    /// computes it (a `range` over services, a `tpl`, a helper): every key that holds the
+    /// number in the values helm reads — the chart's `values.yaml`, then the configured files,
+    /// a later one overriding — is changed in turn, and the key whose change moves the number
+    /// in the rendered object is its source. No guess: a key that merely holds the same number
+    /// changes nothing there.
+    fn provenance(
+        &self,
+        root: &Path,
+        kind: &str,
+        name: &str,
+        field: &str,
+        value: i64,
+    ) -> Option<helm::FromValues> {
+        let mut files: Vec<PathBuf> = vec![root.join(self.dir).join("values.yaml")];
+        files.extend(self.values.iter().map(|v| root.join(v)));
+        let mut leaves: Vec<(usize, Vec<String>)> = Vec::new();
+        let mut texts = Vec::new();
+        for (i, f) in files.iter().enumerate() {
+            let text =
+                crate::read::bounded(f, None, super::walk::MAX_FILE_BYTES).unwrap_or_default();
+            let doc: serde_json::Value =
+                serde_saphyr::from_str_with_options(&text, helm::options()).unwrap_or_default();
+            let mut found = Vec::new();
+            leaves_equal(&doc, value, &mut Vec::new(), &mut found);
+            // A key a later file sets again is that file's.
+            leaves.retain(|(_, path)| !found.contains(path));
+            leaves.extend(found.into_iter().map(|p| (i, p)));
+            texts.push(text);
+        }
+        if leaves.is_empty() {
+            return None;
+        }
+        let count = |text: &str| -> usize {
+            let re = Regex::new(&format!(r#"\b{field}\s*:\s*["']?{value}\b"#)).ok();
+            documents(text)
+                .iter()
+                .filter(|(_, d)| object_is(d, kind, name))
+                .map(|(_, d)| re.as_ref().map_or(0, |re| re.find_iter(d).count()))
+                .sum()
+        };
+        let scratch = tempfile::Builder::new()
+            .prefix("maestroc-provenance")
+            .suffix(".yaml")
+            .tempfile()
+            .ok()?;
+        for (i, path) in leaves.into_iter().take(MAX_CANDIDATES) {
+            let mut nested = serde_json::Value::from(value + 1);
+            for key in path.iter().rev() {
+                nested = serde_json::json!({ key: nested });
+            }
+            std::fs::write(scratch.path(), serde_json::to_string(&nested).ok()?).ok()?;
+            let mut values: Vec<String> = self.values.to_vec();
+            values.push(scratch.path().to_string_lossy().into_owned());
+            let invocation = Invocation {
+                chart: &self.chart,
+                release: &self.release,
+                namespace: &self.namespace,
+                values: &values,
+                set: self.set,
+            };
+            let Some(text) = helm_template(self.helm, &invocation) else {
+                continue;
+            };
+            // Rendered once more with this key alone changed: fewer of the object's fields
+            // say the number.
+            if count(&text) < count(self.rendered) {
+                let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+                let file_text = Arc::new(texts[i].clone());
+                let span = helm::locate_key(&file_text, &keys)?;
+                let shown = files[i].strip_prefix(root).unwrap_or(&files[i]);
+                return Some(helm::FromValues {
+                    at: 0..0,
+                    file: super::display(shown),
+                    text: file_text,
+                    span,
+                    path: path.join("."),
+                    number: value as u64,
+                });
+            }
+        }
+        None
+    }
+}
+
+/// Whether a rendered document is the object of this kind and name.
+fn object_is(doc: &str, kind: &str, name: &str) -> bool {
+    let value: serde_json::Value = serde_saphyr::from_str(doc).unwrap_or_default();
+    value["kind"] == kind && value["metadata"]["name"] == name
+}
+
+/// The mapping paths of `v` whose scalar is `n` (a number, or a string of digits).
+fn leaves_equal(v: &serde_json::Value, n: i64, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                at.push(k.clone());
+                leaves_equal(x, n, at, out);
+                at.pop();
+            }
+        }
+        serde_json::Value::Number(x) if x.as_i64() == Some(n) => out.push(at.clone()),
+        serde_json::Value::String(s) if s.parse::<i64>().ok() == Some(n) => out.push(at.clone()),
+        _ => {}
+    }
 }
 
 /// How one chart is rendered.
@@ -276,6 +411,7 @@ fn documents(text: &str) -> Vec<(String, &str)> {
 /// number literally, else at the values key it comes from, else at the field's first line.
 fn at_template(
     k: &Knowledge,
+    rerender: &Rerender,
     rel: &Path,
     file: &str,
     template: &Arc<String>,
@@ -289,7 +425,8 @@ fn at_template(
     let mut blanked = helm::blank_actions(template);
     let from_values = helm::port_values(&k.root, rel, template, &mut blanked)
         .into_iter()
-        .find(|v| v.number == value as u64);
+        .find(|v| v.number == value as u64)
+        .or_else(|| rerender.provenance(&k.root, drift.kind(), drift.object(), field, value));
     let field_line = Regex::new(&format!(r"\b{field}\s*:"))
         .ok()
         .and_then(|re| re.find(template).map(|m| m.range()));
