@@ -183,14 +183,15 @@ def one(repo: dict, cache: Path, mirrors: Path, bin_: str, tools: dict) -> dict:
     shutil.copytree(pristine / repo.get("root", ""), tree, ignore=shutil.ignore_patterns(checkout.MARK))
 
     # Manifests → YAML files.
+    resolved: list = []
     try:
         style = repo["style"]
         if style == "plain":
             inputs = render.plain(tree, repo["manifests"])
         elif style == "helm":
-            charts = [resolve_deps(c, cache, mirrors) for c in repo["charts"]]
+            resolved = [resolve_deps(c, cache, mirrors) for c in repo["charts"]]
             inputs = [render.helm(tree, c, work / f"rendered-{i}.yaml", tools)
-                      for i, c in enumerate(charts)]
+                      for i, c in enumerate(resolved)]
         elif style == "kustomize":
             inputs = [render.kustomize(tree, repo["kustomize"], work / "rendered.yaml", tools)]
         else:
@@ -274,17 +275,73 @@ def one(repo: dict, cache: Path, mirrors: Path, bin_: str, tools: dict) -> dict:
     candidates = (plants.manifest_ports(tree, mf) + plants.address_ports(tree, mf, services)
                   + plants.env_removed(tree, spec_now, sources)
                   + plants.listen_literals(tree, sources, spec_ports(spec_now)))
+    judged = {d["plant"]: d["why"] for d in repo.get("not_drift") or []}
+    baseline: dict = {}
     results = []
     for p in candidates:
         old = plants.apply(tree, p)
         try:
             errs = errors_of(findings(bin_, scan_spec, scan_out, True))
+            inert = renders_the_same(p, resolved, tree, work, tools, baseline)
         finally:
             (tree / p.file).write_text(old)
-        results.append({"plant": p.label(), "found": plants.found(p, errs)})
+        entry = {"plant": p.label(), "found": plants.found(p, errs)}
+        if inert:
+            entry["set_aside"] = "changes nothing `helm template` renders with the configured values"
+        elif p.label() in judged:
+            entry["set_aside"] = judged[p.label()]
+        results.append(entry)
     res["plants"] = results
     res["seconds"] = round(time.time() - t0, 1)
     return res
+
+
+def renders_the_same(p, charts: list, tree: Path, work: Path, tools: dict, baseline: dict) -> bool:
+    """Whether the planted tree renders every chart the plant's file belongs to (a template or a
+    configured values file) exactly as before: then the edit changes nothing deployed."""
+    if p.kind not in ("manifest-port", "address-port"):
+        return False
+    relevant = [(i, c) for i, c in enumerate(charts)
+                if p.file.startswith(c["path"].rstrip("/") + "/") or p.file in (c.get("values") or [])]
+    if not relevant:
+        return False
+    for i, c in relevant:
+        try:
+            after = render.helm(tree, c, work / f"planted-{i}.yaml", tools).read_text().split("\n")
+            if i not in baseline:
+                # The unplanted render (made before any plant), and the lines that differ from
+                # one render to the next (a chart's random passwords, their checksums).
+                first = (work / f"rendered-{i}.yaml").read_text().split("\n")
+                old = tree / p.file
+                planted = old.read_text()
+                old.write_text(plants_unapplied(p, planted))
+                try:
+                    second = render.helm(tree, c, work / f"again-{i}.yaml", tools).read_text().split("\n")
+                finally:
+                    old.write_text(planted)
+                unstable = ({n for n, (a, b) in enumerate(zip(first, second)) if a != b}
+                            if len(first) == len(second) else None)
+                baseline[i] = (first, unstable)
+        except (render.RenderError, subprocess.TimeoutExpired, OSError):
+            return False
+        first, unstable = baseline[i]
+        if unstable is None or len(after) != len(first):
+            return False
+        if any(a != b and n not in unstable for n, (a, b) in enumerate(zip(first, after))):
+            return False
+    return True
+
+
+def plants_unapplied(p, planted_text: str) -> str:
+    """The file's text without the plant (the plant's line back as it was)."""
+    lines = planted_text.split("\n")
+    lines[p.line - 1] = p.before
+    return "\n".join(lines)
+
+
+def counted(r: dict) -> list[dict]:
+    """The plants that are drifts: those not set aside (inert, or judged by hand)."""
+    return [p for p in r.get("plants", []) if not p.get("set_aside")]
 
 
 def totals(results: list[dict]) -> dict:
@@ -304,8 +361,13 @@ def totals(results: list[dict]) -> dict:
             t["clean_false"] += len(r["clean"]["false"])
             t["clean_true"] += len(r["clean"]["true"])
             t["repos_zero_false"] += not r["clean"]["false"]
-        t["plants"] += len(r.get("plants", []))
-        t["found"] += sum(p["found"] for p in r.get("plants", []))
+        t["plants"] += len(counted(r))
+        t["found"] += sum(p["found"] for p in counted(r))
+        t["plants_all"] = t.get("plants_all", 0) + len(r.get("plants", []))
+        t["found_all"] = t.get("found_all", 0) + sum(p["found"] for p in r.get("plants", []))
+        t["set_aside"] = t.get("set_aside", 0) + len(r.get("plants", [])) - len(counted(r))
+        t["inert"] = t.get("inert", 0) + sum("helm template" in (p.get("set_aside") or "")
+                                             for p in r.get("plants", []))
     return t
 
 
@@ -319,8 +381,9 @@ def row(r: dict) -> str:
              f"{len(imp.get('missing', []))} objects missing") if "lost" in imp else "–"
     clean = r.get("clean")
     cl = f"{len(clean['true'])} / {len(clean['false'])}" if clean else "–"
-    ps = r.get("plants") or []
-    pl = f"{sum(p['found'] for p in ps)} / {len(ps)}" if clean else "–"
+    ps = counted(r)
+    aside = len(r.get("plants") or []) - len(ps)
+    pl = (f"{sum(p['found'] for p in ps)} / {len(ps)}" + (f" (+{aside} set aside)" if aside else "")) if clean else "–"
     return (f"| {r['name']} | `{r['commit'][:10]}` | {', '.join(r['languages'])} | {r.get('services', imp.get('services', '–'))} "
             f"| {r['style']} | {builds} | {lossy} | {cl} | {pl} | {r.get('seconds', '–')} |")
 
@@ -341,7 +404,9 @@ def write_markdown(results: list[dict], repos: list[dict], path: Path) -> None:
         "Secret values apart) that the rebuilt objects lack (*lost*) or say differently",
         "(*changed*), and original objects with no rebuilt counterpart; **clean tree** — errors of",
         "`check --scan` on the unedited repository, true drifts / false alarms; **plants** — single",
-        "edits generated from the repository (plants.py) found at their file and line / planted.",
+        "edits generated from the repository (plants.py) found at their file and line / planted;",
+        "plants that are no drift are set aside and listed with why (an edit that changes nothing",
+        "the charts render, measured; or judged by hand in repos.toml's `not_drift`).",
         "",
         "| repository | commit | languages | services | manifests | import builds | round trip | clean tree (true / false) | plants | s |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -360,7 +425,10 @@ def write_markdown(results: list[dict], repos: list[dict], path: Path) -> None:
         f"({t['clean_false'] / max(t['scanned'], 1):.2f} per repository; goal ≤ 0.2), "
         f"0 on {t['repos_zero_false']} ({100 * zero:.0f}%; goal ≥ 80%); true drifts {t['clean_true']}",
         f"- planted drifts found: **{t['found']} / {t['plants']}** "
-        f"({100 * t['found'] / max(t['plants'], 1):.0f}%; goal ≥ 95%)",
+        f"({100 * t['found'] / max(t['plants'], 1):.0f}%; goal ≥ 95%); set aside as no drift: "
+        f"{t.get('set_aside', 0)} ({t.get('inert', 0)} render nothing different, "
+        f"{t.get('set_aside', 0) - t.get('inert', 0)} judged by hand); all plants, set-aside "
+        f"ones included: {t.get('found_all', 0)} / {t.get('plants_all', 0)}",
         "",
         "## True drifts on clean trees (judged by hand)",
         "",
@@ -391,7 +459,10 @@ def write_markdown(results: list[dict], repos: list[dict], path: Path) -> None:
         for f in (r.get("clean") or {}).get("false", [])[:8]:
             lines.append(f"- false alarm: {f}")
         for p in r.get("plants", []):
-            if not p["found"]:
+            if p.get("set_aside"):
+                found = "found anyway" if p["found"] else "not found"
+                lines.append(f"- set aside: {p['plant']} — {p['set_aside']} ({found})")
+            elif not p["found"]:
                 lines.append(f"- missed plant: {p['plant']}")
         lines.append("")
     path.write_text("\n".join(lines))
@@ -414,7 +485,8 @@ def print_compare(prev: dict, now: dict) -> None:
             print(f"  {r['name']}: new")
             continue
         for label, f in (("false", lambda x: set((x.get("clean") or {}).get("false", []))),
-                         ("missed", lambda x: {q["plant"] for q in x.get("plants", []) if not q["found"]})):
+                         ("missed", lambda x: {q["plant"] for q in counted(x) if not q["found"]}),
+                         ("set aside", lambda x: {q["plant"] for q in x.get("plants", []) if q.get("set_aside")})):
             gone, new = f(p) - f(r), f(r) - f(p)
             for g in sorted(gone):
                 print(f"  {r['name']}: fixed {label}: {g}")
