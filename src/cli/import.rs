@@ -126,6 +126,13 @@ pub fn run(args: &ImportArgs) -> u8 {
         c.extra,
         c.not_carried
     );
+    if let Some(short) = short_of_restricted(&args.spec) {
+        let _ = writeln!(
+            std::io::stdout(),
+            "{short} service(s) fall short of Pod Security `restricted` as imported (kept as they run): `maestroc harden --spec {}` lists what to tighten",
+            args.spec.display()
+        );
+    }
     if imported
         .findings
         .iter()
@@ -135,4 +142,21 @@ pub fn run(args: &ImportArgs) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+/// How many services of the written spec have a final pod below `restricted` in its first
+/// environment (the one import writes); None when none do or the spec does not compile (its
+/// errors are then shown).
+fn short_of_restricted(spec: &std::path::Path) -> Option<usize> {
+    let config = super::input::load_config(spec).ok()?;
+    let (c, _) = super::input::compile_quiet(spec, &config).ok()?;
+    let t = *crate::target::Target::all(&c.platform).first()?;
+    let pods = crate::emit::final_pods(&t, &c.graph).ok()?;
+    let mut names: Vec<String> = crate::verify::harden::report(&t, &pods)
+        .into_iter()
+        .map(|i| i.service)
+        .collect();
+    names.sort();
+    names.dedup();
+    (!names.is_empty()).then_some(names.len())
 }

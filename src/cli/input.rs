@@ -152,6 +152,11 @@ pub fn compile_spec(path: &Path, config: &Config) -> Result<(Compiled, Files), u
     Ok((compiled, files))
 }
 
+/// Reads and compiles the spec, printing only its errors (a report's preamble).
+pub fn compile_quiet(path: &Path, config: &Config) -> Result<(Compiled, SourceFile), u8> {
+    compile_showing(path, config, true).map(|(c, s, _)| (c, s))
+}
+
 /// Reads and compiles the spec, printing its findings; also the hash of every input the
 /// output depends on (for the build cache).
 pub fn compile_only(

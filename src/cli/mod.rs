@@ -9,6 +9,7 @@ mod diff;
 mod explain;
 mod fmt;
 mod graph;
+mod harden;
 mod import;
 mod init;
 mod input;
@@ -62,6 +63,8 @@ pub enum Command {
     Secrets(secrets::SecretsArgs),
     /// Read existing Kubernetes YAML and write the platform.kdl that rebuilds it.
     Import(import::ImportArgs),
+    /// Report what maestroc would tighten, service by service: each Pod Security control a final pod fails below `restricted`, at the spec line that sets it.
+    Harden(harden::HardenArgs),
     /// Write a commented starter platform.kdl (or a bundled example).
     Init(init::InitArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).
@@ -102,6 +105,7 @@ pub fn main() -> u8 {
         Command::Fmt(args) => fmt::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Secrets(args) => secrets::run(&args),
+        Command::Harden(args) => harden::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => init::completions(&args),

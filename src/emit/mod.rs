@@ -135,6 +135,14 @@ pub fn admission(
     t: &Target<'_>,
     graph: &crate::graph::DepGraph,
 ) -> Result<crate::verify::admission::Verdict, YamlError> {
+    Ok(crate::verify::admission::judge(t, &final_pods(t, graph)?))
+}
+
+/// Every final pod of an environment (after patches, `extra` files, annotations).
+pub fn final_pods<'a>(
+    t: &Target<'a>,
+    graph: &crate::graph::DepGraph,
+) -> Result<Vec<crate::verify::admission::FinalPod<'a>>, YamlError> {
     let mut pods = Vec::new();
     for (i, svc) in t.platform.services.iter().enumerate() {
         if t.runs(svc) {
@@ -142,5 +150,5 @@ pub fn admission(
             pods.extend(workload::final_pods(t, svc, &dependencies, &dependents)?);
         }
     }
-    Ok(crate::verify::admission::judge(t, &pods))
+    Ok(pods)
 }

@@ -275,7 +275,11 @@ fn finding(
 
 /// The span that lowered the pod: a patch of the kind when the native pod did not fail the
 /// control, else the `allow` or annotation that gives the privilege, else the service.
-fn span_of(t: &Target<'_>, pod: &FinalPod<'_>, v: &Violation) -> (SourceSpan, &'static str) {
+pub(super) fn span_of(
+    t: &Target<'_>,
+    pod: &FinalPod<'_>,
+    v: &Violation,
+) -> (SourceSpan, &'static str) {
     let svc = pod.service;
     let kind = match pod.source {
         Source::Extra(e) => return (e.path.span, "this file's pod"),

@@ -4,4 +4,5 @@
 
 pub mod admission;
 pub mod api_rules;
+pub mod harden;
 pub mod pod_security;
