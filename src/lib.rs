@@ -30,6 +30,7 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod scan;
+pub mod secrets_file;
 pub mod server_defaults;
 pub mod spec;
 pub mod target;

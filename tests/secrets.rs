@@ -146,3 +146,98 @@ service "web" {
     assert!(secrets.contains("helm.sh/chart: web-1.0.0"), "{secrets}");
     assert!(secrets.contains("helm.sh/hook: pre-install"), "{secrets}");
 }
+
+/// A Secret of the input with a PEM key (several lines) and a binary value: import writes the
+/// key names into the spec, the PEM in the values file in its delimited form, and `secrets
+/// --from` gives it back byte for byte; the binary value is declared, said, and left out.
+#[test]
+fn a_pem_key_in_an_imported_secret_comes_back_through_the_values_file() {
+    let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nEOF\n-----END PRIVATE KEY-----\n";
+    let b64 = |s: &[u8]| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    let input = format!(
+        r#"apiVersion: v1
+kind: Secret
+metadata:
+  name: jwt-key
+data:
+  jwtRS256.key: {}
+  keystore.p12: {}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ledger
+spec:
+  selector:
+    matchLabels: {{app: ledger}}
+  template:
+    metadata:
+      labels: {{app: ledger}}
+    spec:
+      containers:
+        - name: ledger
+          image: registry.local/ledger:1.0.0
+          ports:
+            - containerPort: 8080
+          volumeMounts:
+            - name: keys
+              mountPath: /keys
+      volumes:
+        - name: keys
+          secret:
+            secretName: jwt-key
+"#,
+        b64(pem.as_bytes()),
+        b64(&[0xff, 0xfe, 0x00, 0x81])
+    );
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("in.yaml"), input).unwrap();
+    let out = maestroc(dir.path(), &["import", "in.yaml"]);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("1 Secret value(s) in the input are binary"),
+        "{said}"
+    );
+    let spec = fs::read_to_string(dir.path().join("platform.kdl")).unwrap();
+    assert!(
+        !spec.contains("PRIVATE KEY") && !spec.contains("MIIEvQ"),
+        "{spec}"
+    );
+    let values = fs::read_to_string(dir.path().join("imported.secrets")).unwrap();
+    // The value holds a line `EOF`: the delimiter is another.
+    assert!(
+        values.contains("jwt-key.jwtRS256.key<<EOF_1\n-----BEGIN PRIVATE KEY-----\n"),
+        "{values}"
+    );
+    assert!(!values.contains("keystore.p12"), "{values}");
+    let printed = maestroc(dir.path(), &["secrets", "--from", "imported.secrets"]);
+    let text = String::from_utf8(printed.stdout.clone()).unwrap();
+    // Only the binary key is missing, and it is named (never a value).
+    assert!(
+        String::from_utf8_lossy(&printed.stderr).contains("jwt-key.keystore.p12"),
+        "{printed:?}"
+    );
+    assert!(text.is_empty() || !text.contains("keystore"), "{text}");
+    // With the binary value supplied by hand, the Secret is printed, the PEM byte for byte.
+    fs::write(
+        dir.path().join("imported.secrets"),
+        format!("{values}jwt-key.keystore.p12=by-hand\n"),
+    )
+    .unwrap();
+    let printed = maestroc(dir.path(), &["secrets", "--from", "imported.secrets"]);
+    assert!(printed.status.success(), "{printed:?}");
+    let docs: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(&String::from_utf8(printed.stdout).unwrap()).unwrap();
+    let secret = docs
+        .iter()
+        .find(|d| d["metadata"]["name"] == "jwt-key")
+        .unwrap();
+    assert_eq!(secret["stringData"]["jwtRS256.key"], pem);
+}

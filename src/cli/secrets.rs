@@ -4,15 +4,16 @@
 //!
 //! The file holds one `secret.key=value` per line (`#` comments and blank lines allowed;
 //! quotes around the value are removed): `mlflow-db.POSTGRES_PASSWORD=…`. A secret name has no
-//! dot, so the first dot separates it from the key (`jwt.jwtRS256.key.pub=…`).
+//! dot, so the first dot separates it from the key (`jwt.jwtRS256.key.pub=…`). A value of
+//! several lines (a PEM key) is `jwt.key.pem<<EOF`, its lines, then `EOF` alone on a line.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
 use super::input::{compile_spec, load_config, print_finding};
 use super::{EXIT_INPUT, EXIT_OK};
 use crate::diagnostic::Finding;
+use crate::secrets_file::read_values;
 
 #[derive(Debug, clap::Args)]
 pub struct SecretsArgs {
@@ -25,35 +26,6 @@ pub struct SecretsArgs {
     /// A local file of `secret.key=value` lines; keep it out of Git.
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,
-}
-
-/// Reads `secret.key=value` lines. Errors name the line, never its value.
-fn read_values(text: &str) -> Result<BTreeMap<(String, String), String>, String> {
-    let mut values = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let Some((name, value)) = line.split_once('=') else {
-            return Err(format!("line {}: expected `secret.key=value`", i + 1));
-        };
-        let name = name.trim().trim_start_matches("export ").trim();
-        let Some((secret, key)) = name.split_once('.') else {
-            return Err(format!(
-                "line {}: `{name}` names no key; write `secret.key=value`",
-                i + 1
-            ));
-        };
-        let value = value.trim();
-        let unquoted = value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-            .unwrap_or(value);
-        values.insert((secret.to_string(), key.to_string()), unquoted.to_string());
-    }
-    Ok(values)
 }
 
 pub fn run(args: &SecretsArgs) -> u8 {
@@ -127,25 +99,5 @@ pub fn run(args: &SecretsArgs) -> u8 {
             );
             EXIT_INPUT
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_secret_key_value_lines() {
-        let v =
-            read_values("# dev\nexport db.PASSWORD=\"p w\"\njwt.jwtRS256.key.pub='k'\n\n").unwrap();
-        assert_eq!(v[&("db".into(), "PASSWORD".into())], "p w");
-        assert_eq!(v[&("jwt".into(), "jwtRS256.key.pub".into())], "k");
-        let e = read_values("db.PASSWORD=hunter2\nnonsense\n").unwrap_err();
-        assert_eq!(e, "line 2: expected `secret.key=value`");
-        assert!(
-            !read_values("PASSWORD=hunter2\n")
-                .unwrap_err()
-                .contains("hunter2")
-        );
     }
 }

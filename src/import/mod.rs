@@ -95,6 +95,6 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         counts: draft.counts,
         files: draft.files.into_iter().collect(),
     };
-    secrets.write(inputs, &mut imported);
+    secrets.write(&mut imported);
     Ok(imported)
 }

@@ -10,13 +10,11 @@ use super::read::Doc;
 use super::{Imported, SECRETS_FILE};
 use crate::diagnostic::Finding;
 
-/// A credential's value as the input said it, and where.
+/// A credential's value as the input said it.
 pub(super) struct Value {
     pub secret: String,
     pub key: String,
     pub value: String,
-    pub file: usize,
-    pub line: usize,
 }
 
 /// An object's labels or annotations, in the input's order.
@@ -31,10 +29,23 @@ pub(super) struct Secrets {
     /// The input object's labels and annotations, by secret name.
     meta: BTreeMap<String, (Pairs, Pairs)>,
     values: Vec<Value>,
+    /// Secret values that are no text (a keystore): not in the values file.
+    binary: usize,
+}
+
+/// A Secret's `data` value as text, when it is base64 of UTF-8.
+fn decoded(b64: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 impl Secrets {
-    /// The Secrets and ExternalSecrets of the input, by name and key; values are never read.
+    /// The Secrets and ExternalSecrets of the input, by name and key; a Secret's values go to
+    /// the values file only (never into the spec), decoded — a binary value cannot, and is
+    /// counted apart.
     pub fn of(docs: &[Doc]) -> Self {
         let mut out = Secrets::default();
         for d in docs
@@ -53,13 +64,22 @@ impl Secrets {
             out.meta
                 .insert(name.to_string(), (pairs("labels"), pairs("annotations")));
             for field in ["data", "stringData"] {
-                for k in d.value[field]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, _)| k)
-                {
+                for (k, v) in d.value[field].as_object().into_iter().flatten() {
                     out.add_key(name, k);
+                    let value = match (field, v.as_str()) {
+                        ("data", Some(b64)) => decoded(b64),
+                        (_, Some(text)) => Some(text.to_string()),
+                        _ => None,
+                    };
+                    match value {
+                        Some(value) if d.kind() == "Secret" => out.values.push(Value {
+                            secret: name.to_string(),
+                            key: k.clone(),
+                            value,
+                        }),
+                        None if d.kind() == "Secret" => out.binary += 1,
+                        _ => {}
+                    }
                 }
             }
             // maestroc's value-less Secrets and ExternalSecrets list their keys.
@@ -107,8 +127,6 @@ impl Secrets {
             secret: secret.clone(),
             key: env.to_string(),
             value: value.to_string(),
-            file: w.file,
-            line: w.line,
         });
         format!(
             "env {} secret={} key={}",
@@ -155,30 +173,33 @@ impl Secrets {
 
     /// The values file (`secret.key=value` lines), added to what import writes, and what the
     /// summary says of it.
-    pub fn write(&self, inputs: &[(String, String)], imported: &mut Imported) {
+    pub fn write(&self, imported: &mut Imported) {
+        if self.binary > 0 {
+            let mut f = Finding::new(
+                "MC301",
+                format!(
+                    "{} Secret value(s) in the input are binary: declared as keys, their values are not in the values file",
+                    self.binary
+                ),
+            )
+            .help("put them into your secret store by hand (`kubectl get secret … -o yaml` has them)");
+            f.severity = crate::diagnostic::Severity::Warning;
+            imported.findings.push(f);
+        }
         if self.values.is_empty() {
             return;
         }
         let mut text = String::from(
-            "# Credentials `maestroc import` found in the input, as `secret.key=value` lines for\n\
-             # `maestroc secrets --from`. Keep this file out of Git; put the values in your store.\n",
+            "# Credentials `maestroc import` found in the input (env values, Secrets' data), as\n\
+             # `secret.key=value` lines — a value of several lines as `secret.key<<EOF`, its lines,\n\
+             # `EOF` — for `maestroc secrets --from`. Keep this file out of Git; put the values in\n\
+             # your store.\n",
         );
         for v in &self.values {
-            if v.value.contains('\n') {
-                imported.findings.push(
-                    Finding::new(
-                        "MC301",
-                        format!(
-                            "{} of secret `{}` spans lines: its value is not in the values file",
-                            v.key, v.secret
-                        ),
-                    )
-                    .in_file(inputs[v.file].0.clone(), v.line, 1)
-                    .help("put it into the secret store by hand"),
-                );
-                continue;
-            }
-            text.push_str(&format!("{}.{}={}\n", v.secret, v.key, v.value));
+            // A value of several lines (a PEM key) in its delimited form.
+            text.push_str(&crate::secrets_file::values_line(
+                &v.secret, &v.key, &v.value,
+            ));
         }
         imported.files.push((SECRETS_FILE.to_string(), text));
         let mut f = Finding::new(
