@@ -211,6 +211,11 @@ def one(repo: dict, cache: Path, mirrors: Path, bin_: str, tools: dict) -> dict:
     imp["services"] = int(m.group(1)) if m else 0
     m = re.search(r"; (\d+) finding", r.stdout)
     imp["findings"] = int(m.group(1)) if m else None
+    m = re.search(r"(\d+) objects, (\d+) fields read: (\d+) said natively, (\d+) in patches, "
+                  r"(\d+) in extra files, (\d+) not carried", r.stdout)
+    if m:
+        imp["summary"] = dict(zip(("objects", "fields", "native", "patched", "extra", "not_carried"),
+                                  map(int, m.groups())))
     if not spec.is_file():
         imp.update(builds=False, written=False, message=(r.stderr or r.stdout).strip()[-400:])
         res["import"] = imp
@@ -226,6 +231,7 @@ def one(repo: dict, cache: Path, mirrors: Path, bin_: str, tools: dict) -> dict:
     if imp["builds"] or imp.get("repaired"):
         rebuilt = render.load_objects(sorted(out.glob("k8s/*/*.yaml")))
         imp.update(compare.compare(originals, rebuilt))
+        imp["summary_disagrees"] = summary_disagrees(imp, originals)
     res["import"] = imp
     built_spec = spec.read_text()
     res["services"] = len(re.findall(r'^service ', built_spec, re.M))
@@ -339,6 +345,26 @@ def plants_unapplied(p, planted_text: str) -> str:
     return "\n".join(lines)
 
 
+def summary_disagrees(imp: dict, originals: list[dict]) -> list[str]:
+    """Where import's own summary contradicts the data comparison: its objects are the input's,
+    its field counts add up, and it says it carried everything exactly when the comparison
+    finds nothing lost or missing beyond what it names as not carried (a `helm test` hook)."""
+    s = imp.get("summary")
+    if s is None:
+        return ["no summary line"]
+    out = []
+    if s["objects"] != len(originals):
+        out.append(f"objects {s['objects']} != {len(originals)} read")
+    if s["native"] + s["patched"] + s["extra"] + s["not_carried"] != s["fields"]:
+        out.append("field counts do not add up")
+    hooks = sum(compare._helm_test(o) for o in originals)
+    dropped = imp.get("lost", 0) + imp.get("changed", 0) + len(imp.get("missing", []))
+    if (s["not_carried"] == 0) != (hooks == 0 and dropped == 0):
+        out.append(f"{s['not_carried']} not carried, but the comparison finds {dropped} "
+                   f"lost/changed/missing and {hooks} test hook(s)")
+    return out
+
+
 def counted(r: dict) -> list[dict]:
     """The plants that are drifts: those not set aside (inert, or judged by hand)."""
     return [p for p in r.get("plants", []) if not p.get("set_aside")]
@@ -356,6 +382,9 @@ def totals(results: list[dict]) -> dict:
             t["lost"] += imp.get("lost", 0)
             t["changed"] += imp.get("changed", 0)
             t["missing_objects"] += len(imp.get("missing", []))
+        if imp and "summary_disagrees" in imp:
+            t["summary_checked"] = t.get("summary_checked", 0) + 1
+            t["summary_agrees"] = t.get("summary_agrees", 0) + (not imp["summary_disagrees"])
         if "clean" in r:
             t["scanned"] += 1
             t["clean_false"] += len(r["clean"]["false"])
@@ -420,7 +449,8 @@ def write_markdown(results: list[dict], repos: list[dict], path: Path) -> None:
         f"- repositories: {t['repositories']}; import ran on {t['import_runs']}, built unrepaired on "
         f"**{t['import_builds']}** ({100 * t['import_builds'] / max(t['import_runs'], 1):.0f}%; goal 100%)",
         f"- round trip: **{t['lost']}** fields lost, **{t['changed']}** changed, "
-        f"{t['missing_objects']} objects missing (goal 0)",
+        f"{t['missing_objects']} objects missing (goal 0); import's own summary agrees with the "
+        f"comparison on {t.get('summary_agrees', 0)} of {t.get('summary_checked', 0)}",
         f"- clean trees scanned: {t['scanned']}; false errors **{t['clean_false']}** "
         f"({t['clean_false'] / max(t['scanned'], 1):.2f} per repository; goal ≤ 0.2), "
         f"0 on {t['repos_zero_false']} ({100 * zero:.0f}%; goal ≥ 80%); true drifts {t['clean_true']}",
@@ -454,6 +484,8 @@ def write_markdown(results: list[dict], repos: list[dict], path: Path) -> None:
             lines.append(f"- build errors of the imported spec: {', '.join(imp['build_errors'][:12])}")
         if imp.get("missing"):
             lines.append(f"- objects not rebuilt: {', '.join(imp['missing'][:12])}{' …' if len(imp['missing']) > 12 else ''}")
+        for d in imp.get("summary_disagrees", []):
+            lines.append(f"- import's summary disagrees: {d}")
         for e in imp.get("examples", [])[:8]:
             lines.append(f"- lost: `{e}`")
         for f in (r.get("clean") or {}).get("false", [])[:8]:

@@ -426,6 +426,42 @@ spec:
     assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
 }
 
+/// A directory read with its `kustomization.yaml` (kubectl's configuration, no object of the
+/// cluster) counts what the cluster would hold: the summary neither reads nor carries it, as
+/// the ecosystem check's comparison does not (online-boutique's manifests).
+#[test]
+fn a_kustomization_beside_the_manifests_is_not_counted_as_an_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("manifests");
+    fs::create_dir(&m).unwrap();
+    fs::write(
+        m.join("app.yaml"),
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app}
+spec:
+  selector: {matchLabels: {app: app}}
+  template:
+    metadata: {labels: {app: app}}
+    spec:
+      containers:
+      - {name: app, image: 'registry.example.com/app:1.0', ports: [{containerPort: 8080}]}
+",
+    )
+    .unwrap();
+    fs::write(
+        m.join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [app.yaml]\n",
+    )
+    .unwrap();
+    let o = maestroc(dir.path(), &["import", "manifests"]);
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        summary.contains("1 objects, 8 fields read: 8 said natively, 0 in patches, 0 in extra files, 0 not carried"),
+        "{summary}"
+    );
+}
+
 /// A `helm test` hook is no part of what `helm install` creates: import says so at the object
 /// (not at the `# Source:` comment helm writes above it) and does not carry it, so the first
 /// apply of the spec does not start a test pod.

@@ -57,6 +57,15 @@ pub(super) fn fields_of(v: &Value) -> usize {
     leaves(&v)
 }
 
+/// Whether a document is an object of the cluster — not a `kustomization.yaml`, which
+/// configures kubectl.
+pub(super) fn is_cluster_object(d: &Doc) -> bool {
+    !d.value["apiVersion"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("kustomize.config.k8s.io")
+}
+
 /// The leaves of a value: what a field count counts.
 pub(super) fn leaves(v: &Value) -> usize {
     match v {
@@ -403,10 +412,9 @@ fn extras(
     }
     for d in input.docs {
         let (kind, name) = (d.kind(), d.name());
-        let api = d.value["apiVersion"].as_str().unwrap_or_default();
         if name.is_empty()
             || matches!(kind, "Secret" | "Namespace" | "List" | "")
-            || api.starts_with("kustomize.config.k8s.io")
+            || !is_cluster_object(d)
             || built.contains_key(&(kind.to_string(), name.to_string()))
         {
             continue;

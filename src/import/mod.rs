@@ -80,9 +80,15 @@ pub fn import_as(inputs: &[(String, String)], env: Option<&str>) -> Result<Impor
         blocks,
         tail: platform::tail(&input, &seen, env),
         files: Default::default(),
+        // What the cluster would hold: a `kustomization.yaml` read with a directory configures
+        // kubectl, and is neither carried nor counted.
         counts: carry::Counts {
-            objects: docs.len(),
-            fields: docs.iter().map(|d| carry::fields_of(&d.value)).sum(),
+            objects: docs.iter().filter(|d| carry::is_cluster_object(d)).count(),
+            fields: docs
+                .iter()
+                .filter(|d| carry::is_cluster_object(d))
+                .map(|d| carry::fields_of(&d.value))
+                .sum(),
             ..Default::default()
         },
     };
