@@ -28,6 +28,33 @@ pub fn quote(s: &str) -> String {
     out
 }
 
+/// A value of several lines (a script in `command`, a config file) as a raw multi-line KDL
+/// string, line for line as the input wrote it: `#"""`, the lines, `"""#` — raw, so a
+/// backslash or a quote is itself; its lines are unindented here, and `Block::render` indents
+/// them with the node (KDL removes the closing line's indentation). None when the value has
+/// no newline, or holds what a document cannot (a control character, a carriage return), or
+/// lines with trailing whitespace a formatter could strip.
+fn multi_line(s: &str) -> Option<String> {
+    if !s.contains('\n')
+        || s.chars().any(|c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{FEFF}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+        || s.split('\n').any(|l| l != l.trim_end() || (l.trim().is_empty() && !l.is_empty()))
+    {
+        return None;
+    }
+    // Enough `#` that no `"""` in the value closes the string early.
+    let mut hashes = 1;
+    while s.contains(&format!("\"\"\"{}", "#".repeat(hashes))) {
+        hashes += 1;
+    }
+    let h = "#".repeat(hashes);
+    // The first and last newline belong to the delimiters: a value ending in a newline keeps
+    // it as an empty last line.
+    Some(format!("{h}\"\"\"\n{s}\n\"\"\"{h}"))
+}
+
 /// A KDL string as a bare identifier when it is a plain one (`cartservice`, `MLFLOW_DB`), and
 /// quoted otherwise: names come from the input, which may hold anything.
 pub fn word(s: &str) -> String {
@@ -79,7 +106,19 @@ impl Block {
         let mut out = format!("{pad}{} {{\n", self.head);
         for item in &self.items {
             match item {
-                Item::Line(l) => out.push_str(&format!("{pad}    {l}\n")),
+                // A multi-line string's lines (after the first) are indented like the node:
+                // KDL removes the closing line's indentation from each of them.
+                Item::Line(l) => {
+                    let mut lines = l.split('\n');
+                    out.push_str(&format!("{pad}    {}\n", lines.next().unwrap_or_default()));
+                    for line in lines {
+                        if line.is_empty() {
+                            out.push('\n');
+                        } else {
+                            out.push_str(&format!("{pad}    {line}\n"));
+                        }
+                    }
+                }
                 Item::Comment(c) => out.push_str(&format!("{pad}    // {c}\n")),
                 Item::Block(b) => out.push_str(&b.render(depth + 1)),
             }
@@ -91,7 +130,7 @@ impl Block {
 
 fn scalar(v: &Value) -> String {
     match v {
-        Value::String(s) => quote(s),
+        Value::String(s) => multi_line(s).unwrap_or_else(|| quote(s)),
         Value::Bool(b) => if *b { "#true" } else { "#false" }.to_string(),
         Value::Null => "#null".to_string(),
         other => other.to_string(),
@@ -152,7 +191,42 @@ pub fn patch_of(kind: &str, name: Option<&str>, reason: Option<&str>, body: &Val
 
 #[cfg(test)]
 mod quote_tests {
-    use super::quote;
+    use super::{Block, quote};
+
+    /// A script of several lines is written as a raw multi-line string, indented with its node
+    /// at any depth, and reads back byte for byte — through `maestroc fmt` too.
+    #[test]
+    fn multi_line_values_read_back_as_written_at_any_depth() {
+        for s in [
+            "until nc -zv db 5432; do\n  echo \"waiting \\ for db\"\ndone\n",
+            "a\n\nb",
+            "\tindented by a tab\nx",
+            "ends in\n\"\"\"# a closing\n",
+            "  leading spaces\nkept",
+            // Not as a multi-line string (trailing spaces), still exact through `quote`.
+            "trailing  \nspaces",
+        ] {
+            for depth in [0, 3] {
+                let mut b = Block::new("outer".to_string());
+                b.items
+                    .push(super::node("command", &serde_json::json!([s])));
+                let doc = b.render(depth);
+                let formatted = crate::fmt::format(&doc).unwrap_or_else(|e| panic!("{doc}: {e:?}"));
+                for text in [&doc, &formatted] {
+                    let parsed: kdl::KdlDocument =
+                        text.parse().unwrap_or_else(|e| panic!("{text}: {e:?}"));
+                    let item = &parsed.nodes()[0].children().unwrap().nodes()[0]
+                        .children()
+                        .unwrap()
+                        .nodes()[0];
+                    assert_eq!(item.entries()[0].value().as_string(), Some(s), "{text}");
+                }
+                if s.starts_with("until") {
+                    assert!(doc.contains("#\"\"\"\n") && doc.contains("  echo"), "{doc}");
+                }
+            }
+        }
+    }
 
     /// Found by the `import` fuzz target: a key holding U+FEFF was written raw, and KDL
     /// forbids that code point in a document. Every character now survives a parse.
