@@ -427,6 +427,30 @@ pub fn property_reads(text: &str, out: &mut Vec<Fact>) {
     }
 }
 
+/// ASP.NET's configuration read by a section path: `Configuration["Ledger:Port"]`,
+/// `config.GetValue<int>("Ledger:Port", 7000)` — which the environment sets as
+/// `Ledger__Port` (`:` spelt `__`, any case).
+static SECTION: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r#"(?:Configuration\[\s*"([A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z0-9_]+)+)"\s*\]|\.GetValue(?:<[A-Za-z?]+>)?\(\s*"([A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z0-9_]+)+)"\s*(?:,\s*{LIT}\s*)?\))"#
+    ))
+});
+
+/// .NET configuration sections, each with the variable that sets it (`Ledger__Port`).
+pub fn section_reads(text: &str, out: &mut Vec<Fact>) {
+    for c in SECTION.captures_iter(text) {
+        let (Some(all), Some(path)) = (c.get(0), c.get(1).or(c.get(2))) else {
+            continue;
+        };
+        out.push(Fact::PropertyRead {
+            property: path.as_str().to_string(),
+            env: path.as_str().replace(':', "__"),
+            fallback: c.get(3).map(|d| (unquote(d.as_str()), d.range())),
+            span: all.range(),
+        });
+    }
+}
+
 pub fn port_assignments(text: &str, yaml: bool, out: &mut Vec<Fact>) {
     for c in PORT_ASSIGN.captures_iter(text) {
         let (Some(name), Some(num)) = (c.get(1), c.get(2)) else {
@@ -951,6 +975,25 @@ mod tests {
         );
         // A JVM system property is not the environment.
         assert!(reads(r#"System.getProperty("USER_HOME")"#).is_empty());
+    }
+
+    #[test]
+    fn dotnet_sections_name_their_double_underscore_variable() {
+        let text = r#"Configuration["Services:Catalog:Url"]; config.GetValue<int>("Grpc:Port", 5001); Configuration["PLAIN"]"#;
+        let got: Vec<(String, Option<String>)> = facts(text, section_reads)
+            .into_iter()
+            .filter_map(|f| match f {
+                Fact::PropertyRead { env, fallback, .. } => Some((env, fallback.map(|f| f.0))),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Services__Catalog__Url".into(), None),
+                ("Grpc__Port".into(), Some("5001".into())),
+            ]
+        );
     }
 
     #[test]

@@ -183,6 +183,8 @@ fn skipped(rel: &Path, why: Skip, detail: &str) -> Vec<Finding> {
 
 /// Variable names that carry wiring (where a service is), as opposed to behaviour flags.
 fn is_wiring_name(name: &str) -> bool {
+    // `Ledger__Port` (a .NET section) is spelt in any case.
+    let name = &name.to_ascii_uppercase();
     const SUFFIXES: &[&str] = &[
         "_PORT",
         "_ADDRESS",
@@ -282,6 +284,9 @@ fn check_file(
         extract::env_reads(code, &mut facts);
         if code.contains("${") && (lang == Lang::Java || is_spring_config(rel)) {
             extract::property_reads(code, &mut facts);
+        }
+        if lang == Lang::CSharp {
+            extract::section_reads(code, &mut facts);
         }
     }
     let manifest = manifest::check(k, rel, &text);
@@ -455,10 +460,11 @@ fn check_file(
                 span,
                 ..
             } => {
+                // Configuration keys are matched without regard to case (.NET's are).
                 if let Some(o) = owner
-                    && k.provided[o].contains(&env)
+                    && let Some(env) = k.provided[o].iter().find(|p| p.eq_ignore_ascii_case(&env))
                 {
-                    env_read(k, owner, &file, &text, &env, fallback, span, lang, &mut out);
+                    env_read(k, owner, &file, &text, env, fallback, span, lang, &mut out);
                 }
             }
         }
