@@ -357,7 +357,8 @@ fn patched_env(
 
 /// The variables Kubernetes' service links put into `svc`'s pods: for every Service maestroc
 /// builds in the same namespace, `<NAME>_SERVICE_HOST`, `<NAME>_SERVICE_PORT` (its first
-/// port), `<NAME>_SERVICE_PORT_<PORT>` per named port and `<NAME>_PORT_<n>_TCP_PORT`. None
+/// port), `<NAME>_SERVICE_PORT_<PORT>` per named port and `<NAME>_PORT_<n>_TCP_PORT` — the
+/// ones that hold a port number or the host. None
 /// when a patch turns them off (`enableServiceLinks: false`).
 fn service_links(p: &Platform, svc: &Service) -> HashMap<String, Option<String>> {
     let mut out = HashMap::new();
@@ -404,9 +405,10 @@ fn link(
     let stem = service.to_ascii_uppercase().replace(['-', '.'], "_");
     for (i, (name, n)) in ports.enumerate() {
         let n = n.to_string();
+        // Docker-link style `<NAME>_PORT=tcp://10.0.0.1:6379` is left out: code reading
+        // `REDIS_PORT` for a number is not served by it (a clash, not a provision).
         if i == 0 {
             out.insert(format!("{stem}_SERVICE_HOST"), None);
-            out.insert(format!("{stem}_PORT"), None);
             out.insert(format!("{stem}_SERVICE_PORT"), Some(n.clone()));
         }
         if let Some(name) = name {
@@ -414,8 +416,6 @@ fn link(
             out.insert(format!("{stem}_SERVICE_PORT_{name}"), Some(n.clone()));
         }
         out.insert(format!("{stem}_PORT_{n}_TCP_PORT"), Some(n.clone()));
-        out.insert(format!("{stem}_PORT_{n}_TCP_ADDR"), None);
-        out.insert(format!("{stem}_PORT_{n}_TCP"), None);
     }
 }
 
