@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use miette::SourceSpan;
 
@@ -30,7 +31,7 @@ pub struct Knowledge<'a> {
     /// Per service: the variables the kubelet injects for every Service of its namespace
     /// (Kubernetes' service links: `RATINGS_SERVICE_PORT=9080`), with their values when the
     /// spec knows them (a Service's address is the cluster's choice).
-    links: Vec<HashMap<String, Option<String>>>,
+    links: Vec<Arc<Links>>,
     /// Per service: its `source` directory, relative to the scan root, if it lies inside it.
     pub source_dirs: Vec<Option<PathBuf>>,
     /// The directory scanned (a chart's `values.yaml` is read from it beside its templates).
@@ -88,17 +89,25 @@ impl<'a> Knowledge<'a> {
             );
         }
         let pods: Vec<PodEnv> = platform.services.iter().map(pod_env).collect();
-        let links: Vec<HashMap<String, Option<String>>> = platform
+        // One table per namespace, shared by its pods (none where a patch turns links off).
+        let by_namespace = service_links(platform);
+        let none = Arc::new(Links::new());
+        let links: Vec<Arc<Links>> = platform
             .services
             .iter()
-            .map(|svc| service_links(platform, svc))
+            .map(|svc| {
+                let off = svc.patches.iter().any(|x| disables_links(&x.body));
+                match by_namespace.get(svc.namespace(platform)) {
+                    Some(l) if !off => l.clone(),
+                    _ => none.clone(),
+                }
+            })
             .collect();
         let provided = platform
             .services
             .iter()
             .zip(&pods)
-            .zip(&links)
-            .map(|((svc, (patched, whole)), links)| {
+            .map(|(svc, (patched, whole))| {
                 let mut set: HashSet<String> = service_keys(platform, svc)
                     .into_iter()
                     .map(|k| k.key)
@@ -119,8 +128,8 @@ impl<'a> Knowledge<'a> {
                 // What the built pod provides beyond the vocabulary: variables a `patch`
                 // sets, and every key of a ConfigMap or Secret the pod reads whole (`envFrom`,
                 // native or patched) when the spec ships or declares it.
+                // (Service links are looked up apart: `provides`.)
                 set.extend(patched.keys().cloned());
-                set.extend(links.keys().cloned());
                 for n in whole {
                     set.extend(shipped.get(n).into_iter().flatten().cloned());
                 }
@@ -221,6 +230,22 @@ impl<'a> Knowledge<'a> {
             .get(name)
             .map(|k| k.value.clone())
             .or_else(|| self.service_link(svc, name))
+    }
+
+    /// Whether `svc`'s pod gets the variable: from the spec, a patch, a ConfigMap or Secret
+    /// it reads whole, or a service link.
+    pub fn provides(&self, svc: usize, name: &str) -> bool {
+        self.provided[svc].contains(name) || self.links[svc].contains_key(name)
+    }
+
+    /// The variable of this name `svc`'s pod gets, compared without regard to case (a .NET
+    /// section's `Ledger__Port`), as the spec spells it.
+    pub fn provided_like(&self, svc: usize, name: &str) -> Option<&str> {
+        self.provided[svc]
+            .iter()
+            .chain(self.links[svc].keys())
+            .find(|p| p.eq_ignore_ascii_case(name))
+            .map(String::as_str)
     }
 
     /// Whether the spec itself (not a service link) gives `svc` the variable's value.
@@ -355,28 +380,27 @@ fn patched_env(
     }
 }
 
-/// The variables Kubernetes' service links put into `svc`'s pods: for every Service maestroc
-/// builds in the same namespace, `<NAME>_SERVICE_HOST`, `<NAME>_SERVICE_PORT` (its first
+/// A namespace's service-link variables, with their values when the spec knows them.
+type Links = HashMap<String, Option<String>>;
+
+/// The variables Kubernetes' service links put into the pods of each namespace: for every
+/// Service maestroc builds there, `<NAME>_SERVICE_HOST`, `<NAME>_SERVICE_PORT` (its first
 /// port), `<NAME>_SERVICE_PORT_<PORT>` per named port and `<NAME>_PORT_<n>_TCP_PORT` — the
-/// ones that hold a port number or the host. None
-/// when a patch turns them off (`enableServiceLinks: false`).
-fn service_links(p: &Platform, svc: &Service) -> HashMap<String, Option<String>> {
-    let mut out = HashMap::new();
-    let off = svc.patches.iter().any(|x| disables_links(&x.body));
-    if off {
-        return out;
-    }
-    let ns = svc.namespace(p);
+/// ones that hold a port number or the host. Computed once per namespace, not per pod.
+fn service_links(p: &Platform) -> HashMap<String, Arc<Links>> {
+    let mut out: HashMap<String, Links> = HashMap::new();
     for other in &p.services {
-        if other.is_external() || other.namespace(p) != ns {
+        if other.is_external() {
             continue;
         }
+        let ns = other.namespace(p);
+        let table = out.entry(ns.to_string()).or_default();
         // Its own Service, then the Services it ships as `extra` (named unlike it, second).
         let own = other
             .ports
             .iter()
             .map(|x| (Some(x.name.value.clone()), x.exposed().get().into()));
-        link(&mut out, &other.name.value, own);
+        link(table, &other.name.value, own);
         for o in other.extras.iter().flat_map(|e| &e.objects) {
             if o["kind"] != "Service"
                 || o["metadata"]["namespace"].as_str().is_some_and(|n| n != ns)
@@ -390,10 +414,10 @@ fn service_links(p: &Platform, svc: &Service) -> HashMap<String, Option<String>>
             let ports = ports.filter_map(|x| {
                 Some((x["name"].as_str().map(str::to_string), x["port"].as_u64()?))
             });
-            link(&mut out, name, ports);
+            link(table, name, ports);
         }
     }
-    out
+    out.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
 }
 
 /// The service-link variables of one Service with these (name, port) pairs, in order.

@@ -462,7 +462,7 @@ fn check_file(
             } => {
                 // Configuration keys are matched without regard to case (.NET's are).
                 if let Some(o) = owner
-                    && let Some(env) = k.provided[o].iter().find(|p| p.eq_ignore_ascii_case(&env))
+                    && let Some(env) = k.provided_like(o, &env)
                 {
                     env_read(k, owner, &file, &text, env, fallback, span, lang, &mut out);
                 }
@@ -944,7 +944,7 @@ fn env_read(
     }
     let Some(o) = owner else { return };
     let me = k.service(o);
-    if k.provided[o].contains(name) {
+    if k.provides(o, name) {
         // A default that disagrees with what the manifest provides is drift, not style: when
         // the wiring breaks, the service silently listens or dials elsewhere.
         // Only wiring: `USERS=10` in a Dockerfile beside `USERS=5` in the manifest is a
