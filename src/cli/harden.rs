@@ -56,11 +56,7 @@ pub fn render(
     env: &str,
 ) -> String {
     let mut text = String::new();
-    let short: Vec<&str> = {
-        let mut names: Vec<&str> = items.iter().map(|i| i.service.as_str()).collect();
-        names.dedup();
-        names
-    };
+    let short = crate::verify::harden::services(items);
     for name in &short {
         let mine: Vec<_> = items.iter().filter(|i| i.service == *name).collect();
         text.push_str(&format!(

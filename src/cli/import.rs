@@ -152,11 +152,7 @@ fn short_of_restricted(spec: &std::path::Path) -> Option<usize> {
     let (c, _) = super::input::compile_quiet(spec, &config).ok()?;
     let t = *crate::target::Target::all(&c.platform).first()?;
     let pods = crate::emit::final_pods(&t, &c.graph).ok()?;
-    let mut names: Vec<String> = crate::verify::harden::report(&t, &pods)
-        .into_iter()
-        .map(|i| i.service)
-        .collect();
-    names.sort();
-    names.dedup();
-    (!names.is_empty()).then_some(names.len())
+    let items = crate::verify::harden::report(&t, &pods);
+    let short = crate::verify::harden::services(&items).len();
+    (short > 0).then_some(short)
 }

@@ -258,14 +258,15 @@ impl Rerender<'_> {
         if leaves.is_empty() {
             return None;
         }
+        let says = field_says(field, value)?;
         let count = |text: &str| -> usize {
-            let re = Regex::new(&format!(r#"\b{field}\s*:\s*["']?{value}\b"#)).ok();
             documents(text)
                 .iter()
                 .filter(|(_, d)| object_is(d, kind, name))
-                .map(|(_, d)| re.as_ref().map_or(0, |re| re.find_iter(d).count()))
+                .map(|(_, d)| says.find_iter(d).count())
                 .sum()
         };
+        let installed = count(self.rendered);
         let scratch = tempfile::Builder::new()
             .prefix("maestroc-provenance")
             .suffix(".yaml")
@@ -291,7 +292,7 @@ impl Rerender<'_> {
             };
             // Rendered once more with this key alone changed: fewer of the object's fields
             // say the number.
-            if count(&text) < count(self.rendered) {
+            if count(&text) < installed {
                 let keys: Vec<&str> = path.iter().map(String::as_str).collect();
                 let file_text = Arc::new(texts[i].clone());
                 let span = helm::locate_key(&file_text, &keys)?;
@@ -308,6 +309,11 @@ impl Rerender<'_> {
         }
         None
     }
+}
+
+/// `field: value` written literally (`containerPort: 8080`, `port: "80"`).
+fn field_says(field: &str, value: i64) -> Option<Regex> {
+    Regex::new(&format!(r#"\b{field}\s*:\s*["']?{value}\b"#)).ok()
 }
 
 /// Whether a rendered document is the object of this kind and name.
@@ -418,8 +424,7 @@ fn at_template(
     drift: ManifestDrift,
 ) -> Finding {
     let (field, value) = (drift.field(), drift.value());
-    let literal = Regex::new(&format!(r#"\b{field}\s*:\s*["']?{value}\b"#)).ok();
-    if let Some(m) = literal.and_then(|re| re.find(template)) {
+    if let Some(m) = field_says(field, value).and_then(|re| re.find(template)) {
         return drift.moved_to(m.range(), None).into_finding(file, template);
     }
     let mut blanked = helm::blank_actions(template);

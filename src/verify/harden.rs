@@ -54,3 +54,14 @@ pub fn report(t: &Target<'_>, pods: &[FinalPod<'_>]) -> Vec<Tightening> {
     }
     out
 }
+
+/// The services the report names, each once, in the report's order.
+pub fn services(items: &[Tightening]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for i in items {
+        if !out.contains(&i.service.as_str()) {
+            out.push(&i.service);
+        }
+    }
+    out
+}
